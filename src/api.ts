@@ -1,0 +1,100 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Dialect, Engine } from './adapters/adapter.js';
+import { createDialect, openEngine } from './adapters/create-engine.js';
+import { resolveTarget, type Target } from './config/load-config.js';
+import { compileProject } from './compile/compile-project.js';
+import { maskSecrets } from './errors.js';
+import { selectNodes } from './graph/select-nodes.js';
+import { planRun, type Plan } from './materializations/plan-run.js';
+import { loadProject } from './project/load-project.js';
+import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
+import type { Manifest, ModelNode } from './types.js';
+
+export interface ProjectOptions {
+  projectDir: string;
+  configPath?: string | undefined;
+  targetName?: string | undefined;
+  vars?: Record<string, unknown> | undefined;
+  env: Record<string, string | undefined>;
+}
+
+export interface Compiled {
+  manifest: Manifest;
+  target: Target;
+  dialect: Dialect;
+}
+
+export function resolveProjectTarget(opts: ProjectOptions): Target {
+  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env });
+}
+
+/** load -> compile: reads the project and renders every model for the chosen target. */
+export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts)): Compiled {
+  const project = loadProject(opts.projectDir);
+  const dialect = createDialect(target.type);
+  const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
+  return { manifest, target, dialect };
+}
+
+export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
+  return path.join(manifest.projectDir, 'target', 'compiled', node.path);
+}
+
+/** Writes target/manifest.json and target/compiled/<path>.sql, with every secret masked. */
+export function writeCompiled(c: Compiled): void {
+  const dir = path.join(c.manifest.projectDir, 'target');
+  mkdirSync(dir, { recursive: true });
+  for (const node of Object.values(c.manifest.nodes)) {
+    if (node.resourceType !== 'model') continue;
+    const file = compiledPathOf(c.manifest, node);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets));
+  }
+  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest, null, 2), c.target.secrets));
+}
+
+export function writeRunResults(c: Compiled, result: RunResult, args: Record<string, unknown>): void {
+  const dir = path.join(c.manifest.projectDir, 'target');
+  mkdirSync(dir, { recursive: true });
+  const doc = { generatedAt: new Date().toISOString(), target: c.manifest.target, args, ...result };
+  writeFileSync(path.join(dir, 'run_results.json'), maskSecrets(JSON.stringify(doc, null, 2), c.target.secrets));
+}
+
+export interface RunOptions {
+  select?: string[] | undefined;
+  exclude?: string[] | undefined;
+  threads?: number | undefined;
+  fullRefresh?: boolean | undefined;
+  onEvent?: ((e: RunEvent) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** select -> plan -> execute against an open engine. */
+export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions): Promise<{ plan: Plan; result: RunResult; selected: string[] }> {
+  const selected = selectNodes(c.manifest, opts.select, opts.exclude);
+  const schemas = [...new Set(Object.values(c.manifest.nodes).map((n) => n.relation.schema))];
+  const existing = await engine.listRelations(schemas);
+  const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh });
+  const result = await executePlan(plan, c.manifest, engine, {
+    threads: opts.threads ?? c.target.threads ?? 4,
+    onEvent: opts.onEvent,
+    signal: opts.signal,
+    compiledPath: (n) => path.relative(process.cwd(), compiledPathOf(c.manifest, n)),
+  });
+  return { plan, result, selected };
+}
+
+/** The whole pipeline in one call: load, compile, select, plan, execute, and write the artifacts. */
+export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled: Compiled; result: RunResult }> {
+  const compiled = compile(opts);
+  writeCompiled(compiled);
+  const engine = await openEngine(compiled.target, opts.threads ?? 4);
+  try {
+    const { result } = await runCompiled(compiled, engine, opts);
+    writeRunResults(compiled, result, { select: opts.select, exclude: opts.exclude });
+    return { compiled, result };
+  } finally {
+    await engine.close();
+  }
+}

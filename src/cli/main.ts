@@ -1,0 +1,273 @@
+import path from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { compile, resolveProjectTarget, runCompiled, writeCompiled, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
+import { openEngine } from '../adapters/create-engine.js';
+import { describeTarget } from '../config/load-config.js';
+import { compileInline } from '../compile/compile-project.js';
+import { SparkifyError, UsageError } from '../errors.js';
+import { generateData } from '../generate/generate-data.js';
+import { selectNodes } from '../graph/select-nodes.js';
+import { loadProject } from '../project/load-project.js';
+import { parse as parseYaml } from 'yaml';
+import { Reporter, type LogFormat } from './reporter.js';
+
+export const VERSION = '0.1.0';
+
+interface CommonArgs {
+  select?: string[];
+  exclude?: string[];
+  target?: string;
+  config?: string;
+  'project-dir': string;
+  vars?: string;
+  threads?: number;
+  'log-format': LogFormat;
+}
+
+function parseVars(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`--vars is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { hint: `e.g. --vars '{"start_date": "2018-11-01"}'` });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError('--vars must be a JSON or YAML mapping', { hint: `e.g. --vars '{"start_date": "2018-11-01"}'` });
+  return v as Record<string, unknown>;
+}
+
+function projectOptions(a: CommonArgs, env: Record<string, string | undefined>): ProjectOptions {
+  return {
+    projectDir: path.resolve(a['project-dir']),
+    configPath: a.config === undefined ? undefined : path.resolve(a.config),
+    targetName: a.target,
+    vars: parseVars(a.vars),
+    env,
+  };
+}
+
+function splitSelectors(v: string[] | undefined): string[] | undefined {
+  return v === undefined || v.length === 0 ? undefined : v.map(String);
+}
+
+function commonOptions<T>(y: Argv<T>) {
+  return y
+    .option('select', { alias: 's', type: 'array', string: true, describe: 'nodes to include (dbt selector grammar; repeat or space-separate for union)' })
+    .option('exclude', { type: 'array', string: true, describe: 'nodes to leave out (same grammar)' })
+    .option('target', { alias: 't', type: 'string', describe: 'engine to use: duckdb, postgres or redshift' })
+    .option('config', { type: 'string', describe: 'config file (default: ./dwh.cfg in the project, if present)' })
+    .option('project-dir', { type: 'string', default: '.', describe: 'folder holding models/ and sources.yml' })
+    .option('vars', { type: 'string', describe: "variables for var(), as JSON or YAML: '{\"k\": \"v\"}'" })
+    .option('threads', { type: 'number', describe: 'nodes built at once (default 4, or [SPARKIFY] THREADS)' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json prints one JSON event per line' });
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  let exitCode = 0;
+  const jsonLogs = argv.includes('--log-format=json') || argv.join(' ').includes('--log-format json');
+  const reporter = new Reporter(jsonLogs ? 'json' : 'text');
+  const fail = (err: unknown) => {
+    reporter.error(err);
+    exitCode = err instanceof SparkifyError ? err.exitCode : 2;
+  };
+  const guard = <A,>(fn: (a: A) => Promise<number> | number) => async (a: unknown) => {
+    try {
+      exitCode = await fn(a as A);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const compileFor = (a: CommonArgs): Compiled => {
+    const opts = projectOptions(a, env);
+    const target = resolveProjectTarget(opts);
+    reporter.setSecrets(target.secrets);
+    const c = compile(opts, target);
+    writeCompiled(c);
+    return c;
+  };
+
+  const parser = yargs(argv)
+    .scriptName('sparkify')
+    .usage('$0 <command> [options]\n\nBuilds the Sparkify data warehouse from SQL models, the dbt way.')
+    .command(
+      'run',
+      'load the sources and build the selected models',
+      (y: Argv) => commonOptions(y).option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' }).option('watch', { type: 'boolean', default: false, describe: 'rebuild changed models and their children on save' }),
+      guard(async (a: CommonArgs & { 'full-refresh': boolean; watch: boolean }) => {
+        if (a.watch) {
+          const { watchProject } = await import('./watch.js');
+          return watchProject({ ...a, env, reporter, fullRefresh: a['full-refresh'] });
+        }
+        const c = compileFor(a);
+        const nodes = Object.values(c.manifest.nodes);
+        reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);
+        reporter.info(`Found ${nodes.filter((n) => n.resourceType === 'model').length} models, ${nodes.filter((n) => n.resourceType === 'source').length} sources`);
+        const controller = new AbortController();
+        let sigints = 0;
+        const onSigint = () => {
+          sigints++;
+          if (sigints > 1) process.exit(130);
+          reporter.info('Interrupted: cancelling running queries (press Ctrl-C again to force)');
+          controller.abort();
+        };
+        process.on('SIGINT', onSigint);
+        process.on('SIGTERM', onSigint);
+        const engine = await openEngine(c.target, a.threads ?? c.target.threads ?? 4);
+        try {
+          const { result } = await runCompiled(c, engine, {
+            select: splitSelectors(a.select),
+            exclude: splitSelectors(a.exclude),
+            threads: a.threads,
+            fullRefresh: a['full-refresh'],
+            signal: controller.signal,
+            onEvent: (e) => reporter.event(e),
+          });
+          writeRunResults(c, result, { select: a.select, exclude: a.exclude });
+          if (result.interrupted) return 130;
+          return result.results.some((r) => r.status === 'error') ? 1 : 0;
+        } finally {
+          process.off('SIGINT', onSigint);
+          process.off('SIGTERM', onSigint);
+          await engine.close();
+        }
+      }),
+    )
+    .command(
+      'compile',
+      'render every model to target/compiled without touching a database',
+      (y: Argv) => commonOptions(y),
+      guard((a: CommonArgs) => {
+        const c = compileFor(a);
+        const ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
+        for (const id of ids) {
+          const n = c.manifest.nodes[id]!;
+          if (n.resourceType === 'model') reporter.info(`compiled ${n.path} -> target/compiled/${n.path}`);
+        }
+        reporter.info(`Compiled ${ids.length} nodes for ${c.target.type}; manifest at target/manifest.json`);
+        return 0;
+      }),
+    )
+    .command(
+      ['ls', 'list'],
+      'list the selected nodes in DAG order',
+      (y: Argv) => commonOptions(y).option('output', { alias: 'o', choices: ['name', 'path', 'json'] as const, default: 'name' as const }),
+      guard((a: CommonArgs & { output: 'name' | 'path' | 'json' }) => {
+        const c = compileFor(a);
+        for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude))) {
+          const n = c.manifest.nodes[id]!;
+          const name = n.resourceType === 'model' ? n.name : `source:${n.sourceName}.${n.name}`;
+          if (a.output === 'name') reporter.print(name);
+          else if (a.output === 'path') reporter.print(n.path);
+          else reporter.print(JSON.stringify({ name, id: n.id, resource_type: n.resourceType, path: n.path, materialized: n.config.materialized, tags: n.config.tags, relation: `${n.relation.schema}.${n.relation.name}`, depends_on: n.dependsOn }));
+        }
+        return 0;
+      }),
+    )
+    .command(
+      'show',
+      'run a query or preview a model and print its rows',
+      (y: Argv) =>
+        commonOptions(y)
+          .option('inline', { type: 'string', describe: 'SQL to run; may use ref() and source()' })
+          .option('limit', { type: 'number', default: 10, describe: 'rows to print (-1 for all)' })
+          .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const }),
+      guard(async (a: CommonArgs & { inline?: string; limit: number; output: 'table' | 'json' }) => {
+        const opts = projectOptions(a, env);
+        const c = compileFor(a);
+        let sql: string;
+        if (a.inline !== undefined) {
+          sql = compileInline(loadProject(opts.projectDir), c.manifest, { target: c.target, dialect: c.dialect, env }, a.inline);
+        } else {
+          const ids = selectNodes(c.manifest, splitSelectors(a.select), undefined);
+          if (!a.select || ids.length !== 1) throw new UsageError('show needs --inline "SQL" or a --select that names exactly one node', { hint: 'e.g. sparkify show --select songplays' });
+          sql = `SELECT * FROM ${c.dialect.relation(c.manifest.nodes[ids[0]!]!.relation)}`;
+        }
+        const limited = a.limit >= 0 ? `SELECT * FROM (\n${sql.trim().replace(/;\s*$/, '')}\n) AS sparkify_show LIMIT ${Math.floor(a.limit)}` : sql;
+        const engine = await openEngine(c.target, 1);
+        try {
+          const rows = await engine.withConnection((conn) => conn.query(limited));
+          if (a.output === 'json') reporter.print(JSON.stringify(rows, null, 2));
+          else reporter.print(formatTable(rows));
+        } finally {
+          await engine.close();
+        }
+        return 0;
+      }),
+    )
+    .command(
+      'debug',
+      'check the config and the connection (passwords masked)',
+      (y: Argv) => commonOptions(y),
+      guard(async (a: CommonArgs) => {
+        const opts = projectOptions(a, env);
+        const target = resolveProjectTarget(opts);
+        reporter.setSecrets(target.secrets);
+        reporter.print(`sparkify ${VERSION}, node ${process.version}`);
+        reporter.print(`config: ${target.configFile ?? '(none: built-in defaults, sample data)'}`);
+        reporter.print(JSON.stringify(describeTarget(target), null, 2));
+        const project = loadProject(opts.projectDir);
+        reporter.print(`project: ${project.dir} (${project.models.length} models)`);
+        try {
+          const engine = await openEngine(target, 1);
+          try {
+            await engine.withConnection((c) => c.query('SELECT 1 AS ok'));
+          } finally {
+            await engine.close();
+          }
+          reporter.print('connection: OK');
+          return 0;
+        } catch (err) {
+          reporter.print('connection: FAILED');
+          throw err;
+        }
+      }),
+    )
+    .command(
+      'generate',
+      'write realistic Sparkify data in the S3 bucket layout',
+      (y: Argv) =>
+        y
+          .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+          .option('events', { type: 'number', default: 3000 })
+          .option('songs', { type: 'number', default: 120 })
+          .option('seed', { type: 'number', default: 42 })
+          .option('match-rate', { type: 'number', default: 0.3, describe: 'share of plays that match a generated song' }),
+      guard(async (a: { out: string; events: number; songs: number; seed: number; 'match-rate': number }) => {
+        const t0 = performance.now();
+        const r = await generateData({ outDir: path.resolve(a.out), events: a.events, songs: a.songs, seed: a.seed, matchRate: a['match-rate'] });
+        reporter.info(`Wrote ${r.events} events in ${r.eventFiles} files and ${r.songs} songs (${r.artists} artists) to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
+        reporter.info(`NextSong plays: ${r.nextSongEvents}, matching a song: ${r.matchedPlays}, users: ${r.users}`);
+        return 0;
+      }),
+    )
+    .demandCommand(1, 'name a command: run, compile, ls, show, debug or generate')
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg, { hint: 'see sparkify --help' });
+    });
+
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    fail(err);
+  }
+  return exitCode;
+}
+
+function formatTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(no rows)';
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const widths = cols.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const clip = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
+  const line = (vals: string[]) => '| ' + vals.map((v, i) => clip(v, widths[i]!)).join(' | ') + ' |';
+  const sep = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
+  return [line(cols), sep, ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n') + `\n(${rows.length} rows)`;
+}

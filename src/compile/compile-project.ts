@@ -1,0 +1,213 @@
+import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
+import type { Dialect } from '../adapters/adapter.js';
+import type { Target } from '../config/load-config.js';
+import { buildDag } from '../graph/dag.js';
+import type { Project } from '../project/load-project.js';
+import { parseSources } from '../project/parse-sources.js';
+import { isMap, parseYamlFile } from '../project/yaml-file.js';
+import { createTemplateEnvironment } from '../template/environment.js';
+import { prepareModel, renderModel, type PreparedModel, type RenderScope } from '../template/render-model.js';
+import type { ColumnSpec, GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
+
+export interface CompileOptions {
+  target: Target;
+  dialect: Dialect;
+  /** --vars, merged over the project's vars */
+  vars?: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+}
+
+const DEFAULT_CONFIG: ModelConfig = { materialized: 'table', tags: [], enabled: true };
+
+interface ProjectSettings {
+  vars: Record<string, unknown>;
+  /** config defaults by folder under models/ ('' is the root) */
+  folderConfig: Map<string, Partial<ModelConfig>>;
+}
+
+/** sparkify.yml: `vars:` and dbt-style `models:` defaults (`+materialized: view` per folder). */
+function readProjectSettings(project: Project, errors: SparkifyError[]): ProjectSettings {
+  const settings: ProjectSettings = { vars: {}, folderConfig: new Map() };
+  if (!project.projectFile) return settings;
+  try {
+    const y = parseYamlFile(project.projectFile);
+    const v = y.value;
+    if (!isMap(v)) return settings;
+    for (const k of Object.keys(v)) {
+      if (!['name', 'version', 'vars', 'models'].includes(k)) {
+        errors.push(new ProjectError(`unknown key '${k}'`, { file: y.file, ...y.at([k]), hint: 'sparkify.yml knows name, version, vars and models' }));
+      }
+    }
+    if (isMap(v.vars)) settings.vars = v.vars;
+    const walk = (node: unknown, folder: string, p: string[]) => {
+      if (!isMap(node)) return;
+      const cfg: Record<string, unknown> = {};
+      for (const [k, val] of Object.entries(node)) {
+        if (k.startsWith('+')) cfg[k.slice(1)] = val;
+        else walk(val, folder ? `${folder}/${k}` : k, [...p, k]);
+      }
+      settings.folderConfig.set(folder, cfg as Partial<ModelConfig>);
+    };
+    walk(v.models, '', ['models']);
+  } catch (e) {
+    errors.push(e as SparkifyError);
+  }
+  return settings;
+}
+
+function folderDefaults(settings: ProjectSettings, modelPath: string): Partial<ModelConfig> {
+  const parts = modelPath.replace(/^models\//, '').split('/').slice(0, -1);
+  let cfg: Partial<ModelConfig> = { ...settings.folderConfig.get('') };
+  for (let i = 1; i <= parts.length; i++) cfg = { ...cfg, ...settings.folderConfig.get(parts.slice(0, i).join('/')) };
+  return cfg;
+}
+
+function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: string): Relation {
+  // dbt's default: a custom schema is appended to the target schema
+  return { schema: cfg.schema ? `${targetSchema}_${cfg.schema}` : targetSchema, name: cfg.alias ?? name };
+}
+
+function readModelDocs(project: Project, errors: SparkifyError[]): Map<string, { description?: string; columns: ColumnSpec[] }> {
+  const docs = new Map<string, { description?: string; columns: ColumnSpec[] }>();
+  for (const f of project.docFiles) {
+    try {
+      const y = parseYamlFile(f);
+      const models = isMap(y.value) && Array.isArray(y.value.models) ? y.value.models : [];
+      for (const m of models) {
+        if (!isMap(m) || typeof m.name !== 'string') continue;
+        const columns = (Array.isArray(m.columns) ? m.columns : [])
+          .filter(isMap)
+          .map((c) => ({ name: String(c.name), type: c.data_type === undefined ? '' : String(c.data_type), description: typeof c.description === 'string' ? c.description : undefined }));
+        docs.set(m.name, { description: typeof m.description === 'string' ? m.description : undefined, columns });
+      }
+    } catch (e) {
+      errors.push(e as SparkifyError);
+    }
+  }
+  return docs;
+}
+
+/**
+ * Renders every model, resolves refs and sources, and builds the DAG. Collects every error in the
+ * project and throws them together, sorted by file.
+ */
+export function compileProject(project: Project, opts: CompileOptions): Manifest {
+  const errors: SparkifyError[] = [...project.problems];
+  const { target, dialect } = opts;
+  const settings = readProjectSettings(project, errors);
+  const vars = { ...settings.vars, ...(opts.vars ?? {}) };
+  const targetInfo = { name: target.name, type: target.type, schema: target.schema };
+
+  const { tables, errors: sourceErrors } = parseSources(
+    project.sourcesFiles,
+    project.dir,
+    { target: { ...targetInfo, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
+    target.schema,
+  );
+  errors.push(...sourceErrors);
+  const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
+
+  const templates = createTemplateEnvironment(project.macros);
+  const prepared: PreparedModel[] = [];
+  for (const m of project.models) {
+    const p = prepareModel(m, templates);
+    if ('template' in p) prepared.push(p);
+    else errors.push(p);
+  }
+
+  // Pass 1 reads each model's config(): it decides the model's relation and whether it is enabled.
+  const allNames = new Map(project.models.map((m) => [m.name, modelRelation(m.name, {}, target.schema)]));
+  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: allNames, sources: sourceRelations, disabled: new Set() };
+  const configs = new Map<string, ModelConfig>();
+  for (const p of prepared) {
+    const r = renderModel(p, baseScope, { isIncremental: false, thisRelation: allNames.get(p.model.name)! });
+    configs.set(p.model.name, { ...DEFAULT_CONFIG, ...folderDefaults(settings, p.model.path), ...r.config } as ModelConfig);
+  }
+  const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
+  const disabled = new Set(prepared.filter((p) => configs.get(p.model.name)!.enabled === false).map((p) => p.model.name));
+  const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
+  const scope: RenderScope = { ...baseScope, models: relations, disabled };
+
+  const docs = readModelDocs(project, errors);
+  const nodes: Record<string, GraphNode> = {};
+  for (const t of tables) {
+    const node: SourceNode = {
+      id: t.id,
+      resourceType: 'source',
+      name: t.name,
+      sourceName: t.sourceName,
+      path: project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml',
+      file: t.file,
+      table: t,
+      relation: sourceRelations.get(`${t.sourceName}.${t.name}`)!,
+      dependsOn: [],
+      config: { tags: t.tags, materialized: t.location ? 'copy' : 'external' },
+    };
+    nodes[node.id] = node;
+  }
+  for (const p of enabled) {
+    const name = p.model.name;
+    const config = configs.get(name)!;
+    const relation = relations.get(name)!;
+    const r = renderModel(p, scope, { isIncremental: false, thisRelation: relation });
+    errors.push(...r.errors);
+    const incremental = config.materialized === 'incremental' ? renderModel(p, scope, { isIncremental: true, thisRelation: relation }) : undefined;
+    const dependsOn = [...r.refs.filter((x) => relations.has(x.name)).map((x) => `model.${x.name}`), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`).filter((id) => id in nodes || tables.some((t) => t.id === id))];
+    const doc = docs.get(name);
+    const node: ModelNode = {
+      id: `model.${name}`,
+      resourceType: 'model',
+      name,
+      path: p.model.path,
+      file: p.model.file,
+      rawSql: p.model.text,
+      compiledSql: r.compiledSql,
+      lineMap: r.lineMap,
+      config,
+      dependsOn: [...new Set(dependsOn)],
+      refs: r.refs,
+      sources: r.sources,
+      columns: doc?.columns ?? [],
+      description: doc?.description,
+      relation,
+      compiledIncrementalSql: incremental?.compiledSql,
+    };
+    nodes[node.id] = node;
+  }
+  let dag: ReturnType<typeof buildDag> | undefined;
+  try {
+    dag = buildDag(Object.values(nodes).map((n) => ({ id: n.id, dependsOn: n.dependsOn, path: n.path, file: n.file })));
+  } catch (e) {
+    errors.push(e as SparkifyError);
+  }
+  throwIfAny(errors);
+  if (!dag) throw new ProjectError('cannot order the project');
+  return {
+    projectDir: project.dir,
+    generatedAt: new Date().toISOString(),
+    target: targetInfo,
+    vars,
+    nodes,
+    order: dag.order,
+    childMap: dag.childMap,
+    parentMap: dag.parentMap,
+  };
+}
+
+/** Renders ad hoc SQL (sparkify show --inline) against a compiled project: ref() and source() work. */
+export function compileInline(project: Project, manifest: Manifest, opts: CompileOptions, sql: string): string {
+  const templates = createTemplateEnvironment(project.macros);
+  const models = new Map<string, Relation>();
+  const sources = new Map<string, Relation>();
+  for (const n of Object.values(manifest.nodes)) {
+    if (n.resourceType === 'model') models.set(n.name, n.relation);
+    else sources.set(`${n.sourceName}.${n.name}`, n.relation);
+  }
+  const file = { name: 'inline', path: '<inline>', file: '<inline>', text: sql };
+  const p = prepareModel(file, templates);
+  if (!('template' in p)) throw p;
+  const scope: RenderScope = { templates, dialect: opts.dialect, target: manifest.target, vars: manifest.vars, env: opts.env, models, sources, disabled: new Set() };
+  const r = renderModel(p, scope, { isIncremental: false, thisRelation: { schema: opts.target.schema, name: 'inline' } });
+  throwIfAny(r.errors);
+  return r.compiledSql;
+}

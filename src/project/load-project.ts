@@ -1,0 +1,69 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
+import type { TemplateFile } from '../template/environment.js';
+
+export interface ModelFile extends TemplateFile {
+  name: string;
+}
+
+/** Everything read from disk; nothing rendered yet. */
+export interface Project {
+  dir: string;
+  models: ModelFile[];
+  macros: TemplateFile[];
+  sourcesFiles: TemplateFile[];
+  /** schema.yml-style files under models/ that describe models */
+  docFiles: TemplateFile[];
+  projectFile?: TemplateFile | undefined;
+  /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
+  problems: SparkifyError[];
+}
+
+function listFiles(dir: string, exts: string[]): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .map((f) => f.split(path.sep).join('/'))
+    .filter((f) => exts.some((e) => f.endsWith(e)) && !f.split('/').some((p) => p.startsWith('.')))
+    .sort();
+}
+
+function read(dir: string, rel: string): TemplateFile {
+  const file = path.join(dir, rel);
+  return { path: rel, file, text: readFileSync(file, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n') };
+}
+
+export const PROJECT_FILE = 'sparkify.yml';
+
+export function loadProject(dir: string): Project {
+  const abs = path.resolve(dir);
+  if (!existsSync(path.join(abs, 'models'))) {
+    throw new ProjectError(`no models/ folder in ${abs}`, { file: abs, hint: 'run sparkify in the project folder, or pass --project-dir' });
+  }
+  const problems: SparkifyError[] = [];
+  const models: ModelFile[] = [];
+  const seen = new Map<string, ModelFile>();
+  for (const rel of listFiles(path.join(abs, 'models'), ['.sql'])) {
+    const f = read(abs, `models/${rel}`);
+    const name = path.basename(rel, '.sql');
+    if (!SAFE_IDENTIFIER.test(name)) {
+      problems.push(new ProjectError(`model name ${JSON.stringify(name)} is not a safe identifier`, { file: f.file, hint: 'rename the file to letters, digits and underscores, starting with a letter or _' }));
+      continue;
+    }
+    const other = seen.get(name);
+    if (other) {
+      problems.push(new ProjectError(`two models are named '${name}': ${other.path} and ${f.path}`, { file: f.file, hint: 'model names come from file names and must be unique; rename one of the files' }));
+      continue;
+    }
+    const m = { ...f, name };
+    seen.set(name, m);
+    models.push(m);
+  }
+  const macros = listFiles(path.join(abs, 'macros'), ['.sql']).map((rel) => read(abs, `macros/${rel}`));
+  const sourcesFiles: TemplateFile[] = [];
+  for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(read(abs, name));
+  const docFiles = listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).map((rel) => read(abs, `models/${rel}`));
+  const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? read(abs, PROJECT_FILE) : undefined;
+  return { dir: abs, models, macros, sourcesFiles, docFiles, projectFile, problems };
+}

@@ -1,0 +1,210 @@
+import { DatabaseError, SparkifyError, formatError } from '../errors.js';
+import type { Connection, Engine, Step } from '../adapters/adapter.js';
+import type { NodePlan, Plan } from '../materializations/plan-run.js';
+import type { Manifest, ModelNode } from '../types.js';
+import { templateLine } from '../template/line-markers.js';
+
+export type NodeStatus = 'success' | 'error' | 'skipped';
+
+export interface NodeResult {
+  id: string;
+  name: string;
+  resourceType: 'model' | 'source';
+  materialization: string;
+  relation: string;
+  status: NodeStatus;
+  rows?: number | undefined;
+  files?: number | undefined;
+  /** seconds */
+  duration: number;
+  error?: ReturnType<SparkifyError['toJSON']> | undefined;
+  message?: string | undefined;
+  /** for skipped nodes: the failed ancestor */
+  skippedBecause?: string | undefined;
+}
+
+export interface RunResult {
+  startedAt: string;
+  /** seconds */
+  elapsed: number;
+  interrupted: boolean;
+  results: NodeResult[];
+}
+
+export type RunEvent =
+  | { type: 'run_start'; total: number; threads: number }
+  | { type: 'node_start'; id: string; name: string; index: number; total: number; materialization: string; resourceType: string }
+  | { type: 'node_end'; index: number; total: number; result: NodeResult }
+  | { type: 'run_end'; result: RunResult };
+
+export interface ExecuteOptions {
+  threads: number;
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal | undefined;
+  /** where compiled SQL is written, for error messages: target/compiled/<path> */
+  compiledPath?: (node: ModelNode) => string;
+}
+
+/**
+ * Runs the plan: independent nodes concurrently up to `threads`; a failed node's descendants are
+ * skipped while other branches go on. The only stage that talks to a database.
+ */
+export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine, opts: ExecuteOptions): Promise<RunResult> {
+  const startedAt = new Date();
+  const emit = opts.onEvent ?? (() => undefined);
+  const total = plan.nodes.length;
+  const results = new Map<string, NodeResult>();
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  let interrupted = false;
+  let started = 0;
+  emit({ type: 'run_start', total, threads: opts.threads });
+
+  const onAbort = () => {
+    interrupted = true;
+    void engine.cancel();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) interrupted = true;
+
+  try {
+    if (!interrupted) await engine.withConnection(async (c) => runSteps(c, plan.setup));
+  } catch (err) {
+    opts.signal?.removeEventListener('abort', onAbort);
+    throw err;
+  }
+
+  const pending = new Set(plan.nodes.map((n) => n.id));
+  const running = new Map<string, Promise<void>>();
+
+  const finish = (r: NodeResult, index: number) => {
+    results.set(r.id, r);
+    emit({ type: 'node_end', index, total, result: r });
+  };
+
+  const skipDescendants = (failedId: string) => {
+    for (const n of plan.nodes) {
+      if (!pending.has(n.id)) continue;
+      if (hasAncestor(n.id, failedId, plan.parents)) {
+        pending.delete(n.id);
+        started++;
+        finish({ ...baseResult(n, manifest), status: 'skipped', duration: 0, skippedBecause: failedId, message: `skipped: ${manifest.nodes[failedId]?.name ?? failedId} failed` }, started);
+      }
+    }
+  };
+
+  const runNode = async (n: NodePlan, index: number) => {
+    const t0 = performance.now();
+    emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
+    try {
+      const { rows, files } = await engine.withConnection((c) => runSteps(c, n.steps));
+      finish({ ...baseResult(n, manifest), status: 'success', rows, files, duration: (performance.now() - t0) / 1000 }, index);
+    } catch (err) {
+      const e = locateError(err, n, manifest, opts);
+      if (interrupted) e.message = `interrupted: ${e.message}`;
+      await engine.withConnection((c) => runSteps(c, n.onFailure)).catch(() => undefined);
+      finish({ ...baseResult(n, manifest), status: 'error', duration: (performance.now() - t0) / 1000, error: e.toJSON(), message: formatError(e) }, index);
+      skipDescendants(n.id);
+    }
+  };
+
+  while (pending.size > 0 || running.size > 0) {
+    if (interrupted) {
+      for (const id of [...pending]) {
+        pending.delete(id);
+        started++;
+        finish({ ...baseResult(byId.get(id)!, manifest), status: 'skipped', duration: 0, message: 'skipped: the run was interrupted' }, started);
+      }
+    }
+    for (const id of [...pending]) {
+      if (running.size >= opts.threads) break;
+      const ready = plan.parents[id]!.every((p) => results.get(p)?.status === 'success' || !byId.has(p));
+      if (!ready) continue;
+      pending.delete(id);
+      const index = ++started;
+      const p = runNode(byId.get(id)!, index).finally(() => running.delete(id));
+      running.set(id, p);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  opts.signal?.removeEventListener('abort', onAbort);
+
+  const ordered = plan.nodes.map((n) => results.get(n.id)!).filter(Boolean);
+  const result: RunResult = { startedAt: startedAt.toISOString(), elapsed: (Date.now() - startedAt.getTime()) / 1000, interrupted, results: ordered };
+  emit({ type: 'run_end', result });
+  return result;
+}
+
+async function runSteps(c: Connection, steps: Step[]): Promise<{ rows?: number; files?: number }> {
+  let rows: number | undefined;
+  let files: number | undefined;
+  for (const s of steps) {
+    switch (s.kind) {
+      case 'sql':
+        await c.execute(s.sql);
+        break;
+      case 'transaction':
+        await c.transaction(s.statements);
+        break;
+      case 'count': {
+        const r = await c.query(s.sql);
+        const v = r[0] ? Object.values(r[0])[0] : undefined;
+        rows = v === undefined || v === null ? undefined : Number(v);
+        break;
+      }
+      case 'load': {
+        const r = await c.load(s);
+        files = r.files;
+        break;
+      }
+    }
+  }
+  return { rows, files };
+}
+
+function hasAncestor(id: string, ancestor: string, parents: Record<string, string[]>): boolean {
+  const stack = [...(parents[id] ?? [])];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (p === ancestor) return true;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    stack.push(...(parents[p] ?? []));
+  }
+  return false;
+}
+
+function baseResult(n: NodePlan, manifest: Manifest): Omit<NodeResult, 'status' | 'duration'> {
+  const node = manifest.nodes[n.id]!;
+  return { id: n.id, name: n.name, resourceType: n.resourceType, materialization: n.materialization, relation: `${node.relation.schema}.${node.relation.name}` };
+}
+
+/** Attaches the node, its file and the template line that a database error points at. */
+function locateError(err: unknown, n: NodePlan, manifest: Manifest, opts: ExecuteOptions): SparkifyError {
+  const node = manifest.nodes[n.id]!;
+  const e = err instanceof SparkifyError ? err : new DatabaseError(err instanceof Error ? err.message : String(err), { cause: err });
+  if (node.resourceType === 'model') {
+    let compiledLine: number | undefined;
+    if (e instanceof DatabaseError && e.sql && e.statementLine !== undefined) {
+      const at = e.sql.indexOf(node.compiledSql.trim());
+      if (at >= 0) {
+        const offset = e.sql.slice(0, at).split('\n').length - 1;
+        const leading = node.compiledSql.length - node.compiledSql.trimStart().length;
+        const lead = node.compiledSql.slice(0, leading).split('\n').length - 1;
+        const l = e.statementLine - offset + lead;
+        if (l >= 1) compiledLine = l;
+      }
+    }
+    e.addContext({
+      node: node.name,
+      file: node.file,
+      line: compiledLine === undefined ? undefined : templateLine(node.lineMap, compiledLine),
+      compiledPath: opts.compiledPath?.(node),
+      compiledLine,
+    });
+  } else {
+    e.addContext({ node: `${node.sourceName}.${node.name}`, file: node.file, line: node.table.line });
+  }
+  return e;
+}

@@ -1,0 +1,80 @@
+import nunjucks from 'nunjucks';
+import { TemplateError } from '../errors.js';
+
+export interface TemplateFile {
+  /** name used by nunjucks and in errors: the path relative to the project */
+  path: string;
+  /** absolute path */
+  file: string;
+  text: string;
+}
+
+/** Loads templates (macro files) from memory, so rendering never touches the disk. */
+class MemoryLoader extends nunjucks.Loader {
+  constructor(private readonly files: Map<string, TemplateFile>) {
+    super();
+  }
+  getSource(name: string): nunjucks.LoaderSource {
+    const f = this.files.get(name);
+    if (!f) throw new Error(`template not found: ${name}`);
+    return { src: f.text, path: f.path, noCache: false };
+  }
+}
+
+export interface TemplateEnvironment {
+  env: nunjucks.Environment;
+  /** `{% from "macros/x.sql" import a, b with context %}` for every macro file, on one line */
+  macroPrelude: string;
+  macroNames: string[];
+  macroFiles: Map<string, TemplateFile>;
+}
+
+const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
+export function createTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
+  const macroFiles = new Map(macros.map((m) => [m.path, m]));
+  const env = new nunjucks.Environment(new MemoryLoader(macroFiles), {
+    autoescape: false,
+    throwOnUndefined: false,
+    trimBlocks: false,
+  });
+  const macroNames: string[] = [];
+  let macroPrelude = '';
+  for (const m of macros) {
+    const names = [...m.text.matchAll(MACRO_DEF)].map((x) => x[1]!);
+    if (names.length === 0) continue;
+    macroNames.push(...names);
+    macroPrelude += `{% from ${JSON.stringify(m.path)} import ${names.join(', ')} with context %}`;
+  }
+  return { env, macroPrelude, macroNames, macroFiles };
+}
+
+/**
+ * Turns a nunjucks error into a TemplateError located in the right file.
+ * Parse errors carry 1-based positions; errors thrown while rendering carry 0-based ones.
+ */
+export function toTemplateError(err: unknown, file: string, phase: 'parse' | 'render', preludeLength: number, macroFiles: Map<string, TemplateFile>): TemplateError {
+  const raw = err instanceof Error ? err.message : String(err);
+  const m = /^\(([^)]*)\)\s*(?:\[Line (\d+)(?:, Column (\d+))?\])?\s*\n?\s*([\s\S]*)$/.exec(raw);
+  let message = (m?.[4] ?? raw).replace(/^Error: /, '').trim();
+  let line = m?.[2] ? Number(m[2]) : undefined;
+  let column = m?.[3] ? Number(m[3]) : undefined;
+  if (phase === 'render') {
+    if (line !== undefined) line += 1;
+    if (column !== undefined) column += 1;
+  }
+  let where = file;
+  const inMacro = m?.[1] ? macroFiles.get(m[1]) : undefined;
+  if (inMacro) where = inMacro.file;
+  else if (line === 1 && column !== undefined) column = Math.max(1, column - preludeLength);
+  message = message.replace(/\s*Template render error:?\s*/g, '');
+  let hint: string | undefined;
+  if (/Unable to call `(\w+)`/.test(message)) {
+    hint = 'only ref(), source(), config(), var(), env_var(), is_incremental(), the SQL helpers and macros from macros/ can be called';
+  } else if (/unexpected token|expected/.test(message)) {
+    hint = 'check the {{ }} / {% %} syntax on this line';
+  } else if (/unknown block tag|end/.test(message)) {
+    hint = 'every {% if %}, {% for %} and {% macro %} needs its matching {% end... %}';
+  }
+  return new TemplateError(message, { file: where, line, column, hint, cause: err });
+}

@@ -1,0 +1,264 @@
+import nunjucks from 'nunjucks';
+import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../errors.js';
+import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
+import type { Materialization, ModelConfig, Relation, TargetInfo } from '../types.js';
+import { toTemplateError, type TemplateEnvironment } from './environment.js';
+import { addLineMarkers, stripLineMarkers } from './line-markers.js';
+import type { ModelFile } from '../project/load-project.js';
+
+export const CONFIG_KEYS = [
+  'materialized',
+  'tags',
+  'schema',
+  'alias',
+  'dist',
+  'sort',
+  'sort_type',
+  'unique_key',
+  'enabled',
+  'bind',
+  'full_refresh',
+  'on_schema_change',
+  'incremental_strategy',
+] as const;
+
+const MATERIALIZATIONS: Materialization[] = ['table', 'view', 'incremental'];
+
+export interface RenderScope {
+  templates: TemplateEnvironment;
+  dialect: Dialect;
+  target: TargetInfo;
+  vars: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  /** relation of every enabled model, by name */
+  models: Map<string, Relation>;
+  /** relation of every source table, by "source.table" */
+  sources: Map<string, Relation>;
+  disabled: Set<string>;
+}
+
+export interface RenderedModel {
+  compiledSql: string;
+  lineMap: number[];
+  config: Partial<ModelConfig>;
+  refs: { name: string; line: number }[];
+  sources: { sourceName: string; name: string; line: number }[];
+  errors: SparkifyError[];
+}
+
+/** 1-based line and column of the first match of a pattern in a text. */
+export function locate(text: string, pattern: RegExp): { line: number; column: number } | undefined {
+  const m = pattern.exec(text);
+  if (!m) return undefined;
+  const before = text.slice(0, m.index).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function kwargs(args: unknown[]): Record<string, unknown> {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
+    const { __keywords: _, ...rest } = last;
+    return rest;
+  }
+  return {};
+}
+
+/**
+ * Renders one model. ref(), source() and config() record what they see; unknown names become
+ * located errors (all of them, not just the first) and render as a placeholder.
+ */
+export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: { isIncremental: boolean; thisRelation: Relation }): RenderedModel {
+  const model = prepared.model;
+  const errors: SparkifyError[] = [];
+  const refs: RenderedModel['refs'] = [];
+  const sources: RenderedModel['sources'] = [];
+  const config: Partial<ModelConfig> = {};
+  const text = model.text;
+  const d = scope.dialect;
+
+  const lineOf = (pattern: RegExp) => locate(text, pattern) ?? { line: undefined, column: undefined };
+
+  const ref = (...args: unknown[]) => {
+    const pos = args.filter((a) => typeof a === 'string') as string[];
+    const name = pos[pos.length - 1];
+    if (name === undefined) {
+      errors.push(new ProjectError(`ref() needs a model name`, { file: model.file, ...lineOf(/\bref\s*\(/) }));
+      return '__missing__';
+    }
+    const where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
+    if (!refs.some((r) => r.name === name)) refs.push({ name, line: where.line ?? 0 });
+    const rel = scope.models.get(name);
+    if (!rel) {
+      const disabled = scope.disabled.has(name);
+      errors.push(
+        new ProjectError(disabled ? `ref('${name}') points at a disabled model` : `unknown model in ref('${name}')`, {
+          file: model.file,
+          ...where,
+          hint: disabled ? `enable ${name} or remove the ref` : didYouMean(name, scope.models.keys()) ?? 'models are the .sql files under models/, named by file name',
+        }),
+      );
+      return `"${name.replace(/"/g, '')}"`;
+    }
+    return d.relation(rel);
+  };
+
+  const source = (sourceName: unknown, tableName: unknown) => {
+    const key = `${String(sourceName)}.${String(tableName)}`;
+    const where = lineOf(new RegExp(`\\bsource\\s*\\(\\s*['"]${escapeRe(String(sourceName))}['"]\\s*,\\s*['"]${escapeRe(String(tableName))}['"]`));
+    if (!sources.some((s) => `${s.sourceName}.${s.name}` === key)) sources.push({ sourceName: String(sourceName), name: String(tableName), line: where.line ?? 0 });
+    const rel = scope.sources.get(key);
+    if (!rel) {
+      errors.push(
+        new ProjectError(`unknown source in source('${String(sourceName)}', '${String(tableName)}')`, {
+          file: model.file,
+          ...where,
+          hint: didYouMean(key, scope.sources.keys()) ?? 'sources are declared in sources.yml',
+        }),
+      );
+      return `"${String(tableName).replace(/"/g, '')}"`;
+    }
+    return d.relation(rel);
+  };
+
+  const configFn = (...args: unknown[]) => {
+    const kw = kwargs(args);
+    const where = lineOf(/\bconfig\s*\(/);
+    for (const [k, v] of Object.entries(kw)) {
+      if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+        const wk = lineOf(new RegExp(`\\b${escapeRe(k)}\\s*=`));
+        errors.push(
+          new ProjectError(`unknown config key '${k}'`, {
+            file: model.file,
+            line: wk.line ?? where.line,
+            column: wk.column ?? where.column,
+            hint: didYouMean(k, CONFIG_KEYS) ?? `valid keys: ${CONFIG_KEYS.join(', ')}`,
+          }),
+        );
+        continue;
+      }
+      const problem = checkConfigValue(k, v);
+      if (problem) {
+        const wk = lineOf(new RegExp(`\\b${escapeRe(k)}\\s*=`));
+        errors.push(new ProjectError(`config ${k}: ${problem}`, { file: model.file, line: wk.line, column: wk.column }));
+        continue;
+      }
+      (config as Record<string, unknown>)[k] = k === 'tags' && typeof v === 'string' ? [v] : k === 'sort' && typeof v === 'string' ? [v] : v;
+    }
+    return '';
+  };
+
+  const varFn = (name: unknown, ...rest: unknown[]) => {
+    const key = String(name);
+    if (Object.prototype.hasOwnProperty.call(scope.vars, key)) return scope.vars[key];
+    if (rest.length > 0) return rest[0];
+    errors.push(
+      new ProjectError(`required var '${key}' is not set`, {
+        file: model.file,
+        ...lineOf(new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRe(key)}['"]`)),
+        hint: `pass --vars '{"${key}": ...}', set it under vars: in sparkify.yml, or give var() a default`,
+      }),
+    );
+    return '';
+  };
+
+  const envVar = (name: unknown, ...rest: unknown[]) => {
+    const key = String(name);
+    const v = scope.env[key];
+    if (v !== undefined) return v;
+    if (rest.length > 0) return rest[0];
+    errors.push(
+      new ProjectError(`environment variable '${key}' is not set`, {
+        file: model.file,
+        ...lineOf(new RegExp(`\\benv_var\\s*\\(\\s*['"]${escapeRe(key)}['"]`)),
+        hint: `export ${key}=... or give env_var() a default`,
+      }),
+    );
+    return '';
+  };
+
+  const datePart = (part: unknown, expr: unknown) => {
+    const p = String(part).toLowerCase();
+    if (!(DATE_PARTS as readonly string[]).includes(p)) {
+      errors.push(
+        new TemplateError(`date_part('${String(part)}', ...): unknown part`, {
+          file: model.file,
+          ...lineOf(/\bdate_part\s*\(/),
+          hint: `use one of ${DATE_PARTS.join(', ')}`,
+        }),
+      );
+      return 'NULL';
+    }
+    return d.datePart(p as DatePart, String(expr));
+  };
+
+  const context = {
+    ref,
+    source,
+    config: configFn,
+    var: varFn,
+    env_var: envVar,
+    target: scope.target,
+    this: d.relation(opts.thisRelation),
+    is_incremental: () => opts.isIncremental,
+    epoch_ms_to_timestamp: (expr: unknown) => d.epochMsToTimestamp(String(expr)),
+    date_part: datePart,
+    surrogate_key: (...exprs: unknown[]) => d.surrogateKey(exprs.flat().map(String)),
+    cast_text: (expr: unknown) => d.castText(String(expr)),
+  };
+
+  let rendered: string;
+  try {
+    rendered = prepared.template.render(context);
+  } catch (err) {
+    errors.push(toTemplateError(err, model.file, 'render', prepared.preludeLength, scope.templates.macroFiles));
+    return { compiledSql: '', lineMap: [], config, refs, sources, errors };
+  }
+  const { text: compiledSql, lineMap } = stripLineMarkers(rendered);
+  return { compiledSql, lineMap, config, refs, sources, errors };
+}
+
+export interface PreparedModel {
+  model: ModelFile;
+  template: nunjucks.Template;
+  preludeLength: number;
+}
+
+/** Parses a model's template once; it is then rendered once for its config and once for its SQL. */
+export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
+  const prelude = templates.macroPrelude;
+  try {
+    const template = new nunjucks.Template(prelude + addLineMarkers(model.text), templates.env, model.path, true);
+    return { model, template, preludeLength: prelude.length };
+  } catch (err) {
+    return toTemplateError(err, model.file, 'parse', prelude.length, templates.macroFiles);
+  }
+}
+
+function checkConfigValue(key: string, v: unknown): string | undefined {
+  const isStrList = (x: unknown) => typeof x === 'string' || (Array.isArray(x) && x.every((s) => typeof s === 'string'));
+  switch (key) {
+    case 'materialized':
+      return MATERIALIZATIONS.includes(v as Materialization) ? undefined : `must be one of ${MATERIALIZATIONS.join(', ')}`;
+    case 'tags':
+    case 'sort':
+    case 'unique_key':
+      return isStrList(v) ? undefined : 'must be a string or a list of strings';
+    case 'schema':
+    case 'alias':
+      return typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'must be a name of letters, digits and _';
+    case 'dist':
+      return typeof v === 'string' && /^(all|even|auto|[A-Za-z_][A-Za-z0-9_]*)$/i.test(v) ? undefined : "must be 'all', 'even', 'auto' or a column name";
+    case 'sort_type':
+      return v === 'compound' || v === 'interleaved' ? undefined : "must be 'compound' or 'interleaved'";
+    case 'enabled':
+    case 'bind':
+    case 'full_refresh':
+      return typeof v === 'boolean' ? undefined : 'must be true or false';
+    default:
+      return typeof v === 'string' ? undefined : 'must be a string';
+  }
+}
