@@ -125,9 +125,15 @@ export function throwIfAny(errors: SparkifyError[]): void {
   if (errors.length > 1) throw new ErrorList(errors);
 }
 
+/** A path as the user can click it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const cwd = process.cwd();
+  return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+}
+
 export function formatLocation(loc: Location): string {
   if (!loc.file) return '';
-  let s = loc.file;
+  let s = displayPath(loc.file);
   if (loc.line !== undefined) s += `:${loc.line}`;
   if (loc.line !== undefined && loc.column !== undefined) s += `:${loc.column}`;
   return s;

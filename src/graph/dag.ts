@@ -68,7 +68,10 @@ function insertSorted(list: string[], v: string): void {
   list.splice(i, 0, v);
 }
 
-/** findCycles returns a strongly connected component; print its shortest cycle through the smallest id. */
+/**
+ * findCycles returns a strongly connected component; print its shortest cycle through the smallest
+ * id, in ref() order: "a -> b" means a refs b.
+ */
 function orderCycle(g: Graph, members: string[]): string[] {
   const set = new Set(members);
   const start = [...members].sort()[0]!;
@@ -76,7 +79,7 @@ function orderCycle(g: Graph, members: string[]): string[] {
   const queue = [start];
   while (queue.length > 0) {
     const cur = queue.shift()!;
-    for (const s of (g.successors(cur) ?? []).filter((x) => set.has(x)).sort()) {
+    for (const s of (g.predecessors(cur) ?? []).filter((x) => set.has(x)).sort()) {
       if (s === start) {
         const path = [cur];
         while (path[0] !== start) path.unshift(prev.get(path[0]!)!);

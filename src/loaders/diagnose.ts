@@ -1,4 +1,5 @@
 import { LoadError } from '../errors.js';
+import type { SourceTable } from '../types.js';
 import { isRejection, type RowMapper } from './json-rows.js';
 import { openLocalFile, readJsonRecords } from './read-json-records.js';
 
@@ -22,14 +23,14 @@ export async function findFirstBadRecord(files: string[], mapper: RowMapper): Pr
   return undefined;
 }
 
-export function badRecordError(source: string, bad: BadRecord): LoadError {
+export function badRecordError(source: SourceTable, bad: BadRecord): LoadError {
   const snippet = bad.raw.length > 200 ? bad.raw.slice(0, 197) + '...' : bad.raw;
   return new LoadError(
-    `cannot load ${source}: ${bad.column ? `column ${bad.column}: ` : ''}${bad.reason}\n  line: ${snippet}`,
+    `${bad.column ? `column ${bad.column}: ` : ''}${bad.reason}\n  line: ${snippet}`,
     {
       file: bad.file,
       line: bad.line,
-      node: source,
+      node: `${source.sourceName}.${source.name}`,
       hint: 'fix or remove the line; the staging table keeps its previous contents',
     },
   );

@@ -85,7 +85,7 @@ class DuckDbConnection implements Connection {
       }
     } catch (err) {
       const bad = await findFirstBadRecord(files, createRowMapper(source.columns, copy.json, paths));
-      if (bad) throw badRecordError(source.id, bad);
+      if (bad) throw badRecordError(source, bad);
       throw new LoadError(`cannot load ${source.id}: ${err instanceof Error ? err.message : String(err)}`, {
         file: source.file,
         line: source.line,
