@@ -29,11 +29,13 @@ export class DuckDbDialect extends BaseDialect {
    * strictly: a value that does not fit its column raises an error, so nothing is silently lost.
    */
   loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][]): string {
-    const cols = source.columns.map((c, i) => `  ${this.convertColumn(c, this.extract(c, i, mapping, paths))} AS ${this.quoteIdent(c.name)}`);
+    // extract each value once (inner query), then convert it (outer query)
+    const raw = source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
+    const cols = source.columns.map((c) => `  ${this.convertColumn(c, this.quoteIdent(c.name))} AS ${this.quoteIdent(c.name)}`);
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
     return (
-      `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\n` +
-      `FROM read_json_objects(${fileList}, format = 'auto', compression = 'auto_detect')`
+      `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n` +
+      `  FROM read_json_objects(${fileList}, format = 'auto', compression = 'auto_detect')\n) AS records`
     );
   }
 
