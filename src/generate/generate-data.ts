@@ -187,18 +187,18 @@ const AGENTS = [
 ];
 /** [city, region, region spelled out, latitude, longitude]: the source of artist locations and their variants. */
 const PLACES: readonly (readonly [string, string, string, number, number])[] = [
-  ['Memphis', 'TN', 'Tennessee', 35.14968, -90.04892], ['Nashville', 'TN', 'Tennessee', 36.16778, -86.77836],
-  ['New York', 'NY', 'New York', 40.71455, -74.00712], ['Chicago', 'IL', 'Illinois', 41.88415, -87.63241],
-  ['Los Angeles', 'CA', 'California', 34.05349, -118.24532], ['Houston', 'TX', 'Texas', 29.76045, -95.36978],
-  ['Seattle', 'WA', 'Washington', 47.60356, -122.32944], ['Detroit', 'MI', 'Michigan', 42.33168, -83.04792],
-  ['Atlanta', 'GA', 'Georgia', 33.74831, -84.39111], ['Austin', 'TX', 'Texas', 30.26759, -97.74299],
-  ['Minneapolis', 'MN', 'Minnesota', 44.97903, -93.26493], ['New Orleans', 'LA', 'Louisiana', 29.95369, -90.07771],
-  ['London', 'England', 'UK', 51.50632, -0.12714], ['Manchester', 'England', 'UK', 53.4796, -2.24881],
-  ['Toronto', 'Ontario', 'Canada', 43.64856, -79.38533], ['Montreal', 'Quebec', 'Canada', 45.51228, -73.55439],
-  ['Paris', 'Ile-de-France', 'France', 48.85692, 2.34121], ['Berlin', 'Berlin', 'Germany', 52.51607, 13.37698],
-  ['Stockholm', 'Stockholm', 'Sweden', 59.33217, 18.06243], ['Kingston', 'Jamaica', 'Jamaica', 17.99702, -76.79358],
-  ['Sydney', 'NSW', 'Australia', -33.86963, 151.20695], ['Havana', 'Havana', 'Cuba', 23.13302, -82.38304],
-  ['Mexico City', 'DF', 'Mexico', 19.43195, -99.13315], ['Rio de Janeiro', 'RJ', 'Brazil', -22.97673, -43.19508],
+  ['Memphis', 'TN', 'Tennessee', 35.15, -90.05], ['Nashville', 'TN', 'Tennessee', 36.17, -86.78],
+  ['New York', 'NY', 'New York', 40.71, -74.01], ['Chicago', 'IL', 'Illinois', 41.88, -87.63],
+  ['Los Angeles', 'CA', 'California', 34.05, -118.25], ['Houston', 'TX', 'Texas', 29.76, -95.37],
+  ['Seattle', 'WA', 'Washington', 47.6, -122.33], ['Detroit', 'MI', 'Michigan', 42.33, -83.05],
+  ['Atlanta', 'GA', 'Georgia', 33.75, -84.39], ['Austin', 'TX', 'Texas', 30.27, -97.74],
+  ['Minneapolis', 'MN', 'Minnesota', 44.98, -93.26], ['New Orleans', 'LA', 'Louisiana', 29.95, -90.08],
+  ['London', 'England', 'UK', 51.51, -0.13], ['Manchester', 'England', 'UK', 53.48, -2.25],
+  ['Toronto', 'Ontario', 'Canada', 43.65, -79.39], ['Montreal', 'Quebec', 'Canada', 45.51, -73.55],
+  ['Paris', 'Ile-de-France', 'France', 48.86, 2.34], ['Berlin', 'Berlin', 'Germany', 52.52, 13.38],
+  ['Stockholm', 'Stockholm', 'Sweden', 59.33, 18.06], ['Kingston', 'Jamaica', 'Jamaica', 18, -76.79],
+  ['Sydney', 'NSW', 'Australia', -33.87, 151.21], ['Havana', 'Havana', 'Cuba', 23.13, -82.38],
+  ['Mexico City', 'DF', 'Mexico', 19.43, -99.13], ['Rio de Janeiro', 'RJ', 'Brazil', -22.98, -43.2],
 ];
 
 function songTitle(rng: Rng): string {
