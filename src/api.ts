@@ -64,6 +64,8 @@ export function writeRunResults(c: Compiled, result: RunResult, args: Record<str
 export interface RunOptions {
   select?: string[] | undefined;
   exclude?: string[] | undefined;
+  /** node ids chosen already (watch mode's rebuild set); when given, select and exclude are not evaluated */
+  nodes?: string[] | undefined;
   threads?: number | undefined;
   fullRefresh?: boolean | undefined;
   onEvent?: ((e: RunEvent) => void) | undefined;
@@ -72,7 +74,7 @@ export interface RunOptions {
 
 /** select -> plan -> execute against an open engine. */
 export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions): Promise<{ plan: Plan; result: RunResult; selected: string[] }> {
-  const selected = selectNodes(c.manifest, opts.select, opts.exclude);
+  const selected = opts.nodes ?? selectNodes(c.manifest, opts.select, opts.exclude);
   const schemas = [...new Set(Object.values(c.manifest.nodes).map((n) => n.relation.schema))];
   const existing = await engine.listRelations(schemas);
   const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh });

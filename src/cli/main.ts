@@ -97,7 +97,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
       guard(async (a: CommonArgs & { 'full-refresh': boolean; watch: boolean }) => {
         if (a.watch) {
           const { watchProject } = await import('./watch.js');
-          return watchProject({ ...a, env, reporter, fullRefresh: a['full-refresh'] });
+          return watchProject({
+            project: projectOptions(a, env),
+            select: splitSelectors(a.select),
+            exclude: splitSelectors(a.exclude),
+            threads: a.threads,
+            fullRefresh: a['full-refresh'],
+            reporter,
+          });
         }
         const c = compileFor(a);
         const nodes = Object.values(c.manifest.nodes);

@@ -1,5 +1,6 @@
 import { formatError, maskSecrets } from '../errors.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
+import type { WatchEvent } from './watch-event.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -62,6 +63,43 @@ export class Reporter {
     }
   }
 
+  watch(e: WatchEvent): void {
+    if (this.format === 'json') {
+      const failed = e.type === 'rebuild_end' && (e.status === 'error' || e.status === 'failed');
+      this.json({ level: failed ? 'error' : 'info', event: e.type, ...eventData(e) });
+      return;
+    }
+    switch (e.type) {
+      case 'watch_start':
+        this.info(`Watching ${e.projectDir}${e.select ? ` (--select ${e.select.join(' ')})` : ''}${e.exclude ? ` (--exclude ${e.exclude.join(' ')})` : ''}`);
+        break;
+      case 'rebuild_start':
+        this.info('─'.repeat(80));
+        if (e.reason === 'initial') this.info('Building the selection');
+        else this.info(`${listed(e.files, 6)} changed${e.reason === 'config' ? ': reconnecting, then building the whole selection' : ''}`);
+        break;
+      case 'rebuild_plan':
+        for (const d of e.deleted) this.info(`${d.id.replace(/\..*/, '')} ${shortId(d.id)} was removed from the project; its relation ${d.relation} is left in place (drop it yourself if you no longer need it)`);
+        if (e.nodes.length === 0) this.info('Nothing to rebuild: no compiled SQL, config or dependency changed');
+        else this.info(`Rebuilding ${e.nodes.length} node${e.nodes.length === 1 ? '' : 's'}: ${listed(e.nodes.map(shortId), 12)}`);
+        break;
+      case 'rebuild_end': {
+        const secs = `${e.elapsed.toFixed(2)}s`;
+        if (e.status === 'success') this.info(`Rebuilt ${listed(e.nodes.map(shortId), 12)} in ${secs}`);
+        else if (e.status === 'failed') this.info(`Rebuild failed in ${secs}: ${listed(e.failed.map(shortId), 12)} did not build; fix and save to retry`);
+        else if (e.status === 'error') this.info(`Nothing was built (${secs}); the last good build stays in place. Fix the error and save`);
+        else if (e.status === 'interrupted') this.info(`Rebuild interrupted after ${secs}`);
+        break;
+      }
+      case 'watching':
+        this.info(`watching ${e.files} file${e.files === 1 ? '' : 's'}, press Ctrl-C to quit`);
+        break;
+      case 'watch_end':
+        this.info(`Stopped watching${e.exitCode === 130 ? ' (interrupted mid-run)' : ''}`);
+        break;
+    }
+  }
+
   private summary(r: RunResult): void {
     const count = (s: string) => r.results.filter((x) => x.status === s).length;
     this.info('');
@@ -76,9 +114,17 @@ export class Reporter {
   }
 }
 
-function eventData(e: RunEvent): Record<string, unknown> {
+function eventData(e: RunEvent | WatchEvent): Record<string, unknown> {
   const { type: _, ...rest } = e;
   return rest;
+}
+
+function shortId(id: string): string {
+  return id.replace(/^model\./, '').replace(/^source\./, 'source:');
+}
+
+function listed(items: string[], max: number): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 function what(materialization: string, resourceType: string): string {
