@@ -1,4 +1,4 @@
-import { DatabaseError, SparkifyError, formatError } from '../errors.js';
+import { DatabaseError, SparkifyError, UsageError, formatError } from '../errors.js';
 import type { Connection, Engine, Step } from '../adapters/adapter.js';
 import type { NodePlan, Plan } from '../materializations/plan-run.js';
 import type { Manifest, ModelNode } from '../types.js';
@@ -96,7 +96,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
     const t0 = performance.now();
     emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
     try {
-      const { rows, files } = await engine.withConnection((c) => runSteps(c, n.steps));
+      const { rows, files } = await engine.withConnection((c) => runSteps(c, n.steps, opts.signal));
       finish({ ...baseResult(n, manifest), status: 'success', rows, files, duration: (performance.now() - t0) / 1000 }, index);
     } catch (err) {
       const e = locateError(err, n, manifest, opts);
@@ -135,10 +135,12 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
   return result;
 }
 
-async function runSteps(c: Connection, steps: Step[]): Promise<{ rows?: number; files?: number }> {
+async function runSteps(c: Connection, steps: Step[], signal?: AbortSignal): Promise<{ rows?: number; files?: number }> {
   let rows: number | undefined;
   let files: number | undefined;
   for (const s of steps) {
+    // a cancel that lands between two statements must stop the next one too
+    if (signal?.aborted) throw new UsageError('the run was interrupted');
     switch (s.kind) {
       case 'sql':
         await c.execute(s.sql);

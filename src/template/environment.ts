@@ -31,7 +31,19 @@ export interface TemplateEnvironment {
 
 const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
+// Watch mode compiles the project on every save: reuse the environment (and, in render-model.ts,
+// each parsed template) while the macro files are unchanged.
+let lastEnvironment: { key: string; value: TemplateEnvironment } | undefined;
+
 export function createTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
+  const key = JSON.stringify(macros.map((m) => [m.path, m.file, m.text]));
+  if (lastEnvironment?.key === key) return lastEnvironment.value;
+  const value = buildTemplateEnvironment(macros);
+  lastEnvironment = { key, value };
+  return value;
+}
+
+function buildTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
   const macroFiles = new Map(macros.map((m) => [m.path, m]));
   const env = new nunjucks.Environment(new MemoryLoader(macroFiles), {
     autoescape: false,

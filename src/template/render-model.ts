@@ -228,10 +228,19 @@ export interface PreparedModel {
 }
 
 /** Parses a model's template once; it is then rendered once for its config and once for its SQL. */
+const parsed = new WeakMap<TemplateEnvironment, Map<string, nunjucks.Template>>();
+
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
   const prelude = templates.macroPrelude;
+  let cache = parsed.get(templates);
+  if (!cache) parsed.set(templates, (cache = new Map()));
+  const key = `${model.path}\0${model.text}`;
+  const hit = cache.get(key);
+  if (hit) return { model, template: hit, preludeLength: prelude.length };
   try {
     const template = new nunjucks.Template(prelude + addLineMarkers(model.text), templates.env, model.path, true);
+    if (cache.size > 20000) cache.clear();
+    cache.set(key, template);
     return { model, template, preludeLength: prelude.length };
   } catch (err) {
     return toTemplateError(err, model.file, 'parse', prelude.length, templates.macroFiles);
