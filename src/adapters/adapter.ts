@@ -53,6 +53,8 @@ export interface Dialect {
   createView(r: Relation, sql: string, config: ModelConfig, replace: boolean): string;
   createTable(r: Relation, columns: { name: string; type: string }[], config?: Partial<ModelConfig>): string;
   countRows(r: Relation): string;
+  /** gathers planner statistics on a freshly built table, for engines that do not do it themselves */
+  analyze?(r: Relation): string;
   /** the steps that fill `into` from a source; engines that load from the client return a LoadStep */
   loadSource(source: SourceTable, into: Relation, copy: CopyOptions): Step[];
 }

@@ -95,7 +95,7 @@ function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dia
     return {
       ...base,
       materialization: 'copy',
-      steps: [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }, ...d.loadSource(node.table, tmp, copy), ...swapIn(tmp, rel, exists, d), { kind: 'count', sql: d.countRows(rel) }],
+      steps: [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }, ...d.loadSource(node.table, tmp, copy), ...analyze(tmp, d), ...swapIn(tmp, rel, exists, d), { kind: 'count', sql: d.countRows(rel) }],
     };
   }
   const m = node as ModelNode;
@@ -123,11 +123,16 @@ function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dia
         steps: [
           { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
           { kind: 'sql', sql: d.createTableAs(tmp, m.compiledSql, m.config) },
+          ...analyze(tmp, d),
           ...swapIn(tmp, rel, exists, d),
           { kind: 'count', sql: d.countRows(rel) },
         ],
       };
   }
+}
+
+function analyze(r: Relation, d: Dialect): Step[] {
+  return d.analyze ? [{ kind: 'sql', sql: d.analyze(r) }] : [];
 }
 
 /** Readers see the old relation or the complete new one: rename aside, rename in, in one transaction. */

@@ -1,0 +1,225 @@
+-- setup
+CREATE SCHEMA IF NOT EXISTS "sparkify";
+
+-- source.sparkify.staging_events (copy)
+DROP TABLE IF EXISTS "sparkify"."staging_events__sparkify_tmp" CASCADE;
+-- load source.sparkify.staging_events: CREATE TABLE "sparkify"."staging_events__sparkify_tmp" (
+  "artist" varchar(512) COLLATE "C",
+  "auth" varchar(32) COLLATE "C",
+  "firstname" varchar(256) COLLATE "C",
+  "gender" varchar(16) COLLATE "C",
+  "iteminsession" integer,
+  "lastname" varchar(256) COLLATE "C",
+  "length" double precision,
+  "level" varchar(16) COLLATE "C",
+  "location" varchar(512) COLLATE "C",
+  "method" varchar(16) COLLATE "C",
+  "page" varchar(64) COLLATE "C",
+  "registration" double precision,
+  "sessionid" integer,
+  "song" varchar(512) COLLATE "C",
+  "status" integer,
+  "ts" bigint,
+  "useragent" varchar(1024) COLLATE "C",
+  "userid" varchar(32) COLLATE "C"
+);
+COPY "sparkify"."staging_events__sparkify_tmp" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid") FROM STDIN;
+ANALYZE "sparkify"."staging_events__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."staging_events" RENAME TO "staging_events__sparkify_old";
+ALTER TABLE "sparkify"."staging_events__sparkify_tmp" RENAME TO "staging_events";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."staging_events__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."staging_events";
+
+-- model.users (table)
+DROP TABLE IF EXISTS "sparkify"."users__sparkify_tmp" CASCADE;
+CREATE TABLE "sparkify"."users__sparkify_tmp" AS
+with ranked as (
+    select
+        cast(trim(userid) as integer) as user_id,
+        firstname,
+        lastname,
+        gender,
+        level,
+        row_number() over (
+            partition by trim(userid)
+            order by ts desc, iteminsession desc, sessionid desc
+        ) as recency
+    from "sparkify"."staging_events"
+    where nullif(trim(userid), '') is not null
+)
+
+select
+    user_id,
+    firstname as first_name,
+    lastname as last_name,
+    gender,
+    level
+from ranked
+where recency = 1;
+ANALYZE "sparkify"."users__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."users" RENAME TO "users__sparkify_old";
+ALTER TABLE "sparkify"."users__sparkify_tmp" RENAME TO "users";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."users__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."users";
+
+-- source.sparkify.staging_songs (copy)
+DROP TABLE IF EXISTS "sparkify"."staging_songs__sparkify_tmp" CASCADE;
+-- load source.sparkify.staging_songs: CREATE TABLE "sparkify"."staging_songs__sparkify_tmp" (
+  "num_songs" integer,
+  "artist_id" varchar(32) COLLATE "C",
+  "artist_latitude" double precision,
+  "artist_longitude" double precision,
+  "artist_location" varchar(512) COLLATE "C",
+  "artist_name" varchar(512) COLLATE "C",
+  "song_id" varchar(32) COLLATE "C",
+  "title" varchar(512) COLLATE "C",
+  "duration" double precision,
+  "year" integer
+);
+COPY "sparkify"."staging_songs__sparkify_tmp" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year") FROM STDIN;
+ANALYZE "sparkify"."staging_songs__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."staging_songs" RENAME TO "staging_songs__sparkify_old";
+ALTER TABLE "sparkify"."staging_songs__sparkify_tmp" RENAME TO "staging_songs";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."staging_songs__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."staging_songs";
+
+-- model.artists (table)
+DROP TABLE IF EXISTS "sparkify"."artists__sparkify_tmp" CASCADE;
+CREATE TABLE "sparkify"."artists__sparkify_tmp" AS
+with ranked as (
+    select
+        artist_id,
+        artist_name,
+        artist_location,
+        artist_latitude,
+        artist_longitude,
+        row_number() over (
+            partition by artist_id
+            order by
+                case when artist_latitude is null or artist_longitude is null then 1 else 0 end,
+                case when nullif(trim(artist_location), '') is null then 1 else 0 end,
+                song_id
+        ) as pick
+    from "sparkify"."staging_songs"
+    where artist_id is not null
+)
+
+select
+    artist_id,
+    artist_name as name,
+    artist_location as location,
+    artist_latitude as latitude,
+    artist_longitude as longitude
+from ranked
+where pick = 1;
+ANALYZE "sparkify"."artists__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."artists" RENAME TO "artists__sparkify_old";
+ALTER TABLE "sparkify"."artists__sparkify_tmp" RENAME TO "artists";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."artists__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."artists";
+
+-- model.songplays (table)
+DROP TABLE IF EXISTS "sparkify"."songplays__sparkify_tmp" CASCADE;
+CREATE TABLE "sparkify"."songplays__sparkify_tmp" AS
+with plays as (
+    select *
+    from "sparkify"."staging_events"
+    where page = 'NextSong'
+),
+
+-- A play matches the song whose (title, artist_name, duration) equal its (song, artist, length).
+-- When several songs match, the smallest song_id wins, so the join never duplicates a play.
+candidate_songs as (
+    select
+        song_id,
+        artist_id,
+        title,
+        artist_name,
+        duration,
+        row_number() over (partition by title, artist_name, duration order by song_id) as song_rank
+    from "sparkify"."staging_songs"
+)
+
+select
+    -- stable across reruns and engines: a hash of the event's identity
+    MD5(COALESCE(CAST(p.ts AS VARCHAR), '') || '|' || COALESCE(CAST(p.userid AS VARCHAR), '') || '|' || COALESCE(CAST(p.sessionid AS VARCHAR), '') || '|' || COALESCE(CAST(p.iteminsession AS VARCHAR), '')) as songplay_id,
+    (TIMESTAMP '1970-01-01 00:00:00' + (CAST(p.ts AS BIGINT) / 86400000) * INTERVAL '1 day' + (CAST(p.ts AS BIGINT) % 86400000) * INTERVAL '1 millisecond') as start_time,
+    cast(nullif(trim(p.userid), '') as integer) as user_id,
+    p.level,
+    s.song_id,
+    s.artist_id,
+    p.sessionid as session_id,
+    p.location,
+    p.useragent as user_agent
+from plays as p
+left join candidate_songs as s
+    on s.song_rank = 1
+    and s.title = p.song
+    and s.artist_name = p.artist
+    and s.duration = p.length;
+ANALYZE "sparkify"."songplays__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."songplays" RENAME TO "songplays__sparkify_old";
+ALTER TABLE "sparkify"."songplays__sparkify_tmp" RENAME TO "songplays";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."songplays__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."songplays";
+
+-- model.songs (table)
+DROP TABLE IF EXISTS "sparkify"."songs__sparkify_tmp" CASCADE;
+CREATE TABLE "sparkify"."songs__sparkify_tmp" AS
+with ranked as (
+    select
+        song_id,
+        title,
+        artist_id,
+        year,
+        duration,
+        row_number() over (partition by song_id order by artist_id, title, duration, year) as pick
+    from "sparkify"."staging_songs"
+    where song_id is not null
+)
+
+select song_id, title, artist_id, year, duration
+from ranked
+where pick = 1;
+ANALYZE "sparkify"."songs__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."songs" RENAME TO "songs__sparkify_old";
+ALTER TABLE "sparkify"."songs__sparkify_tmp" RENAME TO "songs";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."songs__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."songs";
+
+-- model.time (table)
+DROP TABLE IF EXISTS "sparkify"."time__sparkify_tmp" CASCADE;
+CREATE TABLE "sparkify"."time__sparkify_tmp" AS
+with times as (
+    select distinct start_time
+    from "sparkify"."songplays"
+)
+
+select
+    start_time,
+    CAST(EXTRACT(HOUR FROM start_time) AS INTEGER) as hour,
+    CAST(EXTRACT(DAY FROM start_time) AS INTEGER) as day,
+    CAST(EXTRACT(WEEK FROM start_time) AS INTEGER) as week,
+    CAST(EXTRACT(MONTH FROM start_time) AS INTEGER) as month,
+    CAST(EXTRACT(YEAR FROM start_time) AS INTEGER) as year,
+    CAST(EXTRACT(DOW FROM start_time) AS INTEGER) as weekday
+from times;
+ANALYZE "sparkify"."time__sparkify_tmp";
+BEGIN;
+ALTER TABLE "sparkify"."time" RENAME TO "time__sparkify_old";
+ALTER TABLE "sparkify"."time__sparkify_tmp" RENAME TO "time";
+COMMIT;
+DROP TABLE IF EXISTS "sparkify"."time__sparkify_old" CASCADE;
+SELECT COUNT(*) AS n FROM "sparkify"."time";

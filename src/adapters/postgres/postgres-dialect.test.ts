@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATE_PARTS, type Step } from '../adapter.js';
+import { resolveTarget } from '../../config/load-config.js';
+import { compileProject } from '../../compile/compile-project.js';
+import { planRun } from '../../materializations/plan-run.js';
+import { loadProject } from '../../project/load-project.js';
+import { PostgresDialect } from './postgres-dialect.js';
+
+const d = new PostgresDialect();
+const repo = path.resolve(import.meta.dirname, '../../..');
+
+describe('PostgresDialect', () => {
+  it('spells the SQL helpers so they agree with DuckDB (checked against both in test/postgres)', async () => {
+    const lines = [
+      `epochMsToTimestamp: ${d.epochMsToTimestamp('p.ts')}`,
+      ...DATE_PARTS.map((p) => `datePart(${p}): ${d.datePart(p, 'start_time')}`),
+      `surrogateKey: ${d.surrogateKey(['a', 'b'])}`,
+      `castText: ${d.castText('x')}`,
+    ];
+    await expect(lines.join('\n') + '\n').toMatchFileSnapshot('./__golden__/helpers.sql');
+  });
+
+  it('creates staging tables with byte-order collation on text columns only', () => {
+    const cols = [
+      { name: 'userid', type: 'varchar(32)' },
+      { name: 'note', type: 'text' },
+      { name: 'ts', type: 'bigint' },
+      { name: 'length', type: 'double precision' },
+    ];
+    expect(d.createTable({ schema: 's', name: 't' }, cols)).toBe(
+      'CREATE TABLE "s"."t" (\n  "userid" varchar(32) COLLATE "C",\n  "note" text COLLATE "C",\n  "ts" bigint,\n  "length" double precision\n)',
+    );
+    expect(d.copyFromStdin({ schema: 's', name: 't' }, cols)).toBe('COPY "s"."t" ("userid", "note", "ts", "length") FROM STDIN');
+  });
+
+  it('loads from the client: a load step, streamed by the engine', () => {
+    const source = { id: 'source.s.t', columns: [] } as never;
+    expect(d.loadSource(source, { schema: 's', name: 't__sparkify_tmp' })).toEqual([{ kind: 'load', source, into: { schema: 's', name: 't__sparkify_tmp' } }]);
+  });
+
+  it('cancels server processes by pid, as integers only', () => {
+    expect(d.cancelBackends([12, 345])).toBe('SELECT pg_cancel_backend(pid) FROM unnest(ARRAY[12, 345]::integer[]) AS pid');
+  });
+
+  it('plans the Sparkify build: tmp table, COPY load, swap in one transaction', async () => {
+    const target = resolveTarget({ projectDir: repo, env: {}, readFile: () => undefined, targetName: 'postgres' });
+    target.s3 = { logData: '/data/log_data', logJsonPath: '/data/log_json_path.json', songData: '/data/song_data' };
+    const manifest = compileProject(loadProject(repo), { target, dialect: d, env: {} });
+    const existing = manifest.order.map((id) => ({ ...manifest.nodes[id]!.relation, type: 'table' as const }));
+    const plan = planRun(manifest, manifest.order, existing, d);
+    const step = (s: Step) =>
+      s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id}: ${d.createTable(s.into, s.source.columns)};\n${d.copyFromStdin(s.into, s.source.columns)};` : `${s.sql};`;
+    const text = ['-- setup', ...plan.setup.map(step), ...plan.nodes.flatMap((n) => [`\n-- ${n.id} (${n.materialization})`, ...n.steps.map(step)])].join('\n') + '\n';
+    await expect(text).toMatchFileSnapshot('./__golden__/postgres-rebuild.sql');
+  });
+});
