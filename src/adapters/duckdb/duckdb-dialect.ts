@@ -1,5 +1,5 @@
 import { LoadError } from '../../errors.js';
-import type { ColumnSpec, CopyOptions, JsonMapping, Relation, SourceTable } from '../../types.js';
+import type { ColumnSpec, JsonMapping, Relation, SourceTable } from '../../types.js';
 import type { PathStep } from '../../loaders/json-paths.js';
 import type { Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
