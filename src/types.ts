@@ -7,7 +7,17 @@ export interface ColumnSpec {
   name: string;
   type: string;
   description?: string | undefined;
+  /** data tests declared on the column in a models/*.yml file */
+  tests?: DataTest[] | undefined;
 }
+
+/** dbt's generic data tests. Each passes when its query finds no failing rows. */
+export type DataTest = { where: { file: string; line: number } } & (
+  | { kind: 'unique' }
+  | { kind: 'not_null' }
+  | { kind: 'accepted_values'; values: (string | number | boolean)[] }
+  | { kind: 'relationships'; to: string; field: string }
+);
 
 /** How a source's JSON keys map to its columns, with Redshift COPY semantics. */
 export type JsonMapping =

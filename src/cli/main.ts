@@ -8,6 +8,8 @@ import { SparkifyError, UsageError } from '../errors.js';
 import { generateData } from '../generate/generate-data.js';
 import { selectNodes } from '../graph/select-nodes.js';
 import { loadProject } from '../project/load-project.js';
+import { runTests } from '../runner/run-tests.js';
+import { planTests } from '../testing/plan-tests.js';
 import { parse as parseYaml } from 'yaml';
 import { Reporter, type LogFormat } from './reporter.js';
 
@@ -141,6 +143,28 @@ export async function main(argv: string[], env: Record<string, string | undefine
       }),
     )
     .command(
+      'test',
+      'run the data tests (unique, not_null, accepted_values, relationships) of the selected models',
+      (y: Argv) => commonOptions(y),
+      guard(async (a: CommonArgs) => {
+        const c = compileFor(a);
+        const selected = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
+        const plans = planTests(c.manifest, selected, c.dialect);
+        if (plans.length === 0) {
+          reporter.info('No data tests on the selected models; declare them under columns: in a models/*.yml file');
+          return 0;
+        }
+        const engine = await openEngine(c.target, a.threads ?? c.target.threads ?? 4);
+        try {
+          const results = await runTests(plans, engine, { threads: a.threads ?? c.target.threads ?? 4, onEvent: (e) => reporter.testEvent(e) });
+          reporter.testSummary(results);
+          return results.every((r) => r.status === 'pass') ? 0 : 1;
+        } finally {
+          await engine.close();
+        }
+      }),
+    )
+    .command(
       'compile',
       'render every model to target/compiled without touching a database',
       (y: Argv) => commonOptions(y),
@@ -248,7 +272,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return 0;
       }),
     )
-    .demandCommand(1, 'name a command: run, compile, ls, show, debug or generate')
+    .demandCommand(1, 'name a command: run, test, compile, ls, show, debug, generate')
     .strict()
     .version(VERSION)
     .help()

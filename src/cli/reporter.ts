@@ -1,5 +1,6 @@
 import { formatError, maskSecrets } from '../errors.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
+import type { TestEvent, TestResult } from '../runner/run-tests.js';
 import type { WatchEvent } from './watch-event.js';
 
 export type LogFormat = 'text' | 'json';
@@ -100,6 +101,34 @@ export class Reporter {
     }
   }
 
+  testEvent(e: TestEvent): void {
+    if (this.format === 'json') {
+      this.json({ level: e.type === 'test_end' && e.result.status !== 'pass' ? 'error' : 'info', event: e.type, ...eventData(e) });
+      return;
+    }
+    if (e.type === 'test_start') this.info(dots(`${e.index} of ${e.total} START test ${e.name}`, '[RUN]'));
+    else {
+      const r = e.result;
+      const word = r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'ERROR';
+      const detail = r.status === 'fail' ? `[FAIL ${r.failures} in ${r.duration.toFixed(2)}s]` : `[${word} in ${r.duration.toFixed(2)}s]`;
+      this.info(dots(`${e.index} of ${e.total} ${word} ${r.name}`, detail));
+    }
+  }
+
+  testSummary(results: TestResult[]): void {
+    const count = (s: string) => results.filter((x) => x.status === s).length;
+    if (this.format === 'json') {
+      this.json({ level: 'info', event: 'test_summary', pass: count('pass'), fail: count('fail'), error: count('error'), total: results.length });
+      return;
+    }
+    this.info('');
+    for (const r of results.filter((x) => x.status !== 'pass')) {
+      if (r.status === 'fail') this.info(`  ${r.name}: ${r.failures} failing row${r.failures === 1 ? '' : 's'} in ${r.model}.${r.column}`);
+      else for (const line of (r.message ?? '').split('\n')) this.info(`  ${line}`);
+    }
+    this.info(`Done. PASS=${count('pass')} FAIL=${count('fail')} ERROR=${count('error')} TOTAL=${results.length}`);
+  }
+
   private summary(r: RunResult): void {
     const count = (s: string) => r.results.filter((x) => x.status === s).length;
     this.info('');
@@ -114,7 +143,7 @@ export class Reporter {
   }
 }
 
-function eventData(e: RunEvent | WatchEvent): Record<string, unknown> {
+function eventData(e: RunEvent | WatchEvent | TestEvent): Record<string, unknown> {
   const { type: _, ...rest } = e;
   return rest;
 }

@@ -1,13 +1,14 @@
-import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
+import { ProjectError, didYouMean, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect } from '../adapters/adapter.js';
 import type { Target } from '../config/load-config.js';
 import { buildDag } from '../graph/dag.js';
 import type { Project } from '../project/load-project.js';
+import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
 import { isMap, parseYamlFile } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
 import { prepareModel, renderModel, type PreparedModel, type RenderScope } from '../template/render-model.js';
-import type { ColumnSpec, GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
+import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
 
 export interface CompileOptions {
   target: Target;
@@ -67,26 +68,6 @@ function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: st
   return { schema: cfg.schema ? `${targetSchema}_${cfg.schema}` : targetSchema, name: cfg.alias ?? name };
 }
 
-function readModelDocs(project: Project, errors: SparkifyError[]): Map<string, { description?: string; columns: ColumnSpec[] }> {
-  const docs = new Map<string, { description?: string; columns: ColumnSpec[] }>();
-  for (const f of project.docFiles) {
-    try {
-      const y = parseYamlFile(f);
-      const models = isMap(y.value) && Array.isArray(y.value.models) ? y.value.models : [];
-      for (const m of models) {
-        if (!isMap(m) || typeof m.name !== 'string') continue;
-        const columns = (Array.isArray(m.columns) ? m.columns : [])
-          .filter(isMap)
-          .map((c) => ({ name: String(c.name), type: c.data_type === undefined ? '' : String(c.data_type), description: typeof c.description === 'string' ? c.description : undefined }));
-        docs.set(m.name, { description: typeof m.description === 'string' ? m.description : undefined, columns });
-      }
-    } catch (e) {
-      errors.push(e as SparkifyError);
-    }
-  }
-  return docs;
-}
-
 /**
  * Renders every model, resolves refs and sources, and builds the DAG. Collects every error in the
  * project and throws them together, sorted by file.
@@ -128,7 +109,19 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
   const scope: RenderScope = { ...baseScope, models: relations, disabled };
 
-  const docs = readModelDocs(project, errors);
+  const { docs, errors: docErrors } = parseModelDocs(project.docFiles);
+  errors.push(...docErrors);
+  for (const doc of docs.values()) {
+    // as in dbt, docs for a model that does not exist (deleted, disabled) are not an error
+    if (!relations.has(doc.name)) continue;
+    for (const c of doc.columns) {
+      for (const t of c.tests ?? []) {
+        if (t.kind === 'relationships' && !relations.has(t.to)) {
+          errors.push(new ProjectError(`relationships test on ${doc.name}.${c.name}: unknown model '${t.to}'`, { file: t.where.file, line: t.where.line, hint: didYouMean(t.to, relations.keys()) }));
+        }
+      }
+    }
+  }
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
     const node: SourceNode = {

@@ -241,3 +241,45 @@ describe('debug', () => {
     expect(ok.stdout).toContain('connection: OK');
   });
 });
+
+describe('sparkify test', () => {
+  it('runs the data tests of models/*.yml; a failing test names its rows and exits 1', () => {
+    const dir = project({
+      'models/schema.yml': `version: 2
+models:
+  - name: base
+    columns:
+      - name: id
+        data_tests: [unique, not_null]
+      - name: kind
+        data_tests:
+          - accepted_values: { values: [a] }
+  - name: by_kind
+    columns:
+      - name: kind
+        data_tests:
+          - relationships: { to: ref('base'), field: kind }
+`,
+    });
+    expect(run(dir, 'run').code).toBe(0);
+    const r = run(dir, 'test');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/PASS unique_base_id/);
+    expect(r.stdout).toMatch(/FAIL accepted_values_base_kind .*\[FAIL 1 in/);
+    expect(r.stdout).toContain('accepted_values_base_kind: 1 failing row in base.kind');
+    expect(r.stdout).toContain('Done. PASS=3 FAIL=1 ERROR=0 TOTAL=4');
+    const only = run(dir, 'test', '-s', 'by_kind');
+    expect(only.code).toBe(0);
+    expect(only.stdout).toContain('Done. PASS=1 FAIL=0 ERROR=0 TOTAL=1');
+  });
+
+  it('locates an unknown test and a relationships test to an unknown model', () => {
+    const dir = project({
+      'models/schema.yml': "version: 2\nmodels:\n  - name: base\n    columns:\n      - name: id\n        data_tests: [uniqe]\n      - name: kind\n        data_tests:\n          - relationships: { to: ref('nope'), field: kind }\n",
+    });
+    const r = run(dir, 'compile');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/models\/schema\.yml:6:\d+: Project error: unknown data test "uniqe"\n\s+hint: did you mean 'unique'\?/);
+    expect(r.stderr).toMatch(/models\/schema\.yml:9: Project error: relationships test on base\.kind: unknown model 'nope'/);
+  });
+});

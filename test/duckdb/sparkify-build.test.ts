@@ -132,6 +132,17 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on DuckDB from the pub
     expect(Number(await one(`select count(*) - count(distinct song_id) from main.songs`))).toBe(0);
   });
 
+  it('passes every data test declared in models/star/schema.yml', async () => {
+    const { planTests } = await import('../../src/testing/plan-tests.js');
+    const { runTests } = await import('../../src/runner/run-tests.js');
+    const opts = { projectDir: dir, env: {} };
+    const compiled = compile(opts, resolveProjectTarget(opts));
+    const plans = planTests(compiled.manifest, compiled.manifest.order, compiled.dialect);
+    expect(plans.length).toBe(18);
+    const results = await runTests(plans, engine, { threads: 4 });
+    expect(results.filter((r) => r.status !== 'pass')).toEqual([]);
+  });
+
   it('writes the compiled SQL and the manifest', async () => {
     const { readFileSync } = await import('node:fs');
     const compiled = readFileSync(path.join(dir, 'target/compiled/models/star/songplays.sql'), 'utf8');
