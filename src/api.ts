@@ -1,12 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
-import { createDialect, openEngine } from './adapters/create-engine.js';
+import { createDialect } from './adapters/create-engine.js';
+import { openEngineForRun } from './adapters/open-for-run.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { compileProject } from './compile/compile-project.js';
 import { maskSecrets } from './errors.js';
 import { selectNodes } from './graph/select-nodes.js';
 import { planRun, type Plan } from './materializations/plan-run.js';
+import { renderPlan } from './materializations/render-plan.js';
 import { loadProject } from './project/load-project.js';
 import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
 import type { Manifest, ModelNode } from './types.js';
@@ -32,7 +35,7 @@ export function resolveProjectTarget(opts: ProjectOptions): Target {
 /** load -> compile: reads the project and renders every model for the chosen target. */
 export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts)): Compiled {
   const project = loadProject(opts.projectDir);
-  const dialect = createDialect(target.type);
+  const dialect = createDialect(target.type, target);
   const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
   return { manifest, target, dialect };
 }
@@ -54,6 +57,27 @@ export function writeCompiled(c: Compiled): void {
   writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest, null, 2), c.target.secrets));
 }
 
+/**
+ * Writes target/compiled/run_plan.sql: every statement a run of the selected nodes sends (COPY
+ * included), planned offline as a rebuild of a warehouse where every relation exists already (a
+ * first build sends the same minus the renames and drops of the old relations). Returns the path.
+ */
+export function writeRunPlan(c: Compiled, selected: string[]): string {
+  const existing = Object.values(c.manifest.nodes).map((n) => ({
+    ...n.relation,
+    type: n.resourceType === 'model' && n.config.materialized === 'view' ? ('view' as const) : ('table' as const),
+  }));
+  const plan = planRun(c.manifest, selected, existing, c.dialect);
+  const header = [
+    `sparkify run plan for ${c.target.type} (target ${c.target.name}, schema ${c.target.schema}), written offline by sparkify compile`,
+    'a rebuild of a warehouse whose relations exist already; a first build sends the same minus the renames and drops of old relations',
+  ];
+  const file = path.join(c.manifest.projectDir, 'target', 'compiled', 'run_plan.sql');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, maskSecrets(renderPlan(plan, c.dialect, { header }), c.target.secrets));
+  return file;
+}
+
 export function writeRunResults(c: Compiled, result: RunResult, args: Record<string, unknown>): void {
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
@@ -70,6 +94,8 @@ export interface RunOptions {
   fullRefresh?: boolean | undefined;
   onEvent?: ((e: RunEvent) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** run(): wait for another run that holds the target instead of failing */
+  waitForLock?: boolean | undefined;
 }
 
 /** select -> plan -> execute against an open engine. */
@@ -91,7 +117,12 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
 export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled: Compiled; result: RunResult }> {
   const compiled = compile(opts);
   writeCompiled(compiled);
-  const engine = await openEngine(compiled.target, opts.threads ?? 4);
+  // the run lock: a second run on the same target fails (or, with waitForLock, waits) instead of interleaving
+  const engine = await openEngineForRun(compiled.target, opts.threads ?? 4, {
+    holder: { pid: process.pid, host: hostname(), command: 'run' },
+    wait: opts.waitForLock,
+    signal: opts.signal,
+  });
   try {
     const { result } = await runCompiled(compiled, engine, opts);
     writeRunResults(compiled, result, { select: opts.select, exclude: opts.exclude });

@@ -1,3 +1,5 @@
+import type { RejectedLine } from './loaders/load-errors.js';
+
 /**
  * One small error hierarchy. Every error can carry where it happened (file, line, column),
  * the node it belongs to and a hint that tells the user how to fix it.
@@ -91,8 +93,13 @@ export class DatabaseError extends SparkifyError {
   sql?: string | undefined;
   statementLine?: number | undefined;
 }
+/** Another run holds the target (the DuckDB file, or the PostgreSQL schema's run lock). */
+export class RunLockedError extends DatabaseError {}
+
 export class LoadError extends SparkifyError {
   override readonly kind = 'load';
+  /** the bad input lines behind this error, so the runner can record them in sparkify_load_errors */
+  rejected?: RejectedLine[] | undefined;
 }
 export class UsageError extends SparkifyError {
   override readonly kind = 'usage';

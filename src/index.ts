@@ -1,5 +1,5 @@
 /** sparkify's library API. The CLI is one client of it. */
-export { compile, run, runCompiled, writeCompiled, writeRunResults, resolveProjectTarget, compiledPathOf } from './api.js';
+export { compile, run, runCompiled, writeCompiled, writeRunPlan, writeRunResults, resolveProjectTarget, compiledPathOf } from './api.js';
 export type { Compiled, ProjectOptions, RunOptions } from './api.js';
 export { loadProject } from './project/load-project.js';
 export { compileProject } from './compile/compile-project.js';

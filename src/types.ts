@@ -92,7 +92,7 @@ export interface ModelNode {
   lineMap: number[];
   config: ModelConfig;
   dependsOn: string[];
-  refs: { name: string; line: number }[];
+  refs: { name: string; line: number; column?: number | undefined }[];
   sources: { sourceName: string; name: string; line: number }[];
   columns: ColumnSpec[];
   description?: string | undefined;

@@ -1,3 +1,4 @@
+import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
@@ -34,6 +35,8 @@ export type Step =
 export interface Dialect {
   readonly type: EngineType;
   readonly supportsTransactionalDdl: boolean;
+  /** names fold to lower case even when quoted (Redshift), so existing relations match names case-insensitively */
+  readonly foldsIdentifierCase?: boolean;
   quoteIdent(name: string): string;
   quoteLiteral(value: string): string;
   relation(r: Relation): string;
@@ -57,13 +60,24 @@ export interface Dialect {
   analyze?(r: Relation): string;
   /** the steps that fill `into` from a source; engines that load from the client return a LoadStep */
   loadSource(source: SourceTable, into: Relation, copy: CopyOptions): Step[];
+  /** the table that records lines skipped under max_errors (sparkify_load_errors), if it does not exist */
+  createLoadErrorsTable(schema: string): string;
+  /** INSERT statements (a few hundred rows each) that record rejected lines */
+  insertLoadErrors(schema: string, rows: RecordedRejection[]): string[];
+  /** statements run once on every new session, for engines that need some */
+  sessionSetup?(): string[];
+  /** the SQL a load step sends, for engines whose loads are SQL (Redshift's COPY), so compile can show it */
+  loadStatements?(step: LoadStep): string[];
 }
 
 export interface LoadResult {
   rows: number;
-  files: number;
-  /** lines read (records seen), when the engine reports it */
+  /** files read, when the engine knows (Redshift reads them from STL_LOAD_COMMITS) */
+  files?: number | undefined;
+  /** records read (JSON values; a pretty-printed object counts once): rows + rejected.length */
   records?: number | undefined;
+  /** the lines skipped under the source's max_errors (Redshift: from STL_LOAD_ERRORS); the runner records them */
+  rejected?: RejectedLine[] | undefined;
 }
 
 /** One database session. Only connections talk to a database. */
@@ -78,6 +92,14 @@ export interface Connection {
   load(step: LoadStep): Promise<LoadResult>;
 }
 
+/** Who runs: shown to a second run that finds the lock taken. */
+export interface RunLockHolder {
+  pid: number;
+  host: string;
+  /** "run", "retry" */
+  command: string;
+}
+
 /** An open engine: a dialect and a pool of connections. */
 export interface Engine {
   readonly dialect: Dialect;
@@ -85,6 +107,12 @@ export interface Engine {
   /** lends a connection for the duration of fn (one per runner thread) */
   withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T>;
   listRelations(schemas: string[]): Promise<ExistingRelation[]>;
+  /**
+   * Takes the target's run lock for as long as the engine stays open, so that two runs never build
+   * the same target at once. Throws RunLockedError, naming the holder and since when, if another
+   * run has it. Engines whose server has no such lock leave it out.
+   */
+  lockForRun?(holder: RunLockHolder): Promise<void>;
   /** cancels every in-flight statement on the server */
   cancel(): Promise<void>;
   close(): Promise<void>;

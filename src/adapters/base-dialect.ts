@@ -2,6 +2,7 @@ import { ProjectError } from '../errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 import type { DatePart, Dialect, EngineType, Step } from './adapter.js';
 import { formatColumnType, parseColumnType } from './column-types.js';
+import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
 
 /** Model, schema and column names are restricted to this pattern before they are quoted. */
 export const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,126}$/;
@@ -79,4 +80,36 @@ export abstract class BaseDialect implements Dialect {
   }
 
   abstract loadSource(source: SourceTable, into: Relation, copy: CopyOptions): Step[];
+
+  createLoadErrorsTable(schema: string): string {
+    return this.createTable({ schema, name: LOAD_ERRORS_TABLE }, LOAD_ERRORS_COLUMNS).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ');
+  }
+
+  insertLoadErrors(schema: string, rows: RecordedRejection[]): string[] {
+    const text = (v: string | undefined, bytes = 1024) => (v === undefined ? 'NULL' : this.quoteLiteral(truncateRaw(v, bytes)));
+    const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'NULL' : String(Math.trunc(v)));
+    const statements: string[] = [];
+    const head = `INSERT INTO ${this.relation({ schema, name: LOAD_ERRORS_TABLE })} (${LOAD_ERRORS_COLUMNS.map((c) => this.quoteIdent(c.name)).join(', ')}) VALUES\n`;
+    for (let i = 0; i < rows.length; i += 200) {
+      const values = rows.slice(i, i + 200).map(
+        (r) =>
+          `  (${[text(r.runId, 64), text(r.source, 256), text(r.file), int(r.line), int(r.position), text(r.column, 127), text(r.reason), text(r.raw), `CAST(${this.quoteLiteral(r.recordedAt.replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`].join(', ')})`,
+      );
+      statements.push(head + values.join(',\n'));
+    }
+    return statements;
+  }
 }
+
+/** The columns of sparkify_load_errors; text is cut to the sizes below, in bytes (Redshift's unit). */
+export const LOAD_ERRORS_COLUMNS = [
+  { name: 'run_id', type: 'varchar(64)' },
+  { name: 'source', type: 'varchar(256)' },
+  { name: 'file', type: 'varchar(1024)' },
+  { name: 'line', type: 'bigint' },
+  { name: 'position', type: 'integer' },
+  { name: 'column_name', type: 'varchar(127)' },
+  { name: 'reason', type: 'varchar(1024)' },
+  { name: 'raw_text', type: 'varchar(1024)' },
+  { name: 'recorded_at', type: 'timestamp' },
+];

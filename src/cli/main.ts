@@ -1,6 +1,6 @@
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { compile, resolveProjectTarget, runCompiled, writeCompiled, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
+import { compile, resolveProjectTarget, runCompiled, writeCompiled, writeRunPlan, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
 import { openEngine } from '../adapters/create-engine.js';
 import { describeTarget } from '../config/load-config.js';
 import { compileInline } from '../compile/compile-project.js';
@@ -12,6 +12,7 @@ import { runTests } from '../runner/run-tests.js';
 import { planTests } from '../testing/plan-tests.js';
 import { parse as parseYaml } from 'yaml';
 import { Reporter, type LogFormat } from './reporter.js';
+import { readLastRun, runCommand } from './run-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -95,8 +96,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
     .command(
       'run',
       'load the sources and build the selected models',
-      (y: Argv) => commonOptions(y).option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' }).option('watch', { type: 'boolean', default: false, describe: 'rebuild changed models and their children on save' }),
-      guard(async (a: CommonArgs & { 'full-refresh': boolean; watch: boolean }) => {
+      (y: Argv) =>
+        commonOptions(y)
+          .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' })
+          .option('watch', { type: 'boolean', default: false, describe: 'rebuild changed models and their children on save' })
+          .option('wait-for-lock', { type: 'boolean', default: false, describe: 'wait for a run that holds the target instead of failing' }),
+      guard(async (a: CommonArgs & { 'full-refresh': boolean; watch: boolean; 'wait-for-lock': boolean }) => {
         if (a.watch) {
           const { watchProject } = await import('./watch.js');
           return watchProject({
@@ -112,34 +117,45 @@ export async function main(argv: string[], env: Record<string, string | undefine
         const nodes = Object.values(c.manifest.nodes);
         reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);
         reporter.info(`Found ${nodes.filter((n) => n.resourceType === 'model').length} models, ${nodes.filter((n) => n.resourceType === 'source').length} sources`);
-        const controller = new AbortController();
-        let sigints = 0;
-        const onSigint = () => {
-          sigints++;
-          if (sigints > 1) process.exit(130);
-          reporter.info('Interrupted: cancelling running queries (press Ctrl-C again to force)');
-          controller.abort();
-        };
-        process.on('SIGINT', onSigint);
-        process.on('SIGTERM', onSigint);
-        const engine = await openEngine(c.target, a.threads ?? c.target.threads ?? 4);
-        try {
-          const { result } = await runCompiled(c, engine, {
-            select: splitSelectors(a.select),
-            exclude: splitSelectors(a.exclude),
-            threads: a.threads,
-            fullRefresh: a['full-refresh'],
-            signal: controller.signal,
-            onEvent: (e) => reporter.event(e),
-          });
-          writeRunResults(c, result, { select: a.select, exclude: a.exclude });
-          if (result.interrupted) return 130;
-          return result.results.some((r) => r.status === 'error') ? 1 : 0;
-        } finally {
-          process.off('SIGINT', onSigint);
-          process.off('SIGTERM', onSigint);
-          await engine.close();
+        return runCommand(c, reporter, {
+          command: 'run',
+          select: splitSelectors(a.select),
+          exclude: splitSelectors(a.exclude),
+          threads: a.threads,
+          fullRefresh: a['full-refresh'],
+          waitForLock: a['wait-for-lock'],
+          args: { select: a.select, exclude: a.exclude },
+        });
+      }),
+    )
+    .command(
+      'retry',
+      're-run only the nodes that failed or were skipped in the last run (target/run_results.json)',
+      (y: Argv) =>
+        commonOptions(y)
+          .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' })
+          .option('wait-for-lock', { type: 'boolean', default: false, describe: 'wait for a run that holds the target instead of failing' }),
+      guard(async (a: CommonArgs & { 'full-refresh': boolean; 'wait-for-lock': boolean }) => {
+        if (a.select !== undefined || a.exclude !== undefined) throw new UsageError('retry re-runs what the last run left undone; it takes no --select or --exclude', { hint: 'use sparkify run --select ... to choose nodes' });
+        const last = readLastRun(path.resolve(a['project-dir']));
+        if (last.retry.length === 0) {
+          reporter.info(`Nothing to retry: every node of the last run${last.generatedAt ? ` (${last.generatedAt})` : ''} succeeded`);
+          return 0;
         }
+        const c = compileFor({ ...a, target: a.target ?? last.target });
+        const known = last.retry.filter((id) => c.manifest.nodes[id] !== undefined);
+        const gone = last.retry.filter((id) => c.manifest.nodes[id] === undefined);
+        if (gone.length > 0) reporter.info(`Not retried, no longer in the project: ${gone.join(', ')}`);
+        reporter.info(`Retrying ${known.length} of ${last.total} nodes of the last run on ${c.target.type} (target ${c.target.name}): the ones that failed or were skipped`);
+        if (known.length === 0) return 0;
+        return runCommand(c, reporter, {
+          command: 'retry',
+          nodes: known,
+          threads: a.threads,
+          fullRefresh: a['full-refresh'],
+          waitForLock: a['wait-for-lock'],
+          args: { retry: true, nodes: known },
+        });
       }),
     )
     .command(
@@ -175,6 +191,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
           const n = c.manifest.nodes[id]!;
           if (n.resourceType === 'model') reporter.info(`compiled ${n.path} -> target/compiled/${n.path}`);
         }
+        writeRunPlan(c, ids);
+        reporter.info('every statement of a run -> target/compiled/run_plan.sql');
         reporter.info(`Compiled ${ids.length} nodes for ${c.target.type}; manifest at target/manifest.json`);
         return 0;
       }),
@@ -272,7 +290,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return 0;
       }),
     )
-    .demandCommand(1, 'name a command: run, test, compile, ls, show, debug, generate')
+    .demandCommand(1, 'name a command: run, retry, test, compile, ls, show, debug, generate')
     .strict()
     .version(VERSION)
     .help()

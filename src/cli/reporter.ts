@@ -1,4 +1,4 @@
-import { formatError, maskSecrets } from '../errors.js';
+import { formatError, formatLocation, maskSecrets } from '../errors.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
 import type { TestEvent, TestResult } from '../runner/run-tests.js';
 import type { WatchEvent } from './watch-event.js';
@@ -139,6 +139,21 @@ export class Reporter {
       this.info(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}:`);
       for (const f of failed) for (const line of (f.message ?? '').split('\n')) this.info(`  ${line}`);
     }
+    const rejecting = r.results.filter((x) => x.rejected && x.rejected.count > 0);
+    if (rejecting.length > 0) {
+      const relation = rejecting[0]!.rejected!.relation;
+      this.info(`Rejected lines (max_errors), recorded in ${relation} with run_id '${r.runId}':`);
+      for (const x of rejecting) {
+        const { count, lines } = x.rejected!;
+        const of = x.records === undefined ? '' : ` of ${x.records} records`;
+        this.info(`  ${x.status === 'error' ? 'failed load of ' : ''}${x.id.replace(/^source\./, '')}: ${count} line${count === 1 ? '' : 's'} rejected${of}`);
+        for (const l of lines) {
+          const at = formatLocation({ file: l.file, line: l.line, column: l.position });
+          this.info(`    ${at}: ${l.column ? `column ${l.column}: ` : ''}${l.reason.split('\n')[0]}`);
+        }
+        if (count > lines.length) this.info(`    ... and ${count - lines.length} more`);
+      }
+    }
     this.info(`Done. PASS=${count('success')} ERROR=${count('error')} SKIP=${count('skipped')} TOTAL=${r.results.length}`);
   }
 }
@@ -169,7 +184,8 @@ function detail(r: NodeResult): string {
   if (r.status === 'error') return `[ERROR in ${r.duration.toFixed(2)}s]`;
   const rows = r.rows === undefined ? 'OK' : `${r.rows} rows`;
   const files = r.files === undefined ? '' : ` from ${r.files} files`;
-  return `[${rows}${files} in ${r.duration.toFixed(2)}s]`;
+  const rejected = r.rejected?.count ? `, ${r.rejected.count} lines rejected` : '';
+  return `[${rows}${files}${rejected} in ${r.duration.toFixed(2)}s]`;
 }
 
 function dots(left: string, right: string): string {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch } from 'chokidar';
@@ -70,7 +71,15 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
         reporter.setSecrets(next.secrets);
         await closeEngine();
         target = next;
-        engine = await openEngine(target, opts.threads ?? target.threads ?? 4);
+        const opened = await openEngine(target, opts.threads ?? target.threads ?? 4);
+        try {
+          // the session holds the target's run lock, so a `sparkify run` elsewhere cannot interleave with a rebuild
+          await opened.lockForRun?.({ pid: process.pid, host: hostname(), command: 'run --watch' });
+        } catch (err) {
+          await opened.close().catch(() => undefined);
+          throw err;
+        }
+        engine = opened;
         needConnect = false;
         reporter.info(`Connected to ${target.type} (target ${target.name}, schema ${target.schema})`);
       }

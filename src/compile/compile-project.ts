@@ -1,4 +1,4 @@
-import { ProjectError, didYouMean, throwIfAny, type SparkifyError } from '../errors.js';
+import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect } from '../adapters/adapter.js';
 import type { Target } from '../config/load-config.js';
 import { buildDag } from '../graph/dag.js';
@@ -111,17 +111,6 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   const { docs, errors: docErrors } = parseModelDocs(project.docFiles);
   errors.push(...docErrors);
-  for (const doc of docs.values()) {
-    // as in dbt, docs for a model that does not exist (deleted, disabled) are not an error
-    if (!relations.has(doc.name)) continue;
-    for (const c of doc.columns) {
-      for (const t of c.tests ?? []) {
-        if (t.kind === 'relationships' && !relations.has(t.to)) {
-          errors.push(new ProjectError(`relationships test on ${doc.name}.${c.name}: unknown model '${t.to}'`, { file: t.where.file, line: t.where.line, hint: didYouMean(t.to, relations.keys()) }));
-        }
-      }
-    }
-  }
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
     const node: SourceNode = {
@@ -169,7 +158,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   }
   let dag: ReturnType<typeof buildDag> | undefined;
   try {
-    dag = buildDag(Object.values(nodes).map((n) => ({ id: n.id, dependsOn: n.dependsOn, path: n.path, file: n.file })));
+    dag = buildDag(Object.values(nodes).map((n) => ({ id: n.id, dependsOn: n.dependsOn, path: n.path, file: n.file, refs: n.resourceType === 'model' ? n.refs.map((r) => ({ id: `model.${r.name}`, line: r.line, column: r.column })) : undefined })));
   } catch (e) {
     errors.push(e as SparkifyError);
   }

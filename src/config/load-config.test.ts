@@ -287,8 +287,8 @@ describe('resolveTarget: errors', () => {
   it('reports missing sections with the block to add', () => {
     const errors = at('[S3]\n', 'cluster');
     expect(errors.map(([file, line, msg]) => [file, line, msg])).toEqual([
-      [CFG, undefined, 'missing section [CLUSTER] (needed by the redshift target)'],
-      [CFG, undefined, 'missing section [IAM_ROLE] (needed by the redshift target)'],
+      [CFG, 1, 'missing section [CLUSTER] (needed by the redshift target)'],
+      [CFG, 1, 'missing section [IAM_ROLE] (needed by the redshift target)'],
     ]);
     expect(errors[0]![3]).toContain('[CLUSTER]\n    HOST=');
     expect(errors[1]![3]).toContain('[IAM_ROLE]\n    ARN=arn:aws:iam::');

@@ -76,6 +76,7 @@ interface Raw {
   label: string;
   file?: string;
   line?: number;
+  column?: number;
 }
 
 /**
@@ -111,7 +112,7 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
   const errors: ConfigError[] = [];
 
   const invalid = (raw: Raw, message: string, hint?: string): undefined => {
-    errors.push(new ConfigError(`${raw.label} ${message}`, { file: raw.file, line: raw.line, hint }));
+    errors.push(new ConfigError(`${raw.label} ${message}`, { file: raw.file, line: raw.line, column: raw.column, hint }));
     return undefined;
   };
   const show = (v: string) => JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v);
@@ -119,7 +120,7 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
     const entries = doc?.sections.get(section)?.entries;
     for (const key of keys) {
       const e = entries?.get(key);
-      if (e && e.value !== '') return { value: e.value, label: `[${section}] ${key}`, file: doc!.file, line: e.line };
+      if (e && e.value !== '') return { value: e.value, label: `[${section}] ${key}`, file: doc!.file, line: e.line, column: e.column };
     }
     return undefined;
   };
@@ -268,12 +269,20 @@ function missingClusterKeys(doc: IniDocument | undefined, file: string): ConfigE
     ['IAM_ROLE', [['ARN', 'ARN_ROLE']]],
   ];
   const errors: ConfigError[] = [];
+  // a missing section is reported at the file's last line, where it would be added
+  let lastLine = 1;
+  for (const s of doc.sections.values()) {
+    lastLine = Math.max(lastLine, s.line);
+    for (const e of s.entries.values()) lastLine = Math.max(lastLine, e.line);
+  }
   for (const [name, keys] of required) {
     const section = doc.sections.get(name);
     if (!section) {
       const lines = keys.map(([k]) => CLUSTER_EXAMPLE[k!]).join('\n    ');
       errors.push(new ConfigError(`missing section [${name}] (needed by the redshift target)`, {
         file: doc.file,
+        line: lastLine,
+        column: 1,
         hint: `add:\n    [${name}]\n    ${lines}`,
       }));
       continue;
@@ -284,7 +293,7 @@ function missingClusterKeys(doc: IniDocument | undefined, file: string): ConfigE
       const empty = aliases.map((k) => section.entries.get(k)).find((e) => e !== undefined);
       errors.push(new ConfigError(
         empty ? `[${name}] ${key} is empty (needed by the redshift target)` : `[${name}] is missing ${key} (needed by the redshift target)`,
-        { file: doc.file, line: empty?.line ?? section.line, hint: `${empty ? 'set' : `add under [${name}]`}: ${CLUSTER_EXAMPLE[key]}` },
+        { file: doc.file, line: empty?.line ?? section.line, column: 1, hint: `${empty ? 'set' : `add under [${name}]`}: ${CLUSTER_EXAMPLE[key]}` },
       ));
     }
   }

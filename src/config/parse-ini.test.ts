@@ -83,7 +83,7 @@ describe('parseIni', () => {
   ])('value: %s', (_name, line, value) => {
     const doc = parseIni(`[s]\n${line}\n`, F);
     const entry = [...doc.sections.get('S')!.entries.values()][0];
-    expect(entry).toEqual({ value, line: 2 });
+    expect(entry).toMatchObject({ value, line: 2 });
   });
 
   it.each([

@@ -3,6 +3,8 @@ import { ConfigError } from '../errors.js';
 export interface IniEntry {
   value: string;
   line: number;
+  /** 1-based column where the value starts */
+  column?: number;
 }
 
 export interface IniSection {
@@ -80,7 +82,7 @@ export function parseIni(text: string, file: string): IniDocument {
       const comment = /\s[#;]/.exec(raw);
       value = (comment ? raw.slice(0, comment.index) : raw).trim();
     }
-    current.entries.set(key.toUpperCase(), { value, line: lineNo });
+    current.entries.set(key.toUpperCase(), { value, line: lineNo, column: delim + 2 + raw.length - start.length });
   });
 
   return { file, sections };

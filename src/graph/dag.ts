@@ -7,6 +7,8 @@ export interface DagInput {
   /** for error messages */
   path: string;
   file: string;
+  /** where in `file` each dependency is declared (a ref() call), to locate a cycle */
+  refs?: { id: string; line?: number | undefined; column?: number | undefined }[] | undefined;
 }
 
 export interface Dag {
@@ -33,8 +35,12 @@ export function buildDag(nodes: DagInput[]): Dag {
       const names = ordered.map((id) => byId.get(id)!);
       const chain = [...names, names[0]!].map((n) => `${shortName(n.id)}`).join(' -> ');
       const files = names.map((n) => `    ${shortName(n.id)}: ${n.path}`).join('\n');
+      // the ref() in the first model that leads on round the cycle
+      const at = names[0]!.refs?.find((r) => r.id === names[1 % names.length]!.id);
       return new ProjectError(`dependency cycle: ${chain}\n${files}`, {
         file: names[0]!.file,
+        line: at?.line,
+        column: at?.column,
         hint: 'remove one of the ref() calls in the cycle',
       });
     });

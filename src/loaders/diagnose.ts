@@ -1,37 +1,87 @@
+import type { Readable } from 'node:stream';
 import { LoadError } from '../errors.js';
-import type { SourceTable } from '../types.js';
+import type { CopyOptions, SourceTable } from '../types.js';
 import { isRejection, type RowMapper } from './json-rows.js';
-import { openLocalFile, readJsonRecords } from './read-json-records.js';
+import { RejectionLimit, rejectionError, type RejectedLine } from './load-errors.js';
+import { openLocalFile, readJsonRecords, type JsonRecord } from './read-json-records.js';
 
-export interface BadRecord {
+/** Opens one file of a source as a byte stream (decompressed). */
+export type OpenFile = (file: string, compression: CopyOptions['compression']) => Readable;
+
+/** One record of a source: its column values, or why it is rejected. */
+export interface MappedRecord {
   file: string;
-  line: number;
-  column?: string | undefined;
-  reason: string;
-  raw: string;
+  record: JsonRecord;
+  values?: (string | null)[] | undefined;
+  bad?: RejectedLine | undefined;
 }
 
-/** Scans files in order for the first record that cannot load; used to locate an engine's error. */
-export async function findFirstBadRecord(files: string[], mapper: RowMapper): Promise<BadRecord | undefined> {
-  for (const file of files) {
-    for await (const rec of readJsonRecords(openLocalFile(file))) {
-      if (rec.parseError !== undefined) return { file, line: rec.line, reason: `malformed JSON: ${rec.parseError}`, raw: rec.raw };
-      const r = mapper.map(rec.value, rec.raw);
-      if (isRejection(r)) return { file, line: rec.line, column: r.column, reason: r.reason, raw: rec.raw };
-    }
+/** Why a record cannot load, as a RejectedLine; undefined when it maps to a row. */
+export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<RowMapper['map']> | undefined): RejectedLine | undefined {
+  if (rec.parseError !== undefined) {
+    const at = rec.errorLine ?? rec.line;
+    return { file, line: at, position: rec.position, reason: rec.parseError + (at !== rec.line ? ` (in the record that starts on line ${rec.line})` : ''), raw: rec.raw };
   }
+  if (mapped !== undefined && isRejection(mapped)) return { file, line: rec.line, column: mapped.column, reason: mapped.reason, raw: rec.raw };
   return undefined;
 }
 
-export function badRecordError(source: SourceTable, bad: BadRecord): LoadError {
-  const snippet = bad.raw.length > 200 ? bad.raw.slice(0, 197) + '...' : bad.raw;
-  return new LoadError(
-    `${bad.column ? `column ${bad.column}: ` : ''}${bad.reason}\n  line: ${snippet}`,
-    {
-      file: bad.file,
-      line: bad.line,
-      node: `${source.sourceName}.${source.name}`,
-      hint: 'fix or remove the line; the staging table keeps its previous contents',
-    },
-  );
+/**
+ * Reads the files in order, record by record, and maps each one: the values of its row, or why it
+ * is rejected. A file that cannot be read at all (a broken gzip stream) is a LoadError.
+ */
+export async function* mapRecords(files: string[], compression: CopyOptions['compression'], mapper: RowMapper, open: OpenFile = openLocalFile): AsyncGenerator<MappedRecord> {
+  for (const file of files) {
+    const input = open(file, compression);
+    try {
+      for await (const record of readJsonRecords(input)) {
+        const mapped = record.parseError === undefined ? mapper.map(record.value, record.raw) : undefined;
+        const bad = rejectionOf(file, record, mapped);
+        yield bad ? { file, record, bad } : { file, record, values: mapped as (string | null)[] };
+      }
+    } catch (err) {
+      if (err instanceof LoadError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new LoadError(`cannot read ${file}: ${msg}`, {
+        file,
+        hint: /header|gzip|unexpected end/i.test(msg) ? "is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are" : undefined,
+        cause: err,
+      });
+    } finally {
+      input.destroy();
+    }
+  }
+}
+
+/** Scans files in order for the first record that cannot load; used to locate an engine's error. */
+export async function findFirstBadRecord(files: string[], mapper: RowMapper, compression: CopyOptions['compression'] = 'none', open?: OpenFile): Promise<RejectedLine | undefined> {
+  for await (const r of mapRecords(files, compression, mapper, open)) if (r.bad) return r.bad;
+  return undefined;
+}
+
+export interface Rejections {
+  /** records read (JSON values; a pretty-printed object counts once) */
+  records: number;
+  rejected: RejectedLine[];
+  /** the files that hold at least one rejected record */
+  files: Set<string>;
+}
+
+/** Reads every file and applies the source's max_errors; throws the located LoadError past it. */
+export async function collectRejections(files: string[], source: SourceTable, mapper: RowMapper, open?: OpenFile): Promise<Rejections> {
+  const limit = new RejectionLimit(source);
+  const bad = new Set<string>();
+  let records = 0;
+  for await (const r of mapRecords(files, source.copy?.compression ?? 'none', mapper, open)) {
+    records++;
+    if (r.bad) {
+      limit.reject(r.bad);
+      bad.add(r.file);
+    }
+  }
+  return { records, rejected: limit.rejected, files: bad };
+}
+
+export function badRecordError(source: SourceTable, bad: RejectedLine): LoadError {
+  return rejectionError(source, bad);
 }

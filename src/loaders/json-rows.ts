@@ -45,8 +45,10 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
   return {
     columns,
     map(record, raw) {
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        return { rejected: true, reason: `expected a JSON object, found ${Array.isArray(record) ? 'an array' : record === null ? 'null' : typeof record}` };
+      // redshift: each record is an object, or (mapped by a JSONPaths file) an array (AWS docs, "COPY from JSON format")
+      if (typeof record !== 'object' || record === null || (Array.isArray(record) && mapping.kind !== 'jsonpaths')) {
+        const found = Array.isArray(record) ? 'an array' : record === null ? 'null' : typeof record === 'object' ? 'an object' : `a ${typeof record}`;
+        return { rejected: true, reason: `expected a JSON object, found ${found}${Array.isArray(record) ? " (only a JSONPaths file can map an array's elements to columns)" : ''}` };
       }
       const out: (string | null)[] = new Array(columns.length);
       for (let i = 0; i < columns.length; i++) {
@@ -91,19 +93,35 @@ function toText(v: unknown, raw: string): string | null {
 
 /**
  * The text of a JSON number, spelled as DuckDB's JSON reader spells it, so every engine stores the
- * same text: integers as written, other numbers in shortest round-trip form with ".0" when integral
- * (`1e3` -> `1000.0`, `4.60` -> `4.6`). JSON.parse loses whether a token was written as an integer,
- * so integral values are checked against the raw record text.
+ * same text: integers as written (any size; `-0` as `0`), other numbers in shortest round-trip form
+ * with ".0" when integral (`1e3` -> `1000.0`, `4.60` -> `4.6`), numbers too large for a double as
+ * written. JSON.parse loses how a token was written, so the raw record text is consulted.
  */
 export function numberText(n: number, raw: string): string {
-  if (Number.isInteger(n) && !Object.is(n, -0)) {
-    const s = String(n);
-    if (!s.includes('e') && Math.abs(n) <= Number.MAX_SAFE_INTEGER && writtenAsInteger(s, raw)) return s;
+  if (Number.isInteger(n)) {
+    if (Math.abs(n) <= Number.MAX_SAFE_INTEGER) {
+      const s = String(n);
+      if (writtenAsInteger(s, raw)) return s;
+      if (Object.is(n, -0) && writtenAsInteger('-0', raw)) return '0';
+    } else {
+      const token = writtenToken(raw, (t) => !/[.eE]/.test(t) && Number(t) === n);
+      if (token !== undefined) return token;
+    }
+  } else if (!Number.isFinite(n)) {
+    const token = writtenToken(raw, (t) => Number(t) === n);
+    if (token !== undefined) return token;
   }
   let s = Object.is(n, -0) ? '-0' : String(n);
   s = s.replace('e+', 'e');
   if (!/[.e]/.test(s)) s += '.0';
   return s;
+}
+
+const NUMBER_TOKEN = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])/g;
+
+function writtenToken(raw: string, fits: (token: string) => boolean): string | undefined {
+  for (const m of raw.matchAll(NUMBER_TOKEN)) if (fits(m[0])) return m[0];
+  return undefined;
 }
 
 function writtenAsInteger(s: string, raw: string): boolean {
@@ -120,41 +138,92 @@ function writtenAsInteger(s: string, raw: string): boolean {
   }
 }
 
-const INT_RE = /^[+-]?\d+$/;
-const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const BOOL_RE = /^(true|false|t|f|1|0)$/i;
-const TS_RE = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * What each column type accepts, as RE2-compatible patterns (matched whole), shared with the DuckDB
+ * dialect's SQL so that every engine accepts exactly the same text.
+ */
+export const VALUE_PATTERNS = {
+  integer: '[+-]?[0-9]+',
+  float: '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?',
+  numeric: '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)',
+  /** matched ignoring case */
+  boolean: 'true|false|t|f|1|0',
+  // postgres: year 0 does not exist (1 BC is year 1); hours run to 23 and seconds to 59 (24:00 and leap seconds
+  // are accepted by PostgreSQL but not by DuckDB); at most microseconds. Days beyond the month's end are checked apart.
+  date: '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])',
+  timestamp: '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?)?',
+  /** a float whose digits before the exponent are all zero: zero itself, not an underflow */
+  zero: '[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?',
+} as const;
+
+const whole = (p: string, flags = '') => new RegExp(`^(?:${p})$`, flags);
+const INT_RE = whole(VALUE_PATTERNS.integer);
+const FLOAT_RE = whole(VALUE_PATTERNS.float);
+const NUMERIC_RE = whole(VALUE_PATTERNS.numeric);
+const BOOL_RE = whole(VALUE_PATTERNS.boolean, 'i');
+const TS_RE = whole(VALUE_PATTERNS.timestamp);
+const DATE_RE = whole(VALUE_PATTERNS.date);
+const ZERO_RE = whole(VALUE_PATTERNS.zero);
+
+function daysIn(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+function dayExists(text: string): boolean {
+  const y = Number(text.slice(0, 4));
+  const m = Number(text.slice(5, 7));
+  return Number(text.slice(8, 10)) <= daysIn(y, m);
+}
+
+/** numeric(p,s): rounded half away from zero to s digits (as PostgreSQL and DuckDB do), it must stay below 10^(p-s). */
+function numericFits(text: string, p: number, s: number): boolean {
+  const unsigned = text.replace(/^[+-]/, '');
+  const dot = unsigned.indexOf('.');
+  const intDigits = (dot < 0 ? unsigned : unsigned.slice(0, dot)).replace(/^0+/, '');
+  const frac = dot < 0 ? '' : unsigned.slice(dot + 1);
+  if (intDigits.length > p - s) return false;
+  let scaled = BigInt((intDigits || '0') + frac.slice(0, s).padEnd(s, '0'));
+  if (frac.length > s && frac.charCodeAt(s) >= 0x35) scaled += 1n;
+  return scaled < 10n ** BigInt(p);
+}
 
 /** Returns why the text does not fit the column, or undefined when it does. */
 export function checkValue(text: string, t: ColumnType): string | undefined {
   switch (t.base) {
-    case 'varchar': {
+    case 'varchar':
+    case 'text': {
+      // postgres and redshift: text cannot hold NUL; DuckDB could, but then the engines would differ
+      if (text.includes('\0')) return 'contains a NUL character (\\u0000), which PostgreSQL and Redshift cannot store';
       if (t.length === undefined) return undefined;
       const bytes = text.length <= t.length / 4 ? text.length : Buffer.byteLength(text, 'utf8');
       return bytes > t.length ? `value too long: ${bytes} bytes for varchar(${t.length}) (lengths count bytes, as on Redshift)` : undefined;
     }
-    case 'text':
-      return undefined;
     case 'smallint':
     case 'integer':
     case 'bigint': {
       if (!INT_RE.test(text)) return `invalid ${t.base} ${JSON.stringify(clip(text))}`;
       const [lo, hi] = INTEGER_RANGES[t.base];
-      const n = BigInt(text);
-      return n < lo || n > hi ? `${text} is out of range for ${t.base}` : undefined;
+      const n = text.length > 40 ? (text.startsWith('-') ? lo - 1n : hi + 1n) : BigInt(text);
+      return n < lo || n > hi ? `${clip(text)} is out of range for ${t.base}` : undefined;
     }
     case 'double precision':
-    case 'real':
-      return FLOAT_RE.test(text) && Number.isFinite(Number(text)) ? undefined : `invalid ${t.base} ${JSON.stringify(clip(text))}`;
+    case 'real': {
+      if (!FLOAT_RE.test(text)) return `invalid ${t.base} ${JSON.stringify(clip(text))}`;
+      const d = Number(text);
+      const n = t.base === 'real' ? Math.fround(d) : d;
+      // postgres: a value that overflows, or underflows to zero, is an error rather than infinity or 0
+      if (!Number.isFinite(n) || (n === 0 && !ZERO_RE.test(text))) return `${clip(text)} is out of range for ${t.base}`;
+      return undefined;
+    }
     case 'numeric':
-      return FLOAT_RE.test(text) && !/[eE]/.test(text) ? undefined : `invalid numeric ${JSON.stringify(clip(text))}`;
+      if (!NUMERIC_RE.test(text)) return `invalid numeric ${JSON.stringify(clip(text))}`;
+      return numericFits(text, t.precision ?? 18, t.scale ?? 0) ? undefined : `${clip(text)} is out of range for numeric(${t.precision ?? 18},${t.scale ?? 0})`;
     case 'boolean':
       return BOOL_RE.test(text) ? undefined : `invalid boolean ${JSON.stringify(clip(text))}`;
     case 'timestamp':
-      return TS_RE.test(text) ? undefined : `invalid timestamp ${JSON.stringify(clip(text))}`;
+      return TS_RE.test(text) && dayExists(text) ? undefined : `invalid timestamp ${JSON.stringify(clip(text))}`;
     case 'date':
-      return DATE_RE.test(text) ? undefined : `invalid date ${JSON.stringify(clip(text))}`;
+      return DATE_RE.test(text) && dayExists(text) ? undefined : `invalid date ${JSON.stringify(clip(text))}`;
   }
 }
 

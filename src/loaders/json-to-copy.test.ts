@@ -135,8 +135,8 @@ describe('streaming files as COPY text', () => {
   it('finds the record behind a COPY row number', async () => {
     const a = file('r1.json', '{"id": 1}\n\n{"id": 2}');
     const b = file('r2.json', '{"id": 3}\n{"id": 4}');
-    expect(await findCopyRow([a, b], 'none', 2)).toEqual({ file: a, line: 3, raw: '{"id": 2}' });
-    expect(await findCopyRow([a, b], 'none', 4)).toEqual({ file: b, line: 2, raw: '{"id": 4}' });
-    expect(await findCopyRow([a, b], 'none', 5)).toBeUndefined();
+    expect(await findCopyRow([a, b], 'none', 2, mapper)).toEqual({ file: a, line: 3, raw: '{"id": 2}' });
+    expect(await findCopyRow([a, b], 'none', 4, mapper)).toEqual({ file: b, line: 2, raw: '{"id": 4}' });
+    expect(await findCopyRow([a, b], 'none', 5, mapper)).toBeUndefined();
   });
 });

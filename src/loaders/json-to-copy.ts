@@ -1,7 +1,10 @@
 import type { CopyOptions, SourceTable } from '../types.js';
-import { badRecordError } from './diagnose.js';
-import { isRejection, type RowMapper } from './json-rows.js';
-import { openLocalFile, readJsonRecords, type JsonRecord } from './read-json-records.js';
+import { mapRecords, rejectionOf, type OpenFile } from './diagnose.js';
+import type { RowMapper } from './json-rows.js';
+import { RejectionLimit, rejectionError } from './load-errors.js';
+import type { JsonRecord } from './read-json-records.js';
+
+export type { OpenFile } from './diagnose.js';
 
 const SPECIAL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -25,10 +28,13 @@ export function copyTextRow(values: (string | null)[]): string {
 export interface CopyTextOptions {
   /** the source being loaded, for errors */
   source: SourceTable;
-  /** counts records (non-blank lines) read and rows produced, as the text streams */
+  /** counts records read, rows produced and records rejected, as the text streams */
   stats?: { records: number; rows: number };
+  /** applies max_errors: bad records are kept here, and the one past the limit throws */
+  limit?: RejectionLimit;
   /** characters per yielded chunk: fewer, larger writes cost less per row */
   chunkSize?: number;
+  open?: OpenFile;
 }
 
 /**
@@ -36,53 +42,43 @@ export interface CopyTextOptions {
  * the file, line and column.
  */
 export function recordToCopyRow(rec: JsonRecord, file: string, mapper: RowMapper, source: SourceTable): string {
-  const bad = (column: string | undefined, reason: string) => badRecordError(source, { file, line: rec.line, column, reason, raw: rec.raw });
-  if (rec.parseError !== undefined) throw bad(undefined, `malformed JSON: ${rec.parseError}`);
-  const values = mapper.map(rec.value, rec.raw);
-  if (isRejection(values)) throw bad(values.column, values.reason);
-  const nul = values.findIndex((v) => v !== null && v.includes('\0'));
-  // postgres: text cannot hold NUL, in COPY or anywhere else
-  if (nul >= 0) throw bad(mapper.columns[nul]!.name, 'contains a NUL character (\\u0000), which PostgreSQL cannot store');
-  return copyTextRow(values);
+  const mapped = rec.parseError === undefined ? mapper.map(rec.value, rec.raw) : undefined;
+  const bad = rejectionOf(file, rec, mapped);
+  if (bad) throw rejectionError(source, bad);
+  return copyTextRow(mapped as (string | null)[]);
 }
 
 /**
- * Streams the records of the files, in order and line by line, as COPY text in chunks of about
- * `chunkSize` characters. Pulled on demand, so a slow database slows the reading down.
+ * Streams the records of the files, in order, as COPY text in chunks of about `chunkSize`
+ * characters. Bad records go to `limit` (max_errors); without one the first bad record throws.
+ * Pulled on demand, so a slow database slows the reading down.
  */
 export async function* jsonFilesToCopyText(files: string[], compression: CopyOptions['compression'], mapper: RowMapper, opts: CopyTextOptions): AsyncGenerator<string> {
   const chunkSize = opts.chunkSize ?? 64 * 1024;
   const stats = opts.stats ?? { records: 0, rows: 0 };
+  const limit = opts.limit ?? new RejectionLimit(opts.source, 0);
   let chunk = '';
-  for (const file of files) {
-    const input = openLocalFile(file, compression);
-    try {
-      for await (const rec of readJsonRecords(input)) {
-        stats.records++;
-        chunk += recordToCopyRow(rec, file, mapper, opts.source);
-        stats.rows++;
-        if (chunk.length >= chunkSize) {
-          yield chunk;
-          chunk = '';
-        }
-      }
-    } finally {
-      input.destroy();
+  for await (const r of mapRecords(files, compression, mapper, opts.open)) {
+    stats.records++;
+    if (r.bad) {
+      limit.reject(r.bad);
+      continue;
+    }
+    chunk += copyTextRow(r.values!);
+    stats.rows++;
+    if (chunk.length >= chunkSize) {
+      yield chunk;
+      chunk = '';
     }
   }
   if (chunk !== '') yield chunk;
 }
 
-/** Finds the record that became COPY row `row` (1-based), by reading the files again. */
-export async function findCopyRow(files: string[], compression: CopyOptions['compression'], row: number): Promise<{ file: string; line: number; raw: string } | undefined> {
+/** Finds the record that became COPY row `row` (1-based), by reading the files again; rejected records made no row. */
+export async function findCopyRow(files: string[], compression: CopyOptions['compression'], row: number, mapper: RowMapper, open?: OpenFile): Promise<{ file: string; line: number; raw: string } | undefined> {
   let n = 0;
-  for (const file of files) {
-    const input = openLocalFile(file, compression);
-    try {
-      for await (const rec of readJsonRecords(input)) if (++n === row) return { file, line: rec.line, raw: rec.raw };
-    } finally {
-      input.destroy();
-    }
+  for await (const r of mapRecords(files, compression, mapper, open)) {
+    if (!r.bad && ++n === row) return { file: r.file, line: r.record.line, raw: r.record.raw };
   }
   return undefined;
 }

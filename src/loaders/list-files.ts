@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LoadError } from '../errors.js';
 
@@ -27,16 +28,20 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+// One synchronous readdir per folder, never entering dot-folders: over the bucket layout
+// (song_data/A/B/C, ~18k folders for 100k files) this takes a third of the time of fs.promises'
+// recursive readdir, which awaits every folder (bench/RESULTS.md).
 async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: string[] = [];
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    const full = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-    const rel = path.relative(dir, full);
-    if (rel.split(path.sep).some((part) => part.startsWith('.'))) continue;
-    files.push(full);
-  }
+  const visit = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) visit(full);
+      else if (e.isFile()) files.push(full);
+    }
+  };
+  visit(dir);
   return files;
 }
 

@@ -35,6 +35,7 @@ const key = (r: { schema: string; name: string }) => `${r.schema}.${r.name}`;
  * relations that already exist are an argument, so every decision is testable without a database.
  */
 export function planRun(manifest: Manifest, selected: string[], existing: ExistingRelation[], dialect: Dialect, opts: PlanOptions = {}): Plan {
+  if (dialect.foldsIdentifierCase) existing = inManifestCase(manifest, existing);
   const exists = new Map(existing.map((r) => [key(r), r.type]));
   const chosen = new Set(selected);
   const errors: SparkifyError[] = [];
@@ -62,6 +63,11 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
 
   const schemas = [...new Set(selected.map((id) => manifest.nodes[id]!.relation.schema))].sort();
   const setup: Step[] = schemas.map((s) => ({ kind: 'sql', sql: dialect.createSchema(s) }));
+  // created before the loads start, so that two sources rejecting lines at once do not race to create it
+  if (selected.some((id) => { const n = manifest.nodes[id]!; return n.resourceType === 'source' && (n.table.copy?.maxErrors ?? 0) > 0 && n.table.location; })) {
+    if (!schemas.includes(manifest.target.schema)) setup.push({ kind: 'sql', sql: dialect.createSchema(manifest.target.schema) });
+    setup.push({ kind: 'sql', sql: dialect.createLoadErrorsTable(manifest.target.schema) });
+  }
   for (const r of existing) {
     if (schemas.includes(r.schema) && (r.name.endsWith(TMP_SUFFIX) || r.name.endsWith(OLD_SUFFIX))) {
       setup.push({ kind: 'sql', sql: dialect.dropRelation(r, r.type) });
@@ -78,6 +84,16 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
     if (plan) nodes.push(plan);
   }
   return { setup, nodes, parents };
+}
+
+/** On an engine that folds names to lower case, a model named MixedCase exists as mixedcase: match them up. */
+function inManifestCase(manifest: Manifest, existing: ExistingRelation[]): ExistingRelation[] {
+  const byLower = new Map<string, Relation>();
+  for (const n of Object.values(manifest.nodes)) byLower.set(key(n.relation).toLowerCase(), n.relation);
+  return existing.map((r) => {
+    const m = byLower.get(key(r).toLowerCase());
+    return m ? { ...r, schema: m.schema, name: m.name } : r;
+  });
 }
 
 function label(n: GraphNode): string {

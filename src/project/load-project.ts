@@ -53,7 +53,7 @@ export function loadProject(dir: string): Project {
     }
     const other = seen.get(name);
     if (other) {
-      problems.push(new ProjectError(`two models are named '${name}': ${other.path} and ${f.path}`, { file: f.file, hint: 'model names come from file names and must be unique; rename one of the files' }));
+      problems.push(new ProjectError(`two models are named '${name}': ${other.path} and ${f.path}`, { file: f.file, line: 1, column: 1, hint: 'model names come from file names and must be unique; rename one of the files' }));
       continue;
     }
     const m = { ...f, name };

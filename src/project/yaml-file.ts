@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap as isYamlMap, isNode, isScalar, type Document } from 'yaml';
 import { ProjectError } from '../errors.js';
 import type { TemplateFile } from '../template/environment.js';
 
@@ -25,9 +25,11 @@ export function parseYamlFile(f: TemplateFile): YamlFile {
   }
   const at = (p: (string | number)[]) => {
     for (let n = p.length; n >= 0; n--) {
-      const node = doc.getIn(p.slice(0, n), true);
+      // point at the key of a map entry when there is one, so errors show the key itself
+      const parent = n > 0 ? doc.getIn(p.slice(0, n - 1), true) : undefined;
+      const pair = isYamlMap(parent) ? parent.items.find((i) => isScalar(i.key) && i.key.value === p[n - 1]) : undefined;
+      const node = isScalar(pair?.key) && pair.key.range ? pair.key : doc.getIn(p.slice(0, n), true);
       if (isNode(node) && node.range) {
-        // point at the key of a map entry when there is one, so errors show the key's line
         const pos = lineCounter.linePos(node.range[0]);
         return { line: pos.line, column: pos.col };
       }

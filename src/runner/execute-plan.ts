@@ -1,5 +1,7 @@
-import { DatabaseError, SparkifyError, UsageError, formatError } from '../errors.js';
+import { randomUUID } from 'node:crypto';
+import { DatabaseError, LoadError, SparkifyError, UsageError, formatError } from '../errors.js';
 import type { Connection, Engine, Step } from '../adapters/adapter.js';
+import { LOAD_ERRORS_TABLE, sourceLabel, type RejectedLine } from '../loaders/load-errors.js';
 import type { NodePlan, Plan } from '../materializations/plan-run.js';
 import type { Manifest, ModelNode } from '../types.js';
 import { templateLine } from '../template/line-markers.js';
@@ -21,9 +23,23 @@ export interface NodeResult {
   message?: string | undefined;
   /** for skipped nodes: the failed ancestor */
   skippedBecause?: string | undefined;
+  /** sources: JSON records read (a pretty-printed object counts once); records = rows loaded + rejected */
+  records?: number | undefined;
+  /** sources with max_errors: the lines skipped (or, for a failed load, rejected), recorded in `relation` */
+  rejected?: RejectedSummary | undefined;
+}
+
+export interface RejectedSummary {
+  count: number;
+  /** "<target schema>.sparkify_load_errors", where every line is recorded with the run id */
+  relation: string;
+  /** the first few, without their raw text */
+  lines: Omit<RejectedLine, 'raw'>[];
 }
 
 export interface RunResult {
+  /** the id that sparkify_load_errors rows of this run carry */
+  runId: string;
   startedAt: string;
   /** seconds */
   elapsed: number;
@@ -43,6 +59,23 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
   /** where compiled SQL is written, for error messages: target/compiled/<path> */
   compiledPath?: (node: ModelNode) => string;
+  /** defaults to a random UUID */
+  runId?: string | undefined;
+}
+
+/** What the steps of one node report back. */
+interface StepsOutcome {
+  rows?: number;
+  files?: number;
+  records?: number;
+  rejected?: RejectedSummary;
+}
+
+/** What runSteps needs besides the connection: recording rejected lines needs the run and the target schema. */
+interface StepContext {
+  engine: Engine;
+  runId: string;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -51,6 +84,8 @@ export interface ExecuteOptions {
  */
 export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine, opts: ExecuteOptions): Promise<RunResult> {
   const startedAt = new Date();
+  const runId = opts.runId ?? randomUUID();
+  const ctx: StepContext = { engine, runId, signal: opts.signal };
   const emit = opts.onEvent ?? (() => undefined);
   const total = plan.nodes.length;
   const results = new Map<string, NodeResult>();
@@ -67,7 +102,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
   if (opts.signal?.aborted) interrupted = true;
 
   try {
-    if (!interrupted) await engine.withConnection(async (c) => runSteps(c, plan.setup));
+    if (!interrupted) await engine.withConnection(async (c) => runSteps(c, plan.setup, { ...ctx, signal: undefined }));
   } catch (err) {
     opts.signal?.removeEventListener('abort', onAbort);
     throw err;
@@ -95,14 +130,17 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
   const runNode = async (n: NodePlan, index: number) => {
     const t0 = performance.now();
     emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
+    const outcome: StepsOutcome = {};
     try {
-      const { rows, files } = await engine.withConnection((c) => runSteps(c, n.steps, opts.signal));
-      finish({ ...baseResult(n, manifest), status: 'success', rows, files, duration: (performance.now() - t0) / 1000 }, index);
+      await engine.withConnection((c) => runSteps(c, n.steps, ctx, outcome));
+      const { rows, files, records, rejected } = outcome;
+      finish({ ...baseResult(n, manifest), status: 'success', rows, files, records, rejected, duration: (performance.now() - t0) / 1000 }, index);
     } catch (err) {
       const e = locateError(err, n, manifest, opts);
       if (interrupted) e.message = `interrupted: ${e.message}`;
-      await engine.withConnection((c) => runSteps(c, n.onFailure)).catch(() => undefined);
-      finish({ ...baseResult(n, manifest), status: 'error', duration: (performance.now() - t0) / 1000, error: e.toJSON(), message: formatError(e) }, index);
+      await engine.withConnection((c) => runSteps(c, n.onFailure, { ...ctx, signal: undefined })).catch(() => undefined);
+      const { files, records, rejected } = outcome;
+      finish({ ...baseResult(n, manifest), status: 'error', files, records, rejected, duration: (performance.now() - t0) / 1000, error: e.toJSON(), message: formatError(e) }, index);
       skipDescendants(n.id);
     }
   };
@@ -130,17 +168,15 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
   opts.signal?.removeEventListener('abort', onAbort);
 
   const ordered = plan.nodes.map((n) => results.get(n.id)!).filter(Boolean);
-  const result: RunResult = { startedAt: startedAt.toISOString(), elapsed: (Date.now() - startedAt.getTime()) / 1000, interrupted, results: ordered };
+  const result: RunResult = { runId, startedAt: startedAt.toISOString(), elapsed: (Date.now() - startedAt.getTime()) / 1000, interrupted, results: ordered };
   emit({ type: 'run_end', result });
   return result;
 }
 
-async function runSteps(c: Connection, steps: Step[], signal?: AbortSignal): Promise<{ rows?: number; files?: number }> {
-  let rows: number | undefined;
-  let files: number | undefined;
+async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: StepsOutcome = {}): Promise<StepsOutcome> {
   for (const s of steps) {
     // a cancel that lands between two statements must stop the next one too
-    if (signal?.aborted) throw new UsageError('the run was interrupted');
+    if (ctx.signal?.aborted) throw new UsageError('the run was interrupted');
     switch (s.kind) {
       case 'sql':
         await c.execute(s.sql);
@@ -151,17 +187,44 @@ async function runSteps(c: Connection, steps: Step[], signal?: AbortSignal): Pro
       case 'count': {
         const r = await c.query(s.sql);
         const v = r[0] ? Object.values(r[0])[0] : undefined;
-        rows = v === undefined || v === null ? undefined : Number(v);
+        out.rows = v === undefined || v === null ? undefined : Number(v);
         break;
       }
       case 'load': {
-        const r = await c.load(s);
-        files = r.files;
+        const tolerant = (s.source.copy?.maxErrors ?? 0) > 0;
+        let r;
+        try {
+          r = await c.load(s);
+        } catch (err) {
+          // a load past max_errors: the lines it rejected are recorded too, as Redshift keeps them in STL_LOAD_ERRORS
+          if (tolerant && err instanceof LoadError && err.rejected?.length) {
+            out.rejected = await recordRejections(c, ctx, s.source, err.rejected).catch(() => undefined);
+          }
+          throw err;
+        }
+        out.files = r.files;
+        out.records = r.records;
+        if (r.rejected?.length) out.rejected = await recordRejections(c, ctx, s.source, r.rejected);
         break;
       }
     }
   }
-  return { rows, files };
+  return out;
+}
+
+const SUMMARY_LINES = 20;
+
+async function recordRejections(c: Connection, ctx: StepContext, source: Extract<Step, { kind: 'load' }>['source'], lines: RejectedLine[]): Promise<RejectedSummary> {
+  const { dialect, schema } = ctx.engine;
+  const recordedAt = new Date().toISOString();
+  const rows = lines.map((l) => ({ ...l, runId: ctx.runId, source: sourceLabel(source), recordedAt }));
+  await c.execute(dialect.createLoadErrorsTable(schema));
+  for (const sql of dialect.insertLoadErrors(schema, rows)) await c.execute(sql);
+  return {
+    count: lines.length,
+    relation: `${schema}.${LOAD_ERRORS_TABLE}`,
+    lines: lines.slice(0, SUMMARY_LINES).map(({ raw: _, ...rest }) => rest),
+  };
 }
 
 function hasAncestor(id: string, ancestor: string, parents: Record<string, string[]>): boolean {

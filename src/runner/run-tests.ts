@@ -1,4 +1,4 @@
-import { SparkifyError, DatabaseError, formatError } from '../errors.js';
+import { DatabaseError, ProjectError, SparkifyError, formatError } from '../errors.js';
 import type { Engine } from '../adapters/adapter.js';
 import type { TestPlan } from '../testing/plan-tests.js';
 
@@ -26,6 +26,7 @@ export async function runTests(plans: TestPlan[], engine: Engine, opts: { thread
       const t0 = performance.now();
       let r: TestResult;
       try {
+        if (p.problem) throw new ProjectError(p.problem);
         const rows = await engine.withConnection((c) => c.query(p.sql));
         const failures = Number(rows[0]?.failures ?? 0);
         r = { name: p.name, model: p.model, column: p.column, status: failures === 0 ? 'pass' : 'fail', failures, duration: (performance.now() - t0) / 1000 };

@@ -41,7 +41,7 @@ export interface RenderedModel {
   compiledSql: string;
   lineMap: number[];
   config: Partial<ModelConfig>;
-  refs: { name: string; line: number }[];
+  refs: { name: string; line: number; column?: number | undefined }[];
   sources: { sourceName: string; name: string; line: number }[];
   errors: SparkifyError[];
 }
@@ -90,7 +90,7 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
       return '__missing__';
     }
     const where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
-    if (!refs.some((r) => r.name === name)) refs.push({ name, line: where.line ?? 0 });
+    if (!refs.some((r) => r.name === name)) refs.push({ name, line: where.line ?? 0, column: where.column });
     const rel = scope.models.get(name);
     if (!rel) {
       const disabled = scope.disabled.has(name);

@@ -9,6 +9,8 @@ export interface TestPlan {
   kind: DataTest['kind'];
   /** returns one row with the number of failing rows in `failures` */
   sql: string;
+  /** set when the test cannot run (e.g. it refers to a model that no longer exists) */
+  problem?: string | undefined;
   file: string;
   line: number;
 }
@@ -40,8 +42,12 @@ export function planTests(manifest: Manifest, selected: string[], dialect: Diale
           }
           case 'relationships': {
             const parent = models.get(t.to);
-            if (!parent) continue;
             name = `relationships_${node.name}_${c.name}__${t.to}_${t.field}`;
+            if (!parent) {
+              // as in dbt, a test on a model that was deleted or disabled is reported, not a compile error
+              plans.push({ name, model: node.name, column: c.name, kind: t.kind, sql: '', file: t.where.file, line: t.where.line, problem: `unknown model '${t.to}' in relationships test` });
+              continue;
+            }
             const field = dialect.quoteIdent(t.field);
             sql =
               `SELECT COUNT(*) AS failures FROM ${rel} AS child\n` +

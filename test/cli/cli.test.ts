@@ -201,7 +201,7 @@ describe('a broken project', () => {
     const dir = project({ 'sources.yml': SOURCES.replace('        columns:', '        colums:') });
     const r = run(dir, 'compile');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/sources\.yml:9:\d+: Project error: unknown key 'colums'\n\s+hint: did you mean 'columns'\?/);
+    expect(r.stderr).toMatch(/sources\.yml:8:9: Project error: unknown key 'colums'\n\s+hint: did you mean 'columns'\?/);
   });
 
   it('reports a source value that does not fit its column with file, line and column', () => {
@@ -273,13 +273,18 @@ models:
     expect(only.stdout).toContain('Done. PASS=1 FAIL=0 ERROR=0 TOTAL=1');
   });
 
-  it('locates an unknown test and a relationships test to an unknown model', () => {
+  it('locates an unknown test; a relationships test to an unknown model errors when run', () => {
     const dir = project({
       'models/schema.yml': "version: 2\nmodels:\n  - name: base\n    columns:\n      - name: id\n        data_tests: [uniqe]\n      - name: kind\n        data_tests:\n          - relationships: { to: ref('nope'), field: kind }\n",
     });
     const r = run(dir, 'compile');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/models\/schema\.yml:6:\d+: Project error: unknown data test "uniqe"\n\s+hint: did you mean 'unique'\?/);
-    expect(r.stderr).toMatch(/models\/schema\.yml:9: Project error: relationships test on base\.kind: unknown model 'nope'/);
+    const fixed = writeFileSync(path.join(dir, 'models/schema.yml'), "version: 2\nmodels:\n  - name: base\n    columns:\n      - name: kind\n        data_tests:\n          - relationships: { to: ref('nope'), field: kind }\n");
+    expect(fixed).toBeUndefined();
+    expect(run(dir, 'run').code).toBe(0);
+    const t = run(dir, 'test');
+    expect(t.code).toBe(1);
+    expect(t.stdout).toMatch(/models\/schema\.yml:7: Project error in relationships_base_kind__nope_kind: unknown model 'nope' in relationships test/);
   });
 });

@@ -1,6 +1,8 @@
 import { LoadError } from '../../errors.js';
-import type { ColumnSpec, JsonMapping, Relation, SourceTable } from '../../types.js';
+import type { ColumnSpec, CopyOptions, JsonMapping, Relation, SourceTable } from '../../types.js';
 import type { PathStep } from '../../loaders/json-paths.js';
+import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
+import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
@@ -26,16 +28,24 @@ export class DuckDbDialect extends BaseDialect {
   /**
    * The statement that loads the given files into `into` with DuckDB's own JSON reader. Each record
    * is read as JSON and every column extracted with Redshift COPY's mapping, then converted
-   * strictly: a value that does not fit its column raises an error, so nothing is silently lost.
+   * strictly: a record or value that the JS row mapper (src/loaders/json-rows.ts) would reject
+   * raises an error instead, so nothing is silently lost and every engine loads the same rows.
    */
-  loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][]): string {
+  loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][], opts: DuckDbLoadOptions = {}): string {
     // extract each value once (inner query), then convert it (outer query)
     const raw = source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
-    const cols = source.columns.map((c) => `  ${this.convertColumn(c, this.quoteIdent(c.name))} AS ${this.quoteIdent(c.name)}`);
+    const cols = source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name))} AS ${this.quoteIdent(c.name)}`);
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
+    // redshift: a record is an object, or an array when a JSONPaths file maps it; at most 4 MB
+    const kinds = mapping.kind === 'jsonpaths' ? "('OBJECT', 'ARRAY')" : "('OBJECT')";
+    const record = `CASE WHEN json_type(json) IN ${kinds} AND strlen(json) <= ${MAX_RECORD_BYTES} THEN json ELSE error('record: not a JSON object, or larger than 4 MB') END`;
+    // duckdb: format 'auto' would read a file holding one JSON array as one record per element, so the format is explicit
+    const reader =
+      `read_json_objects(${fileList}, format = '${opts.format ?? 'newline_delimited'}', ` +
+      `compression = '${opts.compression === 'gzip' ? 'gzip' : opts.compression === 'zstd' ? 'zstd' : 'auto_detect'}', maximum_object_size = ${MAX_RECORD_BYTES + 1})`;
     return (
       `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n` +
-      `  FROM read_json_objects(${fileList}, format = 'auto', compression = 'auto_detect')\n) AS records`
+      `  FROM (SELECT ${record} AS json FROM ${reader}) AS r\n) AS records`
     );
   }
 
@@ -51,29 +61,54 @@ export class DuckDbDialect extends BaseDialect {
     return `json_extract_string(json, '$."' || ${key} || '"')`;
   }
 
-  private convertColumn(c: ColumnSpec, v: string): string {
+  /** Converts the text of one value exactly as checkValue() in src/loaders/json-rows.ts accepts it, or raises an error. */
+  convertValue(c: ColumnSpec, v: string): string {
     const t = parseColumnType(c.type);
     if (!t) throw new LoadError(`unknown column type ${c.type}`);
     const fail = (what: string) => `error(${this.quoteLiteral(`${c.name}: ${what}`)})`;
+    const matches = (pattern: string, flags = '') => `regexp_full_match(${v}, ${this.quoteLiteral(pattern)}${flags ? `, '${flags}'` : ''})`;
+    const strict = (ok: string, type: string, what: string) => `CAST(CASE WHEN ${v} IS NULL THEN NULL WHEN ${ok} THEN ${v} ELSE ${fail(what)} END AS ${type})`;
     switch (t.base) {
       case 'text':
-        return v;
-      case 'varchar':
-        return t.length === undefined ? v : `CASE WHEN strlen(${v}) > ${t.length} THEN ${fail(`value longer than ${t.length} bytes`)} ELSE ${v} END`;
+      case 'varchar': {
+        // postgres and redshift cannot store NUL, so no engine loads it
+        const tooLong = t.base === 'varchar' && t.length !== undefined ? `strlen(${v}) > ${t.length} OR ` : '';
+        return `CASE WHEN ${tooLong}contains(${v}, chr(0)) THEN ${fail(`value longer than ${t.length ?? 0} bytes, or holding a NUL`)} ELSE ${v} END`;
+      }
       case 'smallint':
       case 'integer':
       case 'bigint': {
         const [lo, hi] = INTEGER_RANGES[t.base];
-        const n = `TRY_CAST(${v} AS HUGEINT)`;
-        return (
-          `CAST(CASE WHEN ${v} IS NULL THEN NULL WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND ${n} BETWEEN ${lo} AND ${hi} ` +
-          `THEN ${v} ELSE ${fail(`invalid ${t.base}`)} END AS ${t.base.toUpperCase()})`
-        );
+        return strict(`${matches(VALUE_PATTERNS.integer)} AND TRY_CAST(${v} AS HUGEINT) BETWEEN ${lo} AND ${hi}`, t.base.toUpperCase(), `invalid ${t.base}`);
       }
-      default:
-        return `CAST(${v} AS ${this.columnType(c.type)})`;
+      case 'double precision':
+      case 'real': {
+        const type = t.base === 'real' ? 'REAL' : 'DOUBLE';
+        const n = `TRY_CAST(${v} AS ${type})`;
+        // duckdb: the cast also takes NaN, inf, blanks around the number and '_' between digits, which JSON numbers
+        // never hold; checking for those is several times cheaper than matching the pattern on every value.
+        // postgres: overflow and underflow to zero are errors, not infinity or 0
+        return strict(`isfinite(${n}) AND NOT contains(${v}, ' ') AND NOT contains(${v}, '_') AND (${n} <> 0 OR ${matches(VALUE_PATTERNS.zero)})`, type, `invalid ${t.base}`);
+      }
+      case 'numeric': {
+        const type = this.columnType(c.type);
+        return strict(`${matches(VALUE_PATTERNS.numeric)} AND TRY_CAST(${v} AS ${type}) IS NOT NULL`, type, 'invalid numeric');
+      }
+      case 'boolean':
+        return strict(matches(VALUE_PATTERNS.boolean, 'i'), 'BOOLEAN', 'invalid boolean');
+      case 'timestamp':
+      case 'date': {
+        const type = t.base === 'date' ? 'DATE' : 'TIMESTAMP';
+        return strict(`${matches(VALUE_PATTERNS[t.base])} AND TRY_CAST(${v} AS ${type}) IS NOT NULL`, type, `invalid ${t.base}`);
+      }
     }
   }
+}
+
+export interface DuckDbLoadOptions {
+  /** 'newline_delimited' (fast, one value per line) or 'unstructured' (values one after another, pretty-printed) */
+  format?: 'newline_delimited' | 'unstructured';
+  compression?: CopyOptions['compression'];
 }
 
 /** A JSONPaths expression in DuckDB's JSON path syntax: $."key"[0]. */

@@ -72,7 +72,40 @@ export class PostgresDialect extends BaseDialect {
   sessionSetup(): string[] {
     // postgres: extra_float_digits > 0 prints the shortest text that reads back exactly (v12+); 3 gives
     // 17 digits before that. Timestamps parse from ISO text only.
-    return ['SET DateStyle = ISO', 'SET extra_float_digits = 3'];
+    // postgres 14+: client_connection_check_interval makes a long query notice that its client died (kill -9)
+    // within a second and roll back, instead of holding its locks until it ends.
+    return [
+      'SET DateStyle = ISO',
+      'SET extra_float_digits = 3',
+      "SELECT CASE WHEN current_setting('server_version_num')::integer >= 140000 THEN set_config('client_connection_check_interval', '1000', false) END",
+    ];
+  }
+
+  /**
+   * A session-level advisory lock per target schema (per database, as advisory locks are): two
+   * keys, a constant for sparkify and a hash of the schema name.
+   */
+  runLockKeys(schema: string): [number, number] {
+    // FNV-1a, kept to 31 bits so that both keys are positive int4 and oid values
+    let h = 0x811c9dc5;
+    for (const b of Buffer.from(schema, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    return [0x5350524b, h & 0x7fffffff];
+  }
+
+  tryRunLock(schema: string): string {
+    const [a, b] = this.runLockKeys(schema);
+    return `SELECT pg_try_advisory_lock(${a}, ${b}) AS locked`;
+  }
+
+  /** The session holding the run lock: its pid, application_name (who), client address, and when it took the lock. */
+  runLockHolder(schema: string): string {
+    const [a, b] = this.runLockKeys(schema);
+    return (
+      `SELECT a.pid, a.application_name, host(a.client_addr) AS client, to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since\n` +
+      `FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid\n` +
+      `WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${a} AND l.objid = ${b} AND l.objsubid = 2\n` +
+      `  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())`
+    );
   }
 
   private collate(type: string): string {

@@ -1,17 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Target } from '../../config/load-config.js';
-import { DatabaseError, LoadError, SparkifyError, maskSecrets } from '../../errors.js';
+import { DatabaseError, LoadError, RunLockedError, SparkifyError, maskSecrets } from '../../errors.js';
 import { parseJsonPathsFile, type PathStep } from '../../loaders/json-paths.js';
-import { createRowMapper } from '../../loaders/json-rows.js';
+import { createRowMapper, type RowMapper } from '../../loaders/json-rows.js';
+import { RejectionLimit } from '../../loaders/load-errors.js';
 import { badRecordError } from '../../loaders/diagnose.js';
-import { findCopyRow, jsonFilesToCopyText } from '../../loaders/json-to-copy.js';
-import { listLocalFiles } from '../../loaders/list-files.js';
+import { findCopyRow, jsonFilesToCopyText, type OpenFile } from '../../loaders/json-to-copy.js';
+import type { S3Settings } from '../../loaders/s3-client.js';
+import { SourceFiles } from '../../loaders/source-files.js';
+import { isS3Uri } from '../../loaders/s3-uri.js';
 import type { SourceTable } from '../../types.js';
-import type { Connection, Engine, ExistingRelation, LoadResult, LoadStep } from '../adapter.js';
+import type { Connection, Engine, ExistingRelation, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
+import { describeSince } from '../describe-since.js';
 import { PostgresDialect } from './postgres-dialect.js';
 
 export type PostgresSettings = NonNullable<Target['postgres']>;
@@ -41,7 +44,8 @@ const PARSERS: Record<number, (v: string) => unknown> = {
   3802: asText, // jsonb
 };
 
-const types = {
+/** pg's type parsers, with the overrides above; shared with the Redshift engine */
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
@@ -61,7 +65,8 @@ export function toDatabaseError(err: unknown, sql: string): DatabaseError {
   return e;
 }
 
-class PgConnection implements Connection {
+/** One pooled session. Redshift's connection extends it. */
+export class PgConnection implements Connection {
   /** set by Engine.cancel(): this lease starts no more statements */
   cancelled = false;
   /** the session is unusable (lost, or stuck in a transaction) and must not go back to the pool */
@@ -69,22 +74,31 @@ class PgConnection implements Connection {
 
   constructor(
     readonly client: pg.PoolClient,
-    private readonly dialect: PostgresDialect,
+    protected readonly dialect: PostgresDialect,
+    protected readonly files: SourceFiles = new SourceFiles(),
   ) {}
 
   get pid(): number | undefined {
     return (this.client as unknown as { processID?: number | null }).processID ?? undefined;
   }
 
-  private async run(sql: string): Promise<pg.QueryResult> {
+  protected async run(sql: string): Promise<pg.QueryResult> {
     if (this.cancelled) throw new DatabaseError('canceling statement due to user request', { hint: 'the run was interrupted' });
     try {
       const r = (await this.client.query(sql)) as pg.QueryResult | pg.QueryResult[];
       // a string of several statements returns one result each; keep the last, as DuckDB does
       return Array.isArray(r) ? r[r.length - 1]! : r;
     } catch (err) {
-      if ((err as Partial<pg.DatabaseError>).severity === undefined) this.broken = true;
-      throw toDatabaseError(err, sql);
+      const pgErr = err as Partial<pg.DatabaseError>;
+      // FATAL (57P01 admin shutdown, pg_terminate_backend) or no server error at all (the socket closed): the session is gone
+      const lost = pgErr.severity === undefined || pgErr.severity === 'FATAL' || pgErr.severity === 'PANIC';
+      if (lost) this.broken = true;
+      const e = toDatabaseError(err, sql);
+      if (lost && !this.cancelled) {
+        e.message = `lost the connection to the database: ${e.message}`;
+        e.hint ??= 'the server ended the session (an administrator, a restart, the network); what this node had not committed was rolled back by the server. sparkify retry builds what failed or was skipped';
+      }
+      throw e;
     }
   }
 
@@ -107,7 +121,7 @@ class PgConnection implements Connection {
     }
   }
 
-  private async rollback(): Promise<void> {
+  protected async rollback(): Promise<void> {
     await this.client.query('ROLLBACK').catch(() => {
       this.broken = true;
     });
@@ -119,11 +133,13 @@ class PgConnection implements Connection {
     const copy = source.copy;
     const where = { file: source.file, line: source.line };
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, where);
-    if (source.location.startsWith('s3://')) throw new LoadError(`s3:// locations are not supported on PostgreSQL yet: ${source.location}`, where);
     if (copy.compression === 'zstd') throw new LoadError('zstd-compressed files are not supported on PostgreSQL yet', { ...where, hint: 'use gzip or uncompressed files' });
-    const files = await listLocalFiles(source.location, source.file);
-    const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source));
+    const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest })).map((f) => f.uri);
+    const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source, this.files));
+    const reader = this.files.opener(files, copy.compression);
     const stats = { records: 0, rows: 0 };
+    // max_errors: bad lines are skipped and returned, up to the limit (Redshift's MAXERROR)
+    const limit = new RejectionLimit(source);
     const copySql = this.dialect.copyFromStdin(into, source.columns);
     await this.run('BEGIN');
     try {
@@ -131,13 +147,15 @@ class PgConnection implements Connection {
       if (this.cancelled) throw new DatabaseError('canceling statement due to user request');
       const sink = this.client.query(copyFrom(copySql));
       try {
-        await pipeline(Readable.from(jsonFilesToCopyText(files, copy.compression, mapper, { source, stats })), sink);
+        await pipeline(Readable.from(jsonFilesToCopyText(files, copy.compression, mapper, { source, stats, limit, open: reader.open })), sink);
       } catch (err) {
         if (err instanceof SparkifyError) throw err;
-        throw await this.locateCopyError(err, source, files, copySql);
+        throw await this.locateCopyError(err, source, files, copySql, mapper, (f, c) => this.files.open(f, c));
+      } finally {
+        reader.close();
       }
       await this.run('COMMIT');
-      return { rows: sink.rowCount, files: files.length, records: stats.records };
+      return { rows: sink.rowCount, files: files.length, records: stats.records, rejected: limit.rejected };
     } catch (err) {
       await this.rollback();
       throw err;
@@ -145,12 +163,12 @@ class PgConnection implements Connection {
   }
 
   /** A value the server rejected (a date that does not exist, a numeric overflow), traced to its file and line. */
-  private async locateCopyError(err: unknown, source: SourceTable, files: string[], sql: string): Promise<SparkifyError> {
+  private async locateCopyError(err: unknown, source: SourceTable, files: string[], sql: string, mapper: RowMapper, open: OpenFile): Promise<SparkifyError> {
     const pgErr = err as Partial<pg.DatabaseError>;
     // postgres: CONTEXT is "COPY t, line 5, column ts: "abc"", where line counts rows of the COPY
     const at = /\bline (\d+)(?:, column ([^:]+))?/.exec(pgErr.where ?? '');
     // SQLSTATE classes 22 and 23: data exceptions and constraint violations (not a cancel, say)
-    const rec = at && /^2[23]/.test(pgErr.code ?? '') ? await findCopyRow(files, source.copy!.compression, Number(at[1])) : undefined;
+    const rec = at && /^2[23]/.test(pgErr.code ?? '') ? await findCopyRow(files, source.copy!.compression, Number(at[1]), mapper, open) : undefined;
     if (rec) return badRecordError(source, { ...rec, column: at?.[2], reason: String(pgErr.message) });
     const e = toDatabaseError(err, sql);
     e.message = `cannot load ${source.id}: ${e.message}`;
@@ -158,46 +176,80 @@ class PgConnection implements Connection {
   }
 }
 
-async function readJsonPaths(source: SourceTable): Promise<PathStep[][] | undefined> {
+async function readJsonPaths(source: SourceTable, files: SourceFiles): Promise<PathStep[][] | undefined> {
   const json = source.copy?.json;
   if (json?.kind !== 'jsonpaths') return undefined;
   let text: string;
   try {
-    text = await readFile(json.location, 'utf8');
-  } catch {
-    throw new LoadError(`cannot read the JSONPaths file ${json.location}`, { file: source.file, line: source.line, hint: 'check LOG_JSONPATH in the [S3] section of your config' });
+    text = await files.readText(json.location, source.file);
+  } catch (err) {
+    // an S3 error already names the object and the reason
+    const why = isS3Uri(json.location) && err instanceof Error ? `: ${err.message}` : '';
+    throw new LoadError(`cannot read the JSONPaths file ${json.location}${why}`, { file: source.file, line: source.line, hint: 'check LOG_JSONPATH in the [S3] section of your config', cause: err });
   }
   return parseJsonPathsFile(text, json.location, source.columns.length);
 }
 
-/** PostgreSQL through a pg pool: one pooled session per runner thread. */
+/** A server reached through this module: the pg client settings, and how errors describe it. */
+export interface PgServer {
+  /** 'PostgreSQL', 'Redshift' */
+  label: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string | undefined;
+  client: pg.ClientConfig;
+  /** the pg client class, when the server needs a different startup (Redshift) */
+  Client?: typeof pg.Client;
+  /** the hint of a failed connection */
+  hint: string;
+}
+
+/** PostgreSQL through a pg pool: one pooled session per runner thread. Redshift's engine extends it. */
 export class PostgresEngine implements Engine {
   private readonly busy = new Set<PgConnection>();
   private readonly prepared = new WeakSet<pg.PoolClient>();
+  private readonly pool: pg.Pool;
+  /** the session that holds the run lock, open until close() */
+  private lockClient: pg.Client | undefined;
+  /** set when the run lock's session is lost: the run stops rather than risk interleaving with another */
+  private lockLost: string | undefined;
 
-  private constructor(
+  protected constructor(
     readonly dialect: PostgresDialect,
     readonly schema: string,
-    private readonly settings: PostgresSettings,
-    private readonly pool: pg.Pool,
-  ) {}
-
-  static async open(settings: PostgresSettings, schema: string, threads: number, dialect = new PostgresDialect()): Promise<PostgresEngine> {
-    const pool = new pg.Pool({ ...clientConfig(settings), max: Math.max(1, threads) });
+    protected readonly server: PgServer,
+    threads: number,
+    protected readonly files: SourceFiles,
+  ) {
+    this.pool = new pg.Pool({ ...server.client, max: Math.max(1, threads), ...(server.Client ? { Client: server.Client } : {}) });
     // an idle session that drops raises here; the next query on it reports the problem instead
-    pool.on('error', () => undefined);
-    const engine = new PostgresEngine(dialect, schema, settings, pool);
+    this.pool.on('error', () => undefined);
+  }
+
+  static async open(settings: PostgresSettings, schema: string, threads: number, dialect = new PostgresDialect(), s3?: S3Settings): Promise<PostgresEngine> {
+    return new PostgresEngine(dialect, schema, postgresServer(settings), threads, new SourceFiles(s3)).init();
+  }
+
+  /** Creates the target schema; on failure closes the pool and rethrows. */
+  protected async init(): Promise<this> {
     try {
-      await engine.withConnection((c) => c.execute(dialect.createSchema(schema)));
+      await this.withConnection((c) => c.execute(this.dialect.createSchema(this.schema)));
     } catch (err) {
-      await pool.end().catch(() => undefined);
+      await this.close().catch(() => undefined);
       throw err;
     }
-    return engine;
+    return this;
+  }
+
+  protected newConnection(client: pg.PoolClient): PgConnection {
+    return new PgConnection(client, this.dialect, this.files);
   }
 
   async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
-    const c = new PgConnection(await this.connect(), this.dialect);
+    if (this.lockLost) throw new DatabaseError(this.lockLost, { hint: 'nothing more is built in this run; run sparkify retry when the database is reachable' });
+    const c = this.newConnection(await this.connect());
     this.busy.add(c);
     try {
       return await fn(c);
@@ -208,16 +260,14 @@ export class PostgresEngine implements Engine {
   }
 
   private async connect(): Promise<pg.PoolClient> {
-    const s = this.settings;
+    const s = this.server;
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       // the message comes from the server or the socket; mask anyway, and keep the raw error out
       const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password]);
-      throw new DatabaseError(`cannot connect to PostgreSQL at ${s.host}:${s.port} (database ${s.database}, user ${s.user}): ${msg}`, {
-        hint: 'check the [POSTGRES] section of your config and the PG* environment variables; sparkify debug tests the connection',
-      });
+      throw new DatabaseError(`cannot connect to ${s.label} at ${s.host}:${s.port} (database ${s.database}, user ${s.user}): ${msg}`, { hint: s.hint });
     }
     if (!this.prepared.has(client)) {
       try {
@@ -237,6 +287,49 @@ export class PostgresEngine implements Engine {
     return rows as unknown as ExistingRelation[];
   }
 
+  /**
+   * Takes the run lock of the target schema: a session-level advisory lock held by a session of
+   * its own, named after the holder, until close(). A server without advisory locks has no lock.
+   */
+  async lockForRun(holder: RunLockHolder): Promise<void> {
+    const s = this.server;
+    const name = `sparkify ${holder.command} pid ${holder.pid} on ${holder.host}`.slice(0, 63);
+    const client = new (s.Client ?? pg.Client)({ ...s.client, application_name: name });
+    try {
+      await client.connect();
+    } catch (err) {
+      const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password]);
+      throw new DatabaseError(`cannot connect to ${s.label} at ${s.host}:${s.port} (database ${s.database}, user ${s.user}): ${msg}`, { hint: s.hint });
+    }
+    let locked: boolean;
+    const sql = this.dialect.tryRunLock(this.schema);
+    try {
+      locked = (await client.query(sql)).rows[0]?.locked === true;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      // SQLSTATE 42883, undefined_function: a server without advisory locks
+      if ((err as Partial<pg.DatabaseError>).code === '42883') return;
+      throw toDatabaseError(err, sql);
+    }
+    if (!locked) {
+      const rows = await client.query(this.dialect.runLockHolder(this.schema)).then(
+        (r) => r.rows as { pid: number; application_name: string; client: string | null; since: string | null }[],
+        () => [],
+      );
+      await client.end().catch(() => undefined);
+      const h = rows[0];
+      const who = h ? `${h.application_name || 'an unnamed session'} (${s.label} session ${h.pid}${h.client ? ` from ${h.client}` : ''})` : 'another session';
+      throw new RunLockedError(`another run is building schema ${this.schema} at ${s.host}:${s.port}/${s.database}: ${who}${h?.since ? `, since ${describeSince(h.since)}` : ''}`, {
+        hint: 'wait for it to finish or stop it, or pass --wait-for-lock to wait for it',
+      });
+    }
+    client.on('error', (err: Error) => {
+      this.lockLost = `lost the connection that holds the run lock (${err.message}), so another run could start: stopping`;
+      void this.cancel();
+    });
+    this.lockClient = client;
+  }
+
   /** Cancels on the server whatever each busy session is running, from a separate session. */
   async cancel(): Promise<void> {
     const pids: number[] = [];
@@ -245,7 +338,7 @@ export class PostgresEngine implements Engine {
       if (c.pid !== undefined) pids.push(c.pid);
     }
     if (pids.length === 0) return;
-    const client = new pg.Client(clientConfig(this.settings));
+    const client = new (this.server.Client ?? pg.Client)(this.server.client);
     try {
       await client.connect();
       await client.query(this.dialect.cancelBackends(pids));
@@ -257,19 +350,40 @@ export class PostgresEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    try {
+      await this.pool.end();
+    } finally {
+      const lock = this.lockClient;
+      this.lockClient = undefined;
+      // ending the session releases the run lock, after every other session has finished
+      if (lock) {
+        lock.removeAllListeners('error');
+        lock.on('error', () => undefined);
+        await lock.end().catch(() => undefined);
+      }
+      await this.files.close();
+    }
   }
 }
 
-function clientConfig(s: PostgresSettings): pg.ClientConfig {
+function postgresServer(s: PostgresSettings): PgServer {
   return {
+    label: 'PostgreSQL',
     host: s.host,
     port: s.port,
     database: s.database,
     user: s.user,
-    ...(s.password !== undefined ? { password: s.password } : {}),
-    ssl: s.ssl,
-    application_name: 'sparkify',
-    types,
+    password: s.password,
+    client: {
+      host: s.host,
+      port: s.port,
+      database: s.database,
+      user: s.user,
+      ...(s.password !== undefined ? { password: s.password } : {}),
+      ssl: s.ssl,
+      application_name: 'sparkify',
+      types,
+    },
+    hint: 'check the [POSTGRES] section of your config and the PG* environment variables; sparkify debug tests the connection',
   };
 }

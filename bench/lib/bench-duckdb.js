@@ -1,0 +1,118 @@
+// 3. DuckDB: `sparkify run` against the same statements run bare through @duckdb/node-api.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { check, measure } from './measure.js';
+import { int, mb, rate, s, x } from './report.js';
+
+/** node_end events of a `--log-format json` run, by node name. */
+export function nodeResults(stdout) {
+  const nodes = {};
+  let elapsed;
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let e;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e.event === 'node_end') nodes[e.result.name] = { status: e.result.status, rows: e.result.rows, files: e.result.files, ms: Math.round(e.result.duration * 1000), message: e.result.message };
+    if (e.event === 'run_end') elapsed = Math.round(e.result.elapsed * 1000);
+  }
+  return { nodes, elapsedMs: elapsed };
+}
+
+export function writeConfig(file, sections) {
+  const text = Object.entries(sections)
+    .map(([name, kv]) => `[${name}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join('\n')}\n`)
+    .join('\n');
+  writeFileSync(file, text);
+}
+
+export function s3Section(dataDir) {
+  return { LOG_DATA: path.join(dataDir, 'log_data'), LOG_JSONPATH: path.join(dataDir, 'log_json_path.json'), SONG_DATA: path.join(dataDir, 'song_data') };
+}
+
+/**
+ * The instance settings sparkify's DuckDB engine opens its database with, read from the built
+ * engine, so that the floor runs with the same ones.
+ */
+function engineSettings(root) {
+  const src = readFileSync(path.join(root, 'dist', 'adapters', 'duckdb', 'duckdb-engine.js'), 'utf8');
+  const m = /DuckDBInstance\.create\(file, \{([^}]*)\}\)/.exec(src);
+  if (!m) return [];
+  return [...m[1].matchAll(/([a-z_]+):\s*'([^']*)'/g)].map((x) => `${x[1]}=${x[2]}`);
+}
+
+const failed = (nodes) => Object.entries(nodes).filter(([, n]) => n.status !== 'success');
+
+export async function benchDuckdb(ctx) {
+  const o = ctx.opts;
+  const dir = path.join(ctx.tmp, 'duckdb');
+  rmSync(dir, { recursive: true, force: true });
+  const cfg = path.join(ctx.tmp, 'duckdb.cfg');
+  const db = (name) => path.join(dir, `${name}.duckdb`);
+  writeConfig(cfg, { S3: s3Section(ctx.dataDir), DUCKDB: { PATH: db('sparkify') } });
+  const out = { events: o.events, songs: o.songs };
+  ctx.data.duckdb = out;
+
+  ctx.log('sparkify run on DuckDB (full build)');
+  const run = check(await measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', cfg, '--log-format', 'json'], { cwd: ctx.root, what: 'sparkify run (duckdb)' }), 'sparkify run (duckdb)');
+  const sp = nodeResults(run.stdout);
+  if (failed(sp.nodes).length > 0) throw new Error(`sparkify run on DuckDB failed: ${JSON.stringify(failed(sp.nodes))}`);
+  out.sparkify = { wallMs: run.wallMs, peakRssMb: run.peakRssMb, inProcessMs: sp.elapsedMs, nodes: sp.nodes };
+
+  ctx.log('dumping the same statements, then running them bare through @duckdb/node-api');
+  const planFile = path.join(ctx.tmp, 'duckdb-plan.json');
+  check(await measure('node', [path.join(ctx.benchDir, 'lib', 'dump-plan.js'), '--project-dir', ctx.projectDir, '--config', cfg, '--out', planFile], { cwd: ctx.root }), 'dump-plan');
+
+  const floorRun = async (name, settings) => {
+    const args = [path.join(ctx.benchDir, 'lib', 'duckdb-floor.js'), '--plan', planFile, '--db', db(name), ...settings.flatMap((kv) => ['--setting', kv])];
+    const r = check(await measure('node', args, { cwd: ctx.root, what: `duckdb ${name}` }), `duckdb ${name}`);
+    const doc = JSON.parse(r.stdout.trim().split('\n').pop());
+    for (const [node, v] of Object.entries(sp.nodes)) {
+      if (doc.nodes[node]?.rows !== v.rows) throw new Error(`floor ${name}: ${node} has ${doc.nodes[node]?.rows} rows, sparkify ${v.rows}`);
+    }
+    rmSync(db(name), { force: true });
+    return { wallMs: r.wallMs, peakRssMb: r.peakRssMb, inProcessMs: doc.elapsedMs, nodes: doc.nodes, settings };
+  };
+  const settings = engineSettings(ctx.root);
+  out.engineSettings = settings;
+  out.floor = await floorRun('floor', settings);
+  if (o.duckdbVariant && settings.length > 0) {
+    ctx.log(`the same bare statements with DuckDB's default settings (without ${settings.join(', ')})`);
+    out.floorDefaults = await floorRun('floor-defaults', []);
+  }
+  rmSync(db('sparkify'), { force: true });
+  rmSync(planFile, { force: true });
+
+  const ratio = out.sparkify.wallMs / out.floor.wallMs;
+  out.overhead = ratio;
+  const what = `${int(o.events)} events + ${int(o.songs)} song files`;
+  ctx.rows.add({ section: '3 duckdb', measure: `sparkify run, full build of ${what}`, value: `${s(out.sparkify.wallMs)}, ${mb(out.sparkify.peakRssMb)} (${rate(o.events, out.sparkify.wallMs)} events)` });
+  ctx.rows.add({ section: '3 duckdb', measure: `bare @duckdb/node-api, same statements, schedule and settings (floor${settings.length ? `; ${settings.join(', ')}` : ''})`, value: `${s(out.floor.wallMs)}, ${mb(out.floor.peakRssMb)} (${rate(o.events, out.floor.wallMs)} events)` });
+  ctx.rows.add({ section: '3 duckdb', measure: 'sparkify ÷ floor (overhead)', value: x(ratio), target: '≤ 1.10×', met: ratio <= 1.1 });
+  const ev = out.sparkify.nodes.staging_events;
+  const so = out.sparkify.nodes.staging_songs;
+  if (ev) ctx.rows.add({ section: '3 duckdb', measure: 'staging_events load (in-process, concurrent with staging_songs)', value: `${s(ev.ms)} (${rate(ev.rows, ev.ms)} rows); floor ${s(out.floor.nodes.staging_events?.ms)}` });
+  if (so) {
+    ctx.rows.add({
+      section: '3 duckdb',
+      measure: `staging_songs load, ${int(so.files)} one-object files (in-process, concurrent with staging_events)`,
+      value: `${s(so.ms)}; floor ${s(out.floor.nodes.staging_songs?.ms)}`,
+      ...(so.files >= 100_000 ? { target: '< 10 s', met: so.ms < 10_000 } : {}),
+    });
+    if (so.files >= 100_000) {
+      ctx.rows.add({ section: '3 duckdb', measure: 'peak RSS of the full build (includes the 100k song files)', value: mb(out.sparkify.peakRssMb), target: '< 1 GB', met: out.sparkify.peakRssMb < 1024 });
+    }
+  }
+  if (out.floorDefaults) {
+    const u = out.floorDefaults;
+    ctx.rows.add({
+      section: '3 duckdb',
+      measure: "floor with DuckDB's default settings (what the engine did before this issue)",
+      value: `${s(u.wallMs)}, ${mb(u.peakRssMb)}; staging_events ${s(u.nodes.staging_events?.ms)}, staging_songs ${s(u.nodes.staging_songs?.ms)}`,
+      note: `${x(u.wallMs / out.floor.wallMs)} the time of the floor with the engine's settings`,
+    });
+  }
+}
