@@ -150,7 +150,9 @@ try {
 }
 
 if (noisy.length > 0) {
-  notes.push(`Other processes kept the machine busy during: ${noisy.map((n) => `${n.what} (${n.otherCores} cores)`).join('; ')}. Those figures are slower than on a quiet machine.`);
+  notes.push(
+    `Other processes kept the machine busy during: ${noisy.map((n) => `${n.what} (${n.otherCores} cores)`).join('; ')}. Those figures are slower than on a quiet machine.`,
+  );
 }
 const results = {
   date: new Date(t0).toISOString(),

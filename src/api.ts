@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
@@ -48,13 +48,28 @@ export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
 export function writeCompiled(c: Compiled): void {
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
+  const made = new Set<string>();
   for (const node of Object.values(c.manifest.nodes)) {
     if (node.resourceType !== 'model') continue;
     const file = compiledPathOf(c.manifest, node);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets));
+    const folder = path.dirname(file);
+    if (!made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
+    writeIfChanged(file, maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets));
   }
-  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest, null, 2), c.target.secrets));
+  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest), c.target.secrets));
+}
+
+/** Creating files is slow on some file systems (10k models): leave unchanged compiled files alone. */
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not there yet
+  }
+  writeFileSync(file, text);
 }
 
 /**

@@ -31,10 +31,17 @@ async function timed(cmd, args, { cwd, repeat, budgetMs, before, what, verify })
 async function installDataform(ctx) {
   const dir = path.join(ctx.tmp, 'dataform-peer');
   mkdirSync(dir, { recursive: true });
-  const r = await measure('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--prefix', dir, '@dataform/cli', '@dataform/core'], { cwd: dir, timeoutMs: 300_000, gnuTime: false });
+  const r = await measure('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '--prefix', dir, '@dataform/cli', '@dataform/core'], {
+    cwd: dir,
+    timeoutMs: 300_000,
+    gnuTime: false,
+  });
   const bin = path.join(dir, 'node_modules', '.bin', 'dataform');
   if (r.code !== 0 || !existsSync(bin)) {
-    return { available: false, reason: r.timedOut ? 'npm install timed out after 300 s' : `npm install failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}` };
+    return {
+      available: false,
+      reason: r.timedOut ? 'npm install timed out after 300 s' : `npm install failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+    };
   }
   const version = (name) => JSON.parse(readFileSync(path.join(dir, 'node_modules', '@dataform', name, 'package.json'), 'utf8')).version;
   return { available: true, dir, bin, version: version('cli'), coreVersion: version('core'), installMs: r.wallMs };
@@ -97,7 +104,12 @@ export async function benchCompile(ctx) {
       note: timesNote(at.compile),
       ...(tenK ? { target: '< 2 s', met: at.compile.wallMs < 2000 } : {}),
     });
-    ctx.rows.add({ section: '2 compile', measure: `sparkify ls --select 'x+', ${int(n)} models`, value: `${s(at.ls.wallMs)}, ${mb(at.ls.peakRssMb)}`, note: timesNote(at.ls) });
+    ctx.rows.add({
+      section: '2 compile',
+      measure: `sparkify ls --select 'x+', ${int(n)} models`,
+      value: `${s(at.ls.wallMs)}, ${mb(at.ls.peakRssMb)}`,
+      note: timesNote(at.ls),
+    });
 
     if (df?.available && o.dataformSizes.includes(n)) {
       const dfDir = path.join(ctx.tmp, `dataform-${n}`);
@@ -106,11 +118,22 @@ export async function benchCompile(ctx) {
       cpSync(path.join(df.dir, 'node_modules', '@dataform', 'core'), path.join(dfDir, 'node_modules', '@dataform', 'core'), { recursive: true });
       ctx.log(`dataform compile, ${int(n)} models (budget ${o.dataformTimeout} s)`);
       const budget = o.dataformTimeout * 1000;
-      const r = await measure(df.bin, ['compile', `--timeout=${o.dataformTimeout + 60}s`], { cwd: dfDir, timeoutMs: budget, what: `dataform compile (${n} models)`, pollTree: true });
+      const r = await measure(df.bin, ['compile', `--timeout=${o.dataformTimeout + 60}s`], {
+        cwd: dfDir,
+        timeoutMs: budget,
+        what: `dataform compile (${n} models)`,
+        pollTree: true,
+      });
       at.dataform = { wallMs: r.wallMs, peakRssMb: r.peakRssMb, timedOut: r.timedOut, code: r.code };
       if (r.timedOut) {
         ctx.rows.add({ section: '2 compile', measure: `dataform compile, ${int(n)} models`, value: `> ${s(budget)} (stopped at the budget)` });
-        ctx.rows.add({ section: '2 compile', measure: `dataform ÷ sparkify compile, ${int(n)} models`, value: `> ${x(budget / at.compile.wallMs)}`, target: '≥ 30×', met: budget / at.compile.wallMs >= 30 ? true : undefined });
+        ctx.rows.add({
+          section: '2 compile',
+          measure: `dataform ÷ sparkify compile, ${int(n)} models`,
+          value: `> ${x(budget / at.compile.wallMs)}`,
+          target: '≥ 30×',
+          met: budget / at.compile.wallMs >= 30 ? true : undefined,
+        });
       } else if (r.code !== 0 || !r.stdout.includes(`Compiled ${n} action(s)`)) {
         at.dataform.error = (r.stderr + r.stdout).trim().split('\n').slice(-5).join(' ');
         ctx.rows.add({ section: '2 compile', measure: `dataform compile, ${int(n)} models`, value: 'failed', note: at.dataform.error.slice(0, 200) });
@@ -118,14 +141,22 @@ export async function benchCompile(ctx) {
         const ratio = r.wallMs / at.compile.wallMs;
         at.dataform.ratio = ratio;
         ctx.rows.add({ section: '2 compile', measure: `dataform compile, ${int(n)} models`, value: `${s(r.wallMs)}, ${mb(r.peakRssMb)}` });
-        ctx.rows.add({ section: '2 compile', measure: `dataform ÷ sparkify compile, ${int(n)} models`, value: x(ratio), target: '≥ 30× (stated at 10k)', met: ratio >= 30 });
+        ctx.rows.add({
+          section: '2 compile',
+          measure: `dataform ÷ sparkify compile, ${int(n)} models`,
+          value: x(ratio),
+          target: '≥ 30× (stated at 10k)',
+          met: ratio >= 30,
+        });
       }
     }
     rmSync(path.join(ctx.tmp, `dataform-${n}`), { recursive: true, force: true });
     rmSync(spDir, { recursive: true, force: true });
   }
   if (df?.available && !o.dataformSizes.includes(10_000)) {
-    ctx.notes.push(`Dataform was measured at ${o.dataformSizes.map(int).join(' and ')} models only: at 10,000 it needs minutes (about 5 min here in a trial), so the 10k ratio is left to \`--dataform-sizes 1000,5000,10000\`.`);
+    ctx.notes.push(
+      `Dataform was measured at ${o.dataformSizes.map(int).join(' and ')} models only: at 10,000 it needs minutes (about 5 min here in a trial), so the 10k ratio is left to \`--dataform-sizes 1000,5000,10000\`.`,
+    );
   }
   if (df?.dir) rmSync(df.dir, { recursive: true, force: true });
 }

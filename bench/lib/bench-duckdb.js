@@ -16,7 +16,14 @@ export function nodeResults(stdout) {
     } catch {
       continue;
     }
-    if (e.event === 'node_end') nodes[e.result.name] = { status: e.result.status, rows: e.result.rows, files: e.result.files, ms: Math.round(e.result.duration * 1000), message: e.result.message };
+    if (e.event === 'node_end')
+      nodes[e.result.name] = {
+        status: e.result.status,
+        rows: e.result.rows,
+        files: e.result.files,
+        ms: Math.round(e.result.duration * 1000),
+        message: e.result.message,
+      };
     if (e.event === 'run_end') elapsed = Math.round(e.result.elapsed * 1000);
   }
   return { nodes, elapsedMs: elapsed };
@@ -24,7 +31,12 @@ export function nodeResults(stdout) {
 
 export function writeConfig(file, sections) {
   const text = Object.entries(sections)
-    .map(([name, kv]) => `[${name}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join('\n')}\n`)
+    .map(
+      ([name, kv]) =>
+        `[${name}]\n${Object.entries(kv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n')}\n`,
+    )
     .join('\n');
   writeFileSync(file, text);
 }
@@ -57,14 +69,25 @@ export async function benchDuckdb(ctx) {
   ctx.data.duckdb = out;
 
   ctx.log('sparkify run on DuckDB (full build)');
-  const run = check(await measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', cfg, '--log-format', 'json'], { cwd: ctx.root, what: 'sparkify run (duckdb)' }), 'sparkify run (duckdb)');
+  const run = check(
+    await measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', cfg, '--log-format', 'json'], {
+      cwd: ctx.root,
+      what: 'sparkify run (duckdb)',
+    }),
+    'sparkify run (duckdb)',
+  );
   const sp = nodeResults(run.stdout);
   if (failed(sp.nodes).length > 0) throw new Error(`sparkify run on DuckDB failed: ${JSON.stringify(failed(sp.nodes))}`);
   out.sparkify = { wallMs: run.wallMs, peakRssMb: run.peakRssMb, inProcessMs: sp.elapsedMs, nodes: sp.nodes };
 
   ctx.log('dumping the same statements, then running them bare through @duckdb/node-api');
   const planFile = path.join(ctx.tmp, 'duckdb-plan.json');
-  check(await measure('node', [path.join(ctx.benchDir, 'lib', 'dump-plan.js'), '--project-dir', ctx.projectDir, '--config', cfg, '--out', planFile], { cwd: ctx.root }), 'dump-plan');
+  check(
+    await measure('node', [path.join(ctx.benchDir, 'lib', 'dump-plan.js'), '--project-dir', ctx.projectDir, '--config', cfg, '--out', planFile], {
+      cwd: ctx.root,
+    }),
+    'dump-plan',
+  );
 
   const floorRun = async (name, settings) => {
     const args = [path.join(ctx.benchDir, 'lib', 'duckdb-floor.js'), '--plan', planFile, '--db', db(name), ...settings.flatMap((kv) => ['--setting', kv])];
@@ -89,12 +112,25 @@ export async function benchDuckdb(ctx) {
   const ratio = out.sparkify.wallMs / out.floor.wallMs;
   out.overhead = ratio;
   const what = `${int(o.events)} events + ${int(o.songs)} song files`;
-  ctx.rows.add({ section: '3 duckdb', measure: `sparkify run, full build of ${what}`, value: `${s(out.sparkify.wallMs)}, ${mb(out.sparkify.peakRssMb)} (${rate(o.events, out.sparkify.wallMs)} events)` });
-  ctx.rows.add({ section: '3 duckdb', measure: `bare @duckdb/node-api, same statements, schedule and settings (floor${settings.length ? `; ${settings.join(', ')}` : ''})`, value: `${s(out.floor.wallMs)}, ${mb(out.floor.peakRssMb)} (${rate(o.events, out.floor.wallMs)} events)` });
+  ctx.rows.add({
+    section: '3 duckdb',
+    measure: `sparkify run, full build of ${what}`,
+    value: `${s(out.sparkify.wallMs)}, ${mb(out.sparkify.peakRssMb)} (${rate(o.events, out.sparkify.wallMs)} events)`,
+  });
+  ctx.rows.add({
+    section: '3 duckdb',
+    measure: `bare @duckdb/node-api, same statements, schedule and settings (floor${settings.length ? `; ${settings.join(', ')}` : ''})`,
+    value: `${s(out.floor.wallMs)}, ${mb(out.floor.peakRssMb)} (${rate(o.events, out.floor.wallMs)} events)`,
+  });
   ctx.rows.add({ section: '3 duckdb', measure: 'sparkify ÷ floor (overhead)', value: x(ratio), target: '≤ 1.10×', met: ratio <= 1.1 });
   const ev = out.sparkify.nodes.staging_events;
   const so = out.sparkify.nodes.staging_songs;
-  if (ev) ctx.rows.add({ section: '3 duckdb', measure: 'staging_events load (in-process, concurrent with staging_songs)', value: `${s(ev.ms)} (${rate(ev.rows, ev.ms)} rows); floor ${s(out.floor.nodes.staging_events?.ms)}` });
+  if (ev)
+    ctx.rows.add({
+      section: '3 duckdb',
+      measure: 'staging_events load (in-process, concurrent with staging_songs)',
+      value: `${s(ev.ms)} (${rate(ev.rows, ev.ms)} rows); floor ${s(out.floor.nodes.staging_events?.ms)}`,
+    });
   if (so) {
     ctx.rows.add({
       section: '3 duckdb',
@@ -103,7 +139,13 @@ export async function benchDuckdb(ctx) {
       ...(so.files >= 100_000 ? { target: '< 10 s', met: so.ms < 10_000 } : {}),
     });
     if (so.files >= 100_000) {
-      ctx.rows.add({ section: '3 duckdb', measure: 'peak RSS of the full build (includes the 100k song files)', value: mb(out.sparkify.peakRssMb), target: '< 1 GB', met: out.sparkify.peakRssMb < 1024 });
+      ctx.rows.add({
+        section: '3 duckdb',
+        measure: 'peak RSS of the full build (includes the 100k song files)',
+        value: mb(out.sparkify.peakRssMb),
+        target: '< 1 GB',
+        met: out.sparkify.peakRssMb < 1024,
+      });
     }
   }
   if (out.floorDefaults) {

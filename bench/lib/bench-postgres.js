@@ -52,14 +52,19 @@ export async function benchPostgres(ctx) {
   const pgSection = { HOST: PG.host, PORT: PG.port, DB_NAME: PG.db, DB_USER: PG.user, SCHEMA: schema };
   const cfg = path.join(ctx.tmp, 'postgres.cfg');
   writeConfig(cfg, { SPARKIFY: { TARGET: 'postgres' }, S3: s3Section(ctx.dataDir), POSTGRES: pgSection });
-  const sparkify = (config, args, opts = {}) => measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', config, '--target', 'postgres', '--log-format', 'json', ...args], { cwd: ctx.root, ...opts });
+  const sparkify = (config, args, opts = {}) =>
+    measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', config, '--target', 'postgres', '--log-format', 'json', ...args], {
+      cwd: ctx.root,
+      ...opts,
+    });
   ctx.notes.push('PostgreSQL rows: the server\'s own CPU is not part of the client\'s peak RSS, and counts as "other processes" in the noise note.');
   const loadEvents = async (config, label) => {
     ctx.log(`sparkify: staging_events load on PostgreSQL (${label})`);
     const r = await sparkify(config, ['--select', 'source:sparkify.staging_events']);
     const res = nodeResults(r.stdout);
     const n = res.nodes.staging_events;
-    if (r.code !== 0 || n?.status !== 'success') check({ ...r, code: r.code || 1 }, `sparkify staging_events load on PostgreSQL (${label}): ${n?.message ?? ''}`);
+    if (r.code !== 0 || n?.status !== 'success')
+      check({ ...r, code: r.code || 1 }, `sparkify staging_events load on PostgreSQL (${label}): ${n?.message ?? ''}`);
     return { wallMs: r.wallMs, peakRssMb: r.peakRssMb, nodeMs: n.ms, rows: n.rows };
   };
 
@@ -73,7 +78,10 @@ export async function benchPostgres(ctx) {
     ctx.log('psql \\copy of the same rows, pre-converted to COPY text (the floor)');
     await psql(['-c', `\\copy "${schema}".staging_events TO '${copyFile}'`], 'COPY TO file');
     const floorSql = path.join(ctx.tmp, 'floor.sql');
-    writeFileSync(floorSql, `BEGIN;\nCREATE TABLE "${schema}".floor_events (LIKE "${schema}".staging_events);\n\\copy "${schema}".floor_events FROM '${copyFile}'\nCOMMIT;\n`);
+    writeFileSync(
+      floorSql,
+      `BEGIN;\nCREATE TABLE "${schema}".floor_events (LIKE "${schema}".staging_events);\n\\copy "${schema}".floor_events FROM '${copyFile}'\nCOMMIT;\n`,
+    );
     const floor = await measure('psql', [...psqlArgs.filter((a) => a !== '-q'), '-f', floorSql], { timeoutMs: 600_000 });
     check(floor, 'psql \\copy floor');
     const copied = Number(/COPY (\d+)/.exec(floor.stdout)?.[1]);
@@ -82,10 +90,24 @@ export async function benchPostgres(ctx) {
     rmSync(copyFile, { force: true });
     const ratio = out.floor.wallMs / out.load.nodeMs;
     out.loadRatio = ratio;
-    ctx.rows.add({ section, measure: `staging_events load through sparkify (streaming COPY), ${int(out.load.rows)} rows`, value: `${s(out.load.nodeMs)} in-process, ${rate(out.load.rows, out.load.nodeMs)} rows; ${s(out.load.wallMs)} whole process` });
-    ctx.rows.add({ section, measure: 'psql \\copy of the same rows pre-converted to COPY text (floor)', value: `${s(out.floor.wallMs)}, ${rate(copied, out.floor.wallMs)} rows` });
+    ctx.rows.add({
+      section,
+      measure: `staging_events load through sparkify (streaming COPY), ${int(out.load.rows)} rows`,
+      value: `${s(out.load.nodeMs)} in-process, ${rate(out.load.rows, out.load.nodeMs)} rows; ${s(out.load.wallMs)} whole process`,
+    });
+    ctx.rows.add({
+      section,
+      measure: 'psql \\copy of the same rows pre-converted to COPY text (floor)',
+      value: `${s(out.floor.wallMs)}, ${rate(copied, out.floor.wallMs)} rows`,
+    });
     ctx.rows.add({ section, measure: 'sparkify load speed ÷ psql \\copy speed', value: x(ratio), target: '≥ 0.8×', met: ratio >= 0.8 });
-    ctx.rows.add({ section: '6 memory', measure: `peak RSS loading ${int(out.load.rows)} events into PostgreSQL`, value: mb(out.load.peakRssMb), target: '< 300 MB', met: out.load.peakRssMb < 300 });
+    ctx.rows.add({
+      section: '6 memory',
+      measure: `peak RSS loading ${int(out.load.rows)} events into PostgreSQL`,
+      value: mb(out.load.peakRssMb),
+      target: '< 300 MB',
+      met: out.load.peakRssMb < 300,
+    });
 
     // 4c. the full build, from an empty schema, within a budget
     await dropSchema(schema);
@@ -99,17 +121,49 @@ export async function benchPostgres(ctx) {
       .join(', ');
     if (full.timedOut) {
       const unfinished = ['staging_events', 'staging_songs', 'users', 'songs', 'artists', 'songplays', 'time'].filter((n) => !fr.nodes[n]);
-      ctx.rows.add({ section, measure: `full build, ${int(o.events)} events + ${int(o.songs)} song files`, value: `did not finish within the ${s(budget)} budget`, note: `finished: ${done || 'none'}; still running or waiting: ${unfinished.join(', ')}` });
-      ctx.notes.push(`PostgreSQL full build stopped at the ${s(budget)} budget; unfinished: ${unfinished.join(', ')}. See the closing note on ANALYZE after loads.`);
+      ctx.rows.add({
+        section,
+        measure: `full build, ${int(o.events)} events + ${int(o.songs)} song files`,
+        value: `did not finish within the ${s(budget)} budget`,
+        note: `finished: ${done || 'none'}; still running or waiting: ${unfinished.join(', ')}`,
+      });
+      ctx.notes.push(
+        `PostgreSQL full build stopped at the ${s(budget)} budget; unfinished: ${unfinished.join(', ')}. See the closing note on ANALYZE after loads.`,
+      );
     } else if (full.code !== 0) {
-      ctx.rows.add({ section, measure: 'full build', value: 'failed', note: Object.values(fr.nodes).find((n) => n.status === 'error')?.message?.slice(0, 200) ?? full.stderr.slice(-200) });
+      ctx.rows.add({
+        section,
+        measure: 'full build',
+        value: 'failed',
+        note:
+          Object.values(fr.nodes)
+            .find((n) => n.status === 'error')
+            ?.message?.slice(0, 200) ?? full.stderr.slice(-200),
+      });
     } else {
-      ctx.rows.add({ section, measure: `full build, ${int(o.events)} events + ${int(o.songs)} song files`, value: `${s(full.wallMs)}, ${mb(full.peakRssMb)}`, note: done });
+      ctx.rows.add({
+        section,
+        measure: `full build, ${int(o.events)} events + ${int(o.songs)} song files`,
+        value: `${s(full.wallMs)}, ${mb(full.peakRssMb)}`,
+        note: done,
+      });
     }
     const so = fr.nodes.staging_songs;
     if (so?.status === 'success' && so.files >= 100_000) {
-      ctx.rows.add({ section, measure: `staging_songs load, ${int(so.files)} one-object files (in the full build, concurrent with staging_events)`, value: s(so.ms), target: '< 10 s', met: so.ms < 10_000 });
-      ctx.rows.add({ section, measure: 'peak RSS of the full build (includes the 100k song files)', value: mb(full.peakRssMb), target: '< 1 GB', met: full.peakRssMb < 1024 });
+      ctx.rows.add({
+        section,
+        measure: `staging_songs load, ${int(so.files)} one-object files (in the full build, concurrent with staging_events)`,
+        value: s(so.ms),
+        target: '< 10 s',
+        met: so.ms < 10_000,
+      });
+      ctx.rows.add({
+        section,
+        measure: 'peak RSS of the full build (includes the 100k song files)',
+        value: mb(full.peakRssMb),
+        target: '< 1 GB',
+        met: full.peakRssMb < 1024,
+      });
     }
 
     // 6. memory at a larger scale
@@ -118,15 +172,31 @@ export async function benchPostgres(ctx) {
       ctx.log(`generating ${int(o.pgLarge)} events for the memory check`);
       const g = await generate(ctx, { out: bigDir, events: o.pgLarge, songs: 0, seed: o.seed });
       out.largeGenerate = g;
-      ctx.rows.add({ section: '1 data', measure: `generate ${int(o.pgLarge)} events: wall, peak RSS`, value: `${s(g.wallMs)} (${rate(o.pgLarge, g.wallMs)} events), ${mb(g.peakRssMb)}` });
+      ctx.rows.add({
+        section: '1 data',
+        measure: `generate ${int(o.pgLarge)} events: wall, peak RSS`,
+        value: `${s(g.wallMs)} (${rate(o.pgLarge, g.wallMs)} events), ${mb(g.peakRssMb)}`,
+      });
       const bigCfg = path.join(ctx.tmp, 'postgres-large.cfg');
       writeConfig(bigCfg, { SPARKIFY: { TARGET: 'postgres' }, S3: s3Section(bigDir), POSTGRES: pgSection });
       await dropSchema(schema);
       out.largeLoad = await loadEvents(bigCfg, `${int(o.pgLarge)} events`);
       rmSync(bigDir, { recursive: true, force: true });
       const l = out.largeLoad;
-      ctx.rows.add({ section: '6 memory', measure: `peak RSS loading ${int(l.rows)} events into PostgreSQL`, value: `${mb(l.peakRssMb)} (${s(l.nodeMs)}, ${rate(l.rows, l.nodeMs)} rows)`, target: '< 300 MB', met: l.peakRssMb < 300 });
-      ctx.rows.add({ section: '6 memory', measure: `peak RSS ratio ${int(l.rows)} ÷ ${int(out.load.rows)} events (flat = about 1)`, value: x(l.peakRssMb / out.load.peakRssMb), target: 'flat', met: l.peakRssMb / out.load.peakRssMb < 1.25 });
+      ctx.rows.add({
+        section: '6 memory',
+        measure: `peak RSS loading ${int(l.rows)} events into PostgreSQL`,
+        value: `${mb(l.peakRssMb)} (${s(l.nodeMs)}, ${rate(l.rows, l.nodeMs)} rows)`,
+        target: '< 300 MB',
+        met: l.peakRssMb < 300,
+      });
+      ctx.rows.add({
+        section: '6 memory',
+        measure: `peak RSS ratio ${int(l.rows)} ÷ ${int(out.load.rows)} events (flat = about 1)`,
+        value: x(l.peakRssMb / out.load.peakRssMb),
+        target: 'flat',
+        met: l.peakRssMb / out.load.peakRssMb < 1.25,
+      });
     } else {
       ctx.notes.push('The 5M-event PostgreSQL memory check is behind `--pg-large 5000000` (it adds about two minutes: generation and load).');
     }

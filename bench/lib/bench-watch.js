@@ -38,13 +38,35 @@ export async function benchWatch(ctx) {
   ctx.log('bench/watch-latency.mjs');
   const r = await measure('node', [script], { cwd: ctx.root, timeoutMs: ctx.opts.watchTimeout * 1000 });
   const parsed = r.code === 0 && !r.timedOut ? parseLatency(r.stdout) : undefined;
-  ctx.data.watch = { available: parsed !== undefined, wallMs: r.wallMs, code: r.code, timedOut: r.timedOut, ...parsed, output: r.stdout.trim().split('\n').slice(-10) };
+  ctx.data.watch = {
+    available: parsed !== undefined,
+    wallMs: r.wallMs,
+    code: r.code,
+    timedOut: r.timedOut,
+    ...parsed,
+    output: r.stdout.trim().split('\n').slice(-10),
+  };
   if (!parsed) {
-    const why = r.timedOut ? `timed out after ${ctx.opts.watchTimeout} s` : r.code !== 0 ? `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}` : 'no median/p95 found in its output';
+    const why = r.timedOut
+      ? `timed out after ${ctx.opts.watchTimeout} s`
+      : r.code !== 0
+        ? `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`
+        : 'no median/p95 found in its output';
     ctx.data.watch.reason = why;
     ctx.rows.add({ section, measure: 'watch latency, file write to rebuilt model', value: 'not available', note: why.slice(0, 200) });
     return;
   }
-  ctx.rows.add({ section, measure: 'watch latency, file write to rebuilt model: median', value: `${Math.round(parsed.medianMs)} ms`, target: '< 200 ms', met: parsed.medianMs < 200 });
-  ctx.rows.add({ section, measure: 'watch latency: p95', value: `${Math.round(parsed.p95Ms)} ms`, note: parsed.samples ? `${parsed.samples} samples` : undefined });
+  ctx.rows.add({
+    section,
+    measure: 'watch latency, file write to rebuilt model: median',
+    value: `${Math.round(parsed.medianMs)} ms`,
+    target: '< 200 ms',
+    met: parsed.medianMs < 200,
+  });
+  ctx.rows.add({
+    section,
+    measure: 'watch latency: p95',
+    value: `${Math.round(parsed.p95Ms)} ms`,
+    note: parsed.samples ? `${parsed.samples} samples` : undefined,
+  });
 }

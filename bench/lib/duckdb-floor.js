@@ -10,7 +10,12 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const { values } = parseArgs({
-  options: { plan: { type: 'string' }, db: { type: 'string' }, threads: { type: 'string', default: '4' }, setting: { type: 'string', multiple: true, default: [] } },
+  options: {
+    plan: { type: 'string' },
+    db: { type: 'string' },
+    threads: { type: 'string', default: '4' },
+    setting: { type: 'string', multiple: true, default: [] },
+  },
 });
 const plan = JSON.parse(readFileSync(values.plan, 'utf8'));
 const settings = Object.fromEntries(values.setting.map((kv) => kv.split('=')));

@@ -42,11 +42,16 @@ async function expand(step) {
     case 'load': {
       const { source, into } = step;
       const files = await listLocalFiles(source.location, source.file);
-      const paths = source.copy.json.kind === 'jsonpaths' ? parseJsonPathsFile(readFileSync(source.copy.json.location, 'utf8'), source.copy.json.location, source.columns.length) : undefined;
+      const paths =
+        source.copy.json.kind === 'jsonpaths'
+          ? parseJsonPathsFile(readFileSync(source.copy.json.location, 'utf8'), source.copy.json.location, source.columns.length)
+          : undefined;
       const out = [{ sql: d.createTable(into, source.columns) }];
       for (let i = 0; i < files.length; i += FILES_PER_BATCH) {
         const opts = { format: 'newline_delimited', compression: source.copy.compression };
-        const select = d.loadStatement(source, into, files.slice(i, i + FILES_PER_BATCH), source.copy.json, paths, opts).replace(/^CREATE TABLE [^\n]+ AS\n/, '');
+        const select = d
+          .loadStatement(source, into, files.slice(i, i + FILES_PER_BATCH), source.copy.json, paths, opts)
+          .replace(/^CREATE TABLE [^\n]+ AS\n/, '');
         out.push({ sql: `INSERT INTO ${d.relation(into)}\n${select}`, load: source.name, files: Math.min(FILES_PER_BATCH, files.length - i) });
       }
       return out;

@@ -135,7 +135,8 @@ export async function measure(cmd, args, opts = {}) {
   }
   // cores kept busy by everything but this process tree (database servers working for it included)
   const otherCores = busy0 !== undefined && busy1 !== undefined && ownCpuS !== undefined ? Math.max(0, (busy1 - busy0 - ownCpuS) / (wallMs / 1000)) : undefined;
-  if (otherCores !== undefined && otherCores > 0.5 && wallMs > 1000 && opts.what) noisy.push({ what: opts.what, otherCores: Math.round(otherCores * 100) / 100 });
+  if (otherCores !== undefined && otherCores > 0.5 && wallMs > 1000 && opts.what)
+    noisy.push({ what: opts.what, otherCores: Math.round(otherCores * 100) / 100 });
   const stdout = readFileSync(outFile, 'utf8');
   const stderr = readFileSync(errFile, 'utf8');
   rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,10 @@ export class Rows {
   }
 }
 
-const esc = (t) => String(t ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const esc = (t) =>
+  String(t ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 export function markdown(results) {
   const m = results.machine;
@@ -32,11 +35,17 @@ export function markdown(results) {
   lines.push('Written by `npm run bench` (bench/run.js); the raw figures are in bench/results.json.', '');
   lines.push(`- **Date:** ${results.date}`);
   lines.push(`- **Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}`);
-  lines.push(`- **Software:** Node ${m.node}; @duckdb/node-api ${m.duckdbNodeApi ?? '?'}; PostgreSQL ${m.postgres ?? 'not reachable'}; Dataform CLI ${results.data.dataform?.version ?? 'not installed'}`);
+  lines.push(
+    `- **Software:** Node ${m.node}; @duckdb/node-api ${m.duckdbNodeApi ?? '?'}; PostgreSQL ${m.postgres ?? 'not reachable'}; Dataform CLI ${results.data.dataform?.version ?? 'not installed'}`,
+  );
   lines.push(`- **Command:** \`${results.command}\` (${s(results.elapsedMs)} in all)`);
-  lines.push(`- **Load average:** ${m.loadAverageAtStart.join(', ')} at the start, ${results.loadAverageAtEnd.join(', ')} at the end (other work on the machine adds noise; ratios are measured in the same run)`);
+  lines.push(
+    `- **Load average:** ${m.loadAverageAtStart.join(', ')} at the start, ${results.loadAverageAtEnd.join(', ')} at the end (other work on the machine adds noise; ratios are measured in the same run)`,
+  );
   lines.push('');
-  lines.push('Wall times are whole processes started from the shell, unless the row says "in-process". Peak RSS is GNU time\'s maximum resident set size (the largest process of the tree that was waited for); for `dataform compile`, whose worker process escapes GNU time, the largest VmHWM polled over its process tree.');
+  lines.push(
+    'Wall times are whole processes started from the shell, unless the row says "in-process". Peak RSS is GNU time\'s maximum resident set size (the largest process of the tree that was waited for); for `dataform compile`, whose worker process escapes GNU time, the largest VmHWM polled over its process tree.',
+  );
   lines.push('');
   lines.push('| Section | Measure | Value | Target | Met |');
   lines.push('|---|---|---|---|---|');

@@ -33,7 +33,14 @@ export function synthGraph(n, seed = 7) {
   for (let c = 0; c < chainModels / chainLen; c++) {
     for (let i = 0; i < chainLen; i++) {
       const prev = i === 0 ? 'x' : `chain_${pad(c, 4)}_${pad(i - 1, 2)}`;
-      models.push({ name: `chain_${pad(c, 4)}_${pad(i, 2)}`, folder: `chain/c${pad(Math.floor(c / 50), 2)}`, kind: 'chain', materialized: i % 5 === 4 ? 'table' : 'view', tags: ['chain', `chain_${c % 10}`], refs: [prev] });
+      models.push({
+        name: `chain_${pad(c, 4)}_${pad(i, 2)}`,
+        folder: `chain/c${pad(Math.floor(c / 50), 2)}`,
+        kind: 'chain',
+        materialized: i % 5 === 4 ? 'table' : 'view',
+        tags: ['chain', `chain_${c % 10}`],
+        refs: [prev],
+      });
     }
   }
   for (let i = 0; i < fanModels; i++) {
@@ -43,7 +50,14 @@ export function synthGraph(n, seed = 7) {
     const refs = new Set();
     const pool = models.length - 1; // anything but x
     while (refs.size < Math.min(20, pool)) refs.add(models[1 + Math.floor(rand() * pool)].name);
-    models.push({ name: `agg_${pad(i, 5)}`, folder: `agg/a${pad(Math.floor(i / 1000), 2)}`, kind: 'agg', materialized: 'table', tags: ['agg', i % 2 ? 'odd' : 'even'], refs: [...refs] });
+    models.push({
+      name: `agg_${pad(i, 5)}`,
+      folder: `agg/a${pad(Math.floor(i / 1000), 2)}`,
+      kind: 'agg',
+      materialized: 'table',
+      tags: ['agg', i % 2 ? 'odd' : 'even'],
+      refs: [...refs],
+    });
   }
   return models;
 }
@@ -96,8 +110,14 @@ export function writeSparkifyProject(dir, graph) {
  */
 export function writeDataformProject(dir, graph, coreVersion) {
   mkdirSync(path.join(dir, 'includes'), { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'sparkify-bench-dataform', private: true, dependencies: { '@dataform/core': coreVersion } }, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'includes', 'bench_macros.js'), 'function bench_cast(expr) {\n  return `cast(${expr} as int64)`;\n}\nmodule.exports = { bench_cast };\n');
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'sparkify-bench-dataform', private: true, dependencies: { '@dataform/core': coreVersion } }, null, 2) + '\n',
+  );
+  writeFileSync(
+    path.join(dir, 'includes', 'bench_macros.js'),
+    'function bench_cast(expr) {\n  return `cast(${expr} as int64)`;\n}\nmodule.exports = { bench_cast };\n',
+  );
   writeFileSync(
     path.join(dir, 'workflow_settings.yaml'),
     `defaultProject: bench\ndefaultLocation: US\ndefaultDataset: bench\ndefaultAssertionDataset: bench_assertions\nvars:\n  bench_start: "${VARS.bench_start}"\n  bench_label: "${VARS.bench_label}"\n`,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { compile, resolveProjectTarget, runCompiled, writeCompiled, writeRunPlan, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
+import { compile, resolveProjectTarget, writeCompiled, writeRunPlan, type Compiled, type ProjectOptions } from '../api.js';
 import { openEngine } from '../adapters/create-engine.js';
 import { describeTarget } from '../config/load-config.js';
 import { compileInline } from '../compile/compile-project.js';
@@ -81,12 +81,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
   };
 
-  const compileFor = (a: CommonArgs): Compiled => {
+  const compileFor = (a: CommonArgs, write = true): Compiled => {
     const opts = projectOptions(a, env);
     const target = resolveProjectTarget(opts);
     reporter.setSecrets(target.secrets);
     const c = compile(opts, target);
-    writeCompiled(c);
+    if (write) writeCompiled(c);
     return c;
   };
 
@@ -202,7 +202,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       'list the selected nodes in DAG order',
       (y: Argv) => commonOptions(y).option('output', { alias: 'o', choices: ['name', 'path', 'json'] as const, default: 'name' as const }),
       guard((a: CommonArgs & { output: 'name' | 'path' | 'json' }) => {
-        const c = compileFor(a);
+        const c = compileFor(a, false);
         for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude))) {
           const n = c.manifest.nodes[id]!;
           const name = n.resourceType === 'model' ? n.name : `source:${n.sourceName}.${n.name}`;
@@ -237,7 +237,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         try {
           const rows = await engine.withConnection((conn) => conn.query(limited));
           if (a.output === 'json') reporter.print(JSON.stringify(rows, null, 2));
-          else reporter.print(formatTable(rows));
+          else reporter.print(formatTable(rows, (s) => reporter.mask(s)));
         } finally {
           await engine.close();
         }
@@ -310,10 +310,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return exitCode;
 }
 
-function formatTable(rows: Record<string, unknown>[]): string {
+function formatTable(rows: Record<string, unknown>[], mask: (s: string) => string): string {
   if (rows.length === 0) return '(no rows)';
   const cols = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  // masked before cells are cut to width, so that no part of a secret is left
+  const cell = (v: unknown) => mask(v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const widths = cols.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
   const clip = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
   const line = (vals: string[]) => '| ' + vals.map((v, i) => clip(v, widths[i]!)).join(' | ') + ' |';

@@ -7,7 +7,7 @@ import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
 import { isMap, parseYamlFile } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
-import { prepareModel, renderModel, type PreparedModel, type RenderScope } from '../template/render-model.js';
+import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
 
 export interface CompileOptions {
@@ -89,6 +89,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
   const templates = createTemplateEnvironment(project.macros);
+  errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
     const p = prepareModel(m, templates);
@@ -96,12 +97,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     else errors.push(p);
   }
 
-  // Pass 1 reads each model's config(): it decides the model's relation and whether it is enabled.
-  const allNames = new Map(project.models.map((m) => [m.name, modelRelation(m.name, {}, target.schema)]));
-  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: allNames, sources: sourceRelations, disabled: new Set() };
+  // One render per model: ref() and `this` leave tokens, resolved below once every model's config()
+  // (which decides its relation and whether it is enabled) is known.
+  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: new Map(), sources: sourceRelations, disabled: new Set() };
   const configs = new Map<string, ModelConfig>();
+  const renders = new Map<string, RenderedModel>();
   for (const p of prepared) {
-    const r = renderModel(p, baseScope, { isIncremental: false, thisRelation: allNames.get(p.model.name)! });
+    const r = renderModel(p, baseScope, { isIncremental: false });
+    renders.set(p.model.name, r);
     configs.set(p.model.name, { ...DEFAULT_CONFIG, ...folderDefaults(settings, p.model.path), ...r.config } as ModelConfig);
   }
   const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
@@ -131,9 +134,12 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     const name = p.model.name;
     const config = configs.get(name)!;
     const relation = relations.get(name)!;
-    const r = renderModel(p, scope, { isIncremental: false, thisRelation: relation });
+    const r = renders.get(name)!;
     errors.push(...r.errors);
-    const incremental = config.materialized === 'incremental' ? renderModel(p, scope, { isIncremental: true, thisRelation: relation }) : undefined;
+    const resolved = resolveRelations(r.compiledSql, p.model, r.refs, scope, relation);
+    errors.push(...resolved.errors);
+    const incrementalRender = config.materialized === 'incremental' ? renderModel(p, scope, { isIncremental: true }) : undefined;
+    const incremental = incrementalRender && resolveRelations(incrementalRender.compiledSql, p.model, incrementalRender.refs, scope, relation);
     const dependsOn = [...r.refs.filter((x) => relations.has(x.name)).map((x) => `model.${x.name}`), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`).filter((id) => id in nodes || tables.some((t) => t.id === id))];
     const doc = docs.get(name);
     const node: ModelNode = {
@@ -143,7 +149,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       path: p.model.path,
       file: p.model.file,
       rawSql: p.model.text,
-      compiledSql: r.compiledSql,
+      compiledSql: resolved.sql,
       lineMap: r.lineMap,
       config,
       dependsOn: [...new Set(dependsOn)],
@@ -152,7 +158,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       columns: doc?.columns ?? [],
       description: doc?.description,
       relation,
-      compiledIncrementalSql: incremental?.compiledSql,
+      compiledIncrementalSql: incremental?.sql,
     };
     nodes[node.id] = node;
   }
@@ -189,7 +195,8 @@ export function compileInline(project: Project, manifest: Manifest, opts: Compil
   const p = prepareModel(file, templates);
   if (!('template' in p)) throw p;
   const scope: RenderScope = { templates, dialect: opts.dialect, target: manifest.target, vars: manifest.vars, env: opts.env, models, sources, disabled: new Set() };
-  const r = renderModel(p, scope, { isIncremental: false, thisRelation: { schema: opts.target.schema, name: 'inline' } });
-  throwIfAny(r.errors);
-  return r.compiledSql;
+  const r = renderModel(p, scope, { isIncremental: false });
+  const resolved = resolveRelations(r.compiledSql, file, r.refs, scope, { schema: opts.target.schema, name: 'inline' });
+  throwIfAny([...r.errors, ...resolved.errors]);
+  return resolved.sql;
 }

@@ -46,6 +46,46 @@ export interface RenderedModel {
   errors: SparkifyError[];
 }
 
+const REF_OPEN = '\uE010';
+const REF_CLOSE = '\uE011';
+const THIS_TOKEN = '\uE012';
+const TOKEN_RE = /\uE010([^\uE011]*)\uE011|\uE012/g;
+
+/**
+ * Replaces the ref() and `this` tokens a render left with the relations, now that every model's
+ * config is known. A ref to an unknown or disabled model becomes a located error.
+ */
+export function resolveRelations(
+  sql: string,
+  model: { file: string },
+  refs: RenderedModel['refs'],
+  scope: Pick<RenderScope, 'dialect' | 'models' | 'disabled'>,
+  thisRelation: Relation,
+): { sql: string; errors: SparkifyError[] } {
+  const errors: SparkifyError[] = [];
+  const reported = new Set<string>();
+  const out = sql.replace(TOKEN_RE, (_m, name: string | undefined) => {
+    if (name === undefined) return scope.dialect.relation(thisRelation);
+    const rel = scope.models.get(name);
+    if (rel) return scope.dialect.relation(rel);
+    if (!reported.has(name)) {
+      reported.add(name);
+      const where = refs.find((r) => r.name === name);
+      const disabled = scope.disabled.has(name);
+      errors.push(
+        new ProjectError(disabled ? `ref('${name}') points at a disabled model` : `unknown model in ref('${name}')`, {
+          file: model.file,
+          line: where?.line || undefined,
+          column: where?.column,
+          hint: disabled ? `enable ${name} or remove the ref` : (didYouMean(name, scope.models.keys()) ?? 'models are the .sql files under models/, named by file name'),
+        }),
+      );
+    }
+    return `"${name.replace(/"/g, '')}"`;
+  });
+  return { sql: out, errors };
+}
+
 /** 1-based line and column of the first match of a pattern in a text. */
 export function locate(text: string, pattern: RegExp): { line: number; column: number } | undefined {
   const m = pattern.exec(text);
@@ -71,7 +111,7 @@ function kwargs(args: unknown[]): Record<string, unknown> {
  * Renders one model. ref(), source() and config() record what they see; unknown names become
  * located errors (all of them, not just the first) and render as a placeholder.
  */
-export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: { isIncremental: boolean; thisRelation: Relation }): RenderedModel {
+export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: { isIncremental: boolean }): RenderedModel {
   const model = prepared.model;
   const errors: SparkifyError[] = [];
   const refs: RenderedModel['refs'] = [];
@@ -89,21 +129,12 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
       errors.push(new ProjectError(`ref() needs a model name`, { file: model.file, ...lineOf(/\bref\s*\(/) }));
       return '__missing__';
     }
-    const where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
-    if (!refs.some((r) => r.name === name)) refs.push({ name, line: where.line ?? 0, column: where.column });
-    const rel = scope.models.get(name);
-    if (!rel) {
-      const disabled = scope.disabled.has(name);
-      errors.push(
-        new ProjectError(disabled ? `ref('${name}') points at a disabled model` : `unknown model in ref('${name}')`, {
-          file: model.file,
-          ...where,
-          hint: disabled ? `enable ${name} or remove the ref` : didYouMean(name, scope.models.keys()) ?? 'models are the .sql files under models/, named by file name',
-        }),
-      );
-      return `"${name.replace(/"/g, '')}"`;
+    if (!refs.some((r) => r.name === name)) {
+      const where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
+      refs.push({ name, line: where.line ?? 0, column: where.column });
     }
-    return d.relation(rel);
+    // resolved by resolveRelations() once every model's config (alias, schema, enabled) is known
+    return `${REF_OPEN}${name}${REF_CLOSE}`;
   };
 
   const source = (sourceName: unknown, tableName: unknown) => {
@@ -202,7 +233,7 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     var: varFn,
     env_var: envVar,
     target: scope.target,
-    this: d.relation(opts.thisRelation),
+    this: THIS_TOKEN,
     is_incremental: () => opts.isIncremental,
     epoch_ms_to_timestamp: (expr: unknown) => d.epochMsToTimestamp(String(expr)),
     date_part: datePart,
@@ -211,11 +242,14 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
   };
 
   let rendered: string;
+  scope.templates.setCurrent(context);
   try {
     rendered = prepared.template.render(context);
   } catch (err) {
     errors.push(toTemplateError(err, model.file, 'render', prepared.preludeLength, scope.templates.macroFiles));
     return { compiledSql: '', lineMap: [], config, refs, sources, errors };
+  } finally {
+    scope.templates.setCurrent(undefined);
   }
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered);
   return { compiledSql, lineMap, config, refs, sources, errors };
@@ -253,9 +287,11 @@ function checkConfigValue(key: string, v: unknown): string | undefined {
     case 'materialized':
       return MATERIALIZATIONS.includes(v as Materialization) ? undefined : `must be one of ${MATERIALIZATIONS.join(', ')}`;
     case 'tags':
+      return isStrList(v) ? undefined : 'must be a string or a list of strings';
     case 'sort':
     case 'unique_key':
-      return isStrList(v) ? undefined : 'must be a string or a list of strings';
+      // they become quoted column names in SQL
+      return isStrList(v) && [v].flat().every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s as string)) ? undefined : 'must be a column name or a list of column names';
     case 'schema':
     case 'alias':
       return typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'must be a name of letters, digits and _';
