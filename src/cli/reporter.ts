@@ -18,6 +18,11 @@ export class Reporter {
     this.secrets = secrets;
   }
 
+  /** The text with every secret masked, for output that is cut or reshaped before it is printed. */
+  mask(text: string): string {
+    return maskSecrets(text, this.secrets);
+  }
+
   private stamp(): string {
     return new Date().toISOString().slice(11, 19);
   }

@@ -88,10 +88,13 @@ export function readLastRun(projectDir: string): LastRun {
     doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new UsageError(missing ? `nothing to retry: ${path.relative(process.cwd(), file) || file} does not exist` : `cannot read ${file}: ${(err as Error).message}`, {
-      file,
-      hint: 'sparkify retry re-runs what failed or was skipped in the last sparkify run; run it first',
-    });
+    throw new UsageError(
+      missing ? `nothing to retry: ${path.relative(process.cwd(), file) || file} does not exist` : `cannot read ${file}: ${(err as Error).message}`,
+      {
+        file,
+        hint: 'sparkify retry re-runs what failed or was skipped in the last sparkify run; run it first',
+      },
+    );
   }
   const results = Array.isArray(doc.results) ? doc.results : [];
   return {

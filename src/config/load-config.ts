@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, didYouMean, throwIfAny } from '../errors.js';
+import { ConfigError, didYouMean, maskUrlPasswords, throwIfAny } from '../errors.js';
 import { parseIni, type IniDocument } from './parse-ini.js';
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
@@ -115,7 +115,11 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
     errors.push(new ConfigError(`${raw.label} ${message}`, { file: raw.file, line: raw.line, column: raw.column, hint }));
     return undefined;
   };
-  const show = (v: string) => JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v);
+  const show = (raw: string) => {
+    // a connection string pasted into a field: its password is masked before anything is cut
+    const v = maskUrlPasswords(raw);
+    return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v);
+  };
   const ini = (section: string, ...keys: string[]): Raw | undefined => {
     const entries = doc?.sections.get(section)?.entries;
     for (const key of keys) {

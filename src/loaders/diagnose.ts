@@ -20,7 +20,13 @@ export interface MappedRecord {
 export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<RowMapper['map']> | undefined): RejectedLine | undefined {
   if (rec.parseError !== undefined) {
     const at = rec.errorLine ?? rec.line;
-    return { file, line: at, position: rec.position, reason: rec.parseError + (at !== rec.line ? ` (in the record that starts on line ${rec.line})` : ''), raw: rec.raw };
+    return {
+      file,
+      line: at,
+      position: rec.position,
+      reason: rec.parseError + (at !== rec.line ? ` (in the record that starts on line ${rec.line})` : ''),
+      raw: rec.raw,
+    };
   }
   if (mapped !== undefined && isRejection(mapped)) return { file, line: rec.line, column: mapped.column, reason: mapped.reason, raw: rec.raw };
   return undefined;
@@ -30,7 +36,12 @@ export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<Ro
  * Reads the files in order, record by record, and maps each one: the values of its row, or why it
  * is rejected. A file that cannot be read at all (a broken gzip stream) is a LoadError.
  */
-export async function* mapRecords(files: string[], compression: CopyOptions['compression'], mapper: RowMapper, open: OpenFile = openLocalFile): AsyncGenerator<MappedRecord> {
+export async function* mapRecords(
+  files: string[],
+  compression: CopyOptions['compression'],
+  mapper: RowMapper,
+  open: OpenFile = openLocalFile,
+): AsyncGenerator<MappedRecord> {
   for (const file of files) {
     const input = open(file, compression);
     try {
@@ -44,7 +55,9 @@ export async function* mapRecords(files: string[], compression: CopyOptions['com
       const msg = err instanceof Error ? err.message : String(err);
       throw new LoadError(`cannot read ${file}: ${msg}`, {
         file,
-        hint: /header|gzip|unexpected end/i.test(msg) ? "is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are" : undefined,
+        hint: /header|gzip|unexpected end/i.test(msg)
+          ? 'is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are'
+          : undefined,
         cause: err,
       });
     } finally {
@@ -54,7 +67,12 @@ export async function* mapRecords(files: string[], compression: CopyOptions['com
 }
 
 /** Scans files in order for the first record that cannot load; used to locate an engine's error. */
-export async function findFirstBadRecord(files: string[], mapper: RowMapper, compression: CopyOptions['compression'] = 'none', open?: OpenFile): Promise<RejectedLine | undefined> {
+export async function findFirstBadRecord(
+  files: string[],
+  mapper: RowMapper,
+  compression: CopyOptions['compression'] = 'none',
+  open?: OpenFile,
+): Promise<RejectedLine | undefined> {
   for await (const r of mapRecords(files, compression, mapper, open)) if (r.bad) return r.bad;
   return undefined;
 }

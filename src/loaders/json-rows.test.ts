@@ -45,7 +45,7 @@ describe('mapping a record to a row', () => {
     expect(isRejection(r) && r.reason).toContain(reason);
   });
 
-  it("rejects what is not an object, except an array mapped by a JSONPaths file", () => {
+  it('rejects what is not an object, except an array mapped by a JSONPaths file', () => {
     for (const raw of ['[1, 2]', '42', '"x"', 'null', 'true']) expect(isRejection(map(raw))).toBe(true);
     const byPath = createRowMapper([{ name: 'a', type: 'integer' }], { kind: 'jsonpaths', location: 'p.json' }, [[1]]);
     expect(byPath.map([5, 6], '[5, 6]')).toEqual(['6']);
@@ -73,7 +73,12 @@ describe('mapping a record to a row', () => {
       fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
     );
     const record = fc.dictionary(key, scalar, { maxKeys: 8 }).map((o) => JSON.stringify(o));
-    const junk = fc.oneof(record, fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ maxLength: 30 }), record.map((r) => r.slice(0, Math.max(1, r.length - 3))));
+    const junk = fc.oneof(
+      record,
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 30 }),
+      record.map((r) => r.slice(0, Math.max(1, r.length - 3))),
+    );
     const ignorecase = createRowMapper(COLUMNS, { kind: 'auto_ignorecase' });
     fc.assert(
       fc.property(fc.array(junk, { maxLength: 15 }), (lines) => {

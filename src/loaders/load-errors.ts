@@ -60,16 +60,19 @@ export function sourceLabel(source: SourceTable): string {
 /** The located error for one rejected line: file:line:position, the column, the reason and a snippet. */
 export function rejectionError(source: SourceTable, bad: RejectedLine, extra?: string): LoadError {
   const snippet = bad.raw.length > 200 ? bad.raw.slice(0, 197) + '...' : bad.raw;
-  const e = new LoadError(`${extra ? `${extra}: ` : ''}${bad.column ? `column ${bad.column}: ` : ''}${bad.reason}\n  line: ${snippet.replace(/\r?\n/g, '\\n')}`, {
-    file: bad.file,
-    line: bad.line,
-    column: bad.position,
-    node: sourceLabel(source),
-    hint:
-      (source.copy?.maxErrors ?? 0) > 0
-        ? `fix or remove the bad lines, or raise max_errors (now ${source.copy!.maxErrors}); the staging table keeps its previous contents`
-        : 'fix or remove the line, or set copy.max_errors in sources.yml to skip bad lines; the staging table keeps its previous contents',
-  });
+  const e = new LoadError(
+    `${extra ? `${extra}: ` : ''}${bad.column ? `column ${bad.column}: ` : ''}${bad.reason}\n  line: ${snippet.replace(/\r?\n/g, '\\n')}`,
+    {
+      file: bad.file,
+      line: bad.line,
+      column: bad.position,
+      node: sourceLabel(source),
+      hint:
+        (source.copy?.maxErrors ?? 0) > 0
+          ? `fix or remove the bad lines, or raise max_errors (now ${source.copy!.maxErrors}); the staging table keeps its previous contents`
+          : 'fix or remove the line, or set copy.max_errors in sources.yml to skip bad lines; the staging table keeps its previous contents',
+    },
+  );
   e.rejected = [bad];
   return e;
 }
@@ -93,7 +96,11 @@ export class RejectionLimit {
       this.rejected.push(kept);
       return;
     }
-    const e = rejectionError(this.source, kept, this.maxErrors > 0 ? `more than max_errors (${this.maxErrors}) bad lines; bad line ${this.rejected.length + 1}` : undefined);
+    const e = rejectionError(
+      this.source,
+      kept,
+      this.maxErrors > 0 ? `more than max_errors (${this.maxErrors}) bad lines; bad line ${this.rejected.length + 1}` : undefined,
+    );
     e.rejected = [...this.rejected, kept];
     throw e;
   }

@@ -52,7 +52,8 @@ const LF = 10;
 const CR = 13;
 const isWs = (b: number) => b === 32 || b === 9 || b === CR || b === LF;
 /** a lone UTF-16 surrogate escape, which is not a character (DuckDB and PostgreSQL refuse it) */
-const LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)(?:\\\\)*\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+const LONE_SURROGATE =
+  /(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)(?:\\\\)*\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
 function charsIn(buf: Buffer, from: number, to: number): number {
   let n = 0;
@@ -353,7 +354,13 @@ export class JsonRecordSplitter {
   private reject(reason: string, errorLine: number, position: number | undefined): void {
     const bytes = this.recordBytes();
     const raw = (bytes.length > RAW_TEXT_BYTES * 4 ? bytes.subarray(0, RAW_TEXT_BYTES * 4) : bytes).toString('utf8');
-    this.out.push({ line: this.recLine, raw, parseError: reason, ...(errorLine !== this.recLine ? { errorLine } : {}), ...(position !== undefined ? { position } : {}) });
+    this.out.push({
+      line: this.recLine,
+      raw,
+      parseError: reason,
+      ...(errorLine !== this.recLine ? { errorLine } : {}),
+      ...(position !== undefined ? { position } : {}),
+    });
   }
 }
 
@@ -492,7 +499,10 @@ export class ValueScanner {
           this.stack.pop();
           return this.afterValue() ? i + 1 : MORE;
         }
-        return this.fail(i, this.state === S.ObjKey ? `expected a key in double quotes after ',', found ${show(b)}` : `expected a key in double quotes or '}', found ${show(b)}`);
+        return this.fail(
+          i,
+          this.state === S.ObjKey ? `expected a key in double quotes after ',', found ${show(b)}` : `expected a key in double quotes or '}', found ${show(b)}`,
+        );
       case S.Colon:
         if (b === 0x3a) {
           this.state = S.Value;
@@ -597,7 +607,8 @@ export class ValueScanner {
 
   /** The line ends: whitespace, except inside a string. Returns MORE, ERROR or 0 (the value ended). */
   newline(): number {
-    if (this.state === S.Str || this.state === S.Esc || this.state === S.Hex) return this.failEnd('a line break inside a string (the string is never closed on its line)');
+    if (this.state === S.Str || this.state === S.Esc || this.state === S.Hex)
+      return this.failEnd('a line break inside a string (the string is never closed on its line)');
     if (this.state === S.Num) {
       if (!this.numberComplete()) return this.failEnd('the number is incomplete');
       this.afterValue();

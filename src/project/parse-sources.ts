@@ -30,6 +30,9 @@ const COLUMN_KEYS = ['name', 'type', 'description', 'tests', 'data_tests'];
 const LOCATION_RE = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\x00-\x1f'\\]*)?|[^\x00-\x1f'\\;]+)$/;
 const TIMEFORMAT_RE = /^(auto|epochsecs|epochmillisecs|[A-Za-z0-9 :.\-/]{1,40})$/;
 
+// nunjucks' default environment escapes HTML (a path with & or ' would change); these strings are not HTML
+const yamlTemplates = new nunjucks.Environment(null, { autoescape: false });
+
 export interface SourceRenderContext {
   target: Record<string, unknown>;
   vars: Record<string, unknown>;
@@ -53,7 +56,7 @@ export function parseSources(files: TemplateFile[], projectDir: string, ctx: Sou
       if (typeof v !== 'string') return v === undefined || v === null ? undefined : String(v);
       if (!v.includes('{')) return v;
       try {
-        return nunjucks.renderString(v, {
+        return yamlTemplates.renderString(v, {
           target: ctx.target,
           var: (name: string, d?: unknown) => (name in ctx.vars ? ctx.vars[name] : d),
           env_var: (name: string, d?: unknown) => ctx.env[name] ?? d,

@@ -69,7 +69,10 @@ describe('a broken project: every error located, all at once, sorted by file, ex
     const badDir = project({ 'dwh.cfg': '[POSTGRES]\nPORT = 99999\nSCHEMA = Bad-Schema\n' });
     const bad = runCli(['compile', '--project-dir', badDir, '--target', 'postgres'], { cwd: badDir });
     expect(bad.code).toBe(2);
-    expect(heads(bad.stderr)).toEqual([expect.stringMatching(/^dwh\.cfg:2:8: Config error: \[POSTGRES\] PORT must be/), expect.stringMatching(/^dwh\.cfg:3:10: Config error: \[POSTGRES\] SCHEMA is not a valid schema name/)]);
+    expect(heads(bad.stderr)).toEqual([
+      expect.stringMatching(/^dwh\.cfg:2:8: Config error: \[POSTGRES\] PORT must be/),
+      expect.stringMatching(/^dwh\.cfg:3:10: Config error: \[POSTGRES\] SCHEMA is not a valid schema name/),
+    ]);
   });
 
   it('a bad selector points at its column; an unknown flag is a usage error', () => {

@@ -31,7 +31,9 @@ const project = () => {
   return d;
 };
 const results = (dir: string) =>
-  (JSON.parse(readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')) as { results: { name: string; status: string }[] }).results.map((r) => `${r.name}:${r.status}`);
+  (JSON.parse(readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')) as { results: { name: string; status: string }[] }).results.map(
+    (r) => `${r.name}:${r.status}`,
+  );
 
 describe('two runs on one DuckDB file', () => {
   it('the second fails fast naming the holder and since when, or waits with --wait-for-lock', async () => {
@@ -45,7 +47,11 @@ describe('two runs on one DuckDB file', () => {
       const second = runCli(['run', '--project-dir', dir]);
       expect(performance.now() - t0).toBeLessThan(10_000);
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`Database error: the DuckDB file .*sparkify\\.duckdb is in use by sparkify run \\(PID ${process.pid} on .+\\), since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(\\d+ s ago\\)`));
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `Database error: the DuckDB file .*sparkify\\.duckdb is in use by sparkify run \\(PID ${process.pid} on .+\\), since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(\\d+ s ago\\)`,
+        ),
+      );
       expect(second.stderr).toContain('--wait-for-lock');
 
       const waiting = spawn(process.execPath, [BIN, 'run', '--project-dir', dir, '--wait-for-lock'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -59,9 +59,12 @@ describe('failures during a run on PostgreSQL', () => {
     return { dir, schema };
   };
   const q = async (sql: string) => (await admin.query(sql)).rows;
-  const leftovers = (schema: string) => q(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${schema}' and relname like '%__sparkify_%'`);
+  const leftovers = (schema: string) =>
+    q(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${schema}' and relname like '%__sparkify_%'`);
   const sleeping = (schema: string) =>
-    q(`select pid from pg_stat_activity where application_name = 'sparkify' and query like '%pg_sleep(%' and query like '%${schema}%' and query not like '%pg_stat_activity%'`);
+    q(
+      `select pid from pg_stat_activity where application_name = 'sparkify' and query like '%pg_sleep(%' and query like '%${schema}%' and query not like '%pg_stat_activity%'`,
+    );
   const dump = async (schema: string) => ({
     base: await q(`select count(*)::int as n, sum(v)::text as total from "${schema}".base`),
     summary: await q(`select total::text, n::int from "${schema}".summary`),
@@ -124,7 +127,11 @@ describe('failures during a run on PostgreSQL', () => {
       const second = runCli(['run', '--project-dir', dir, '--select', 'other']);
       expect(performance.now() - t0).toBeLessThan(2500);
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`Database error: another run is building schema ${schema} at 127\\.0\\.0\\.1:\\d+/\\w+: sparkify run pid ${first.child.pid} on \\S+ \\(PostgreSQL session \\d+ from 127\\.0\\.0\\.1\\), since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(\\d+ s ago\\)`));
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `Database error: another run is building schema ${schema} at 127\\.0\\.0\\.1:\\d+/\\w+: sparkify run pid ${first.child.pid} on \\S+ \\(PostgreSQL session \\d+ from 127\\.0\\.0\\.1\\), since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(\\d+ s ago\\)`,
+        ),
+      );
       expect(second.stderr).toContain('--wait-for-lock');
       // the second built nothing
       expect(second.stdout).not.toMatch(/START|Concurrency/);
@@ -165,7 +172,9 @@ describe('failures during a run on PostgreSQL', () => {
     const run = start(['run', '--project-dir', dir, '--vars', '{sleep: 30}', '--threads', '2']);
     try {
       await waitFor(async () => (await sleeping(schema)).length > 0, 'the slow model to run on the server', 30_000);
-      await q(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'sparkify' and query like '%pg_sleep(%' and query like '%${schema}%' and pid <> pg_backend_pid()`);
+      await q(
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'sparkify' and query like '%pg_sleep(%' and query like '%${schema}%' and pid <> pg_backend_pid()`,
+      );
       expect(await run.exited).toBe(1);
     } finally {
       run.child.kill('SIGKILL');
@@ -181,6 +190,8 @@ describe('failures during a run on PostgreSQL', () => {
     const retry = runCli(['retry', '--project-dir', dir, '--log-format', 'json']);
     expect(retry.code).toBe(0);
     expect(events(retry.stdout).filter((e) => e.event === 'node_end').length).toBe(2);
-    expect(JSON.parse(readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')).results.map((r: { name: string; status: string }) => `${r.name}:${r.status}`)).toEqual(['slow:success', 'summary:success']);
+    expect(
+      JSON.parse(readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')).results.map((r: { name: string; status: string }) => `${r.name}:${r.status}`),
+    ).toEqual(['slow:success', 'summary:success']);
   });
 });

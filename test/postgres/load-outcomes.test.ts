@@ -16,7 +16,13 @@ import { dropSchema, freshSchema, pgCfg } from './pg.js';
  */
 type Outcome = { rows: Record<string, unknown>[] } | { error: { file: string; line: number; column?: number; message: RegExp } };
 
-const row = (id: number, ts: string | null = null, status: number | null = null, name: string | null = null, note: string | null = null) => ({ id, ts, status, name, note });
+const row = (id: number, ts: string | null = null, status: number | null = null, name: string | null = null, note: string | null = null) => ({
+  id,
+  ts,
+  status,
+  name,
+  note,
+});
 const BIG_LINE_BYTES = 50 * 1024 * 1024;
 
 interface Case {
@@ -142,7 +148,10 @@ describe('every kind of bad input gives the same defined outcome on DuckDB and P
   const schema = freshSchema('outcomes');
   let dir: string;
   const engines = {} as Record<'duckdb' | 'postgres', Engine>;
-  const results = {} as Record<'duckdb' | 'postgres', Record<string, { strict: NodeResult; tolerant: NodeResult; rows: Record<string, unknown>[]; tolerantRows: Record<string, unknown>[] }>>;
+  const results = {} as Record<
+    'duckdb' | 'postgres',
+    Record<string, { strict: NodeResult; tolerant: NodeResult; rows: Record<string, unknown>[]; tolerantRows: Record<string, unknown>[] }>
+  >;
   const loadErrors = {} as Record<'duckdb' | 'postgres', Record<string, unknown>[]>;
 
   const contents = (e: Engine, table: string) => e.withConnection((c) => c.query(`select * from "${e.schema}"."${table}" order by id`));
@@ -178,7 +187,9 @@ describe('every kind of bad input gives the same defined outcome on DuckDB and P
         };
       }
       loadErrors[type] = await e.withConnection((c) =>
-        c.query(`select source, file, line, position, column_name, reason, raw_text from "${e.schema}".sparkify_load_errors where run_id = '${tolerant.runId}' order by source, file, line`),
+        c.query(
+          `select source, file, line, position, column_name, reason, raw_text from "${e.schema}".sparkify_load_errors where run_id = '${tolerant.runId}' order by source, file, line`,
+        ),
       );
     }
   }, 120_000);
@@ -201,7 +212,13 @@ describe('every kind of bad input gives the same defined outcome on DuckDB and P
       } else {
         const want = c.strict.error;
         expect(r.strict.status).toBe('error');
-        expect(r.strict.error).toMatchObject({ kind: 'load', file: path.join(dir, 'data', c.name, want.file), line: want.line, column: want.column, node: `raw.${c.name}` });
+        expect(r.strict.error).toMatchObject({
+          kind: 'load',
+          file: path.join(dir, 'data', c.name, want.file),
+          line: want.line,
+          column: want.column,
+          node: `raw.${c.name}`,
+        });
         expect(r.strict.error!.message).toMatch(want.message);
         expect(r.strict.error!.message).toContain('\n  line: ');
       }
@@ -222,7 +239,9 @@ describe('every kind of bad input gives the same defined outcome on DuckDB and P
       expect(r.records).toBe(r.rows! + rejected);
       const want = c.tolerant ?? { rows: 'rows' in c.strict ? c.strict.rows.map((x) => x.id as number) : [], rejected: [] };
       expect(results[type][c.name]!.tolerantRows.map((x) => x.id)).toEqual(want.rows);
-      const lines = (r.rejected?.lines ?? []).map((l) => `${path.relative(path.join(dir, 'data', c.name), l.file)}:${l.line}${l.position ? `:${l.position}` : ''}${l.column ? ` ${l.column}` : ''}`);
+      const lines = (r.rejected?.lines ?? []).map(
+        (l) => `${path.relative(path.join(dir, 'data', c.name), l.file)}:${l.line}${l.position ? `:${l.position}` : ''}${l.column ? ` ${l.column}` : ''}`,
+      );
       expect(lines).toEqual(want.rejected);
       expect(loadErrors[type].filter((e) => e.source === `raw.${c.name}`)).toHaveLength(want.rejected.length);
     });
@@ -259,7 +278,9 @@ describe('every kind of bad input gives the same defined outcome on DuckDB and P
     expect(r.error).toMatchObject({ kind: 'load', file: path.join(dir, 'data/wrong_type/a.json'), line: 3 });
     expect(r.error!.message).toMatch(/more than max_errors \(1\) bad lines; bad line 2: column status: invalid integer "1.5"/);
     expect(r.rejected).toMatchObject({ count: 2 });
-    const rec = await e.withConnection((c) => c.query(`select line, column_name from "${e.schema}".sparkify_load_errors where run_id = '${result.runId}' order by line`));
+    const rec = await e.withConnection((c) =>
+      c.query(`select line, column_name from "${e.schema}".sparkify_load_errors where run_id = '${result.runId}' order by line`),
+    );
     expect(rec).toEqual([
       { line: '2', column_name: 'ts' },
       { line: '3', column_name: 'status' },

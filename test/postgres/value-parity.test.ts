@@ -33,8 +33,18 @@ describe('the JS checks, DuckDB and PostgreSQL accept exactly the same values', 
     const t = parseColumnType(type)!;
     const js = checkValue(text, t) === undefined;
     const duckSql = `SELECT ${dialect.convertValue({ name: 'v', type }, '"v"')} AS v FROM (SELECT ${dialect.quoteLiteral(text)} AS "v") AS t`;
-    const d = await duck.withConnection((c) => c.query(duckSql)).then((r) => r[0]!.v, () => 'ERROR');
-    const p = await pg.withConnection((c) => c.query(`SELECT CAST(${dialect.quoteLiteral(text)} AS ${type}) AS v`)).then((r) => r[0]!.v, () => 'ERROR');
+    const d = await duck
+      .withConnection((c) => c.query(duckSql))
+      .then(
+        (r) => r[0]!.v,
+        () => 'ERROR',
+      );
+    const p = await pg
+      .withConnection((c) => c.query(`SELECT CAST(${dialect.quoteLiteral(text)} AS ${type}) AS v`))
+      .then(
+        (r) => r[0]!.v,
+        () => 'ERROR',
+      );
     return { js, d, p };
   };
 
@@ -59,13 +69,80 @@ describe('the JS checks, DuckDB and PostgreSQL accept exactly the same values', 
     smallint: ['32767', '32768', '-32768', '-32769', '+5', '007', ' 1', '1 ', '1.0', '1e3', '', '-', '+', '0x10'],
     integer: ['2147483647', '2147483648', '-2147483648', '-2147483649', '99999999999999999999999999999999999999999999'],
     bigint: ['9223372036854775807', '9223372036854775808', '-9223372036854775808', '-9223372036854775809', '1542837407796'],
-    'double precision': ['1.5', '-0', '0', '.5', '5.', '+.5', '-.5e3', '.e5', '5.e3', '1_0', ' 1', '1 ', '0x1', 'inf', 'nan', '-nan', 'infinity', '1e5 ', '1,5', '١', '1e308', '1e309', '1e-400', '0e-400', '00.000e5', '5e-324', '4.9e-324', '2.5e-324', 'NaN', 'Infinity', '-Infinity', '1E+2', '1e', '--1', '1.7976931348623158e308', '2.2250738585072014e-308'],
+    'double precision': [
+      '1.5',
+      '-0',
+      '0',
+      '.5',
+      '5.',
+      '+.5',
+      '-.5e3',
+      '.e5',
+      '5.e3',
+      '1_0',
+      ' 1',
+      '1 ',
+      '0x1',
+      'inf',
+      'nan',
+      '-nan',
+      'infinity',
+      '1e5 ',
+      '1,5',
+      '١',
+      '1e308',
+      '1e309',
+      '1e-400',
+      '0e-400',
+      '00.000e5',
+      '5e-324',
+      '4.9e-324',
+      '2.5e-324',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '1E+2',
+      '1e',
+      '--1',
+      '1.7976931348623158e308',
+      '2.2250738585072014e-308',
+    ],
     real: ['3.4028235e38', '3.5e38', '1e-45', '1e-46', '1.4e-45', '7e-46', '0.1', '16777217', '-0.0'],
     'numeric(5,2)': ['999.99', '999.994', '999.995', '-999.995', '1000', '0.005', '-0.005', '12.345', '.5', '5.', '1e2', '0000999.99', '+1'],
     'numeric(18,0)': ['999999999999999999', '1000000000000000000', '0.5', '-0.5', '1.49'],
     boolean: ['true', 'TRUE', 'False', 't', 'F', '1', '0', 'yes', 'no', 'on', '2', ' true', ''],
-    date: ['2018-11-21', '2018-02-29', '2020-02-29', '1900-02-29', '2000-02-29', '0000-01-01', '0001-01-01', '9999-12-31', '2018-13-01', '2018-00-10', '2018-1-1', '18-11-21', '2018-11-31', '2018-11-21 10:00'],
-    timestamp: ['2018-11-21 21:56:47.796', '2018-11-21T21:56:47', '2018-11-21 21:56', '2018-11-21', '2018-11-21 24:00:00', '2018-11-21 23:59:60', '2018-11-21 23:60:00', '2018-11-21 10:00:00.1234567', '2018-11-21 10:00:00.123456', '2018-11-21 10:00:00.', '2019-02-29 10:00', '0000-01-01 00:00', '2018-11-21 1:2:3', '2018-11-21  10:00'],
+    date: [
+      '2018-11-21',
+      '2018-02-29',
+      '2020-02-29',
+      '1900-02-29',
+      '2000-02-29',
+      '0000-01-01',
+      '0001-01-01',
+      '9999-12-31',
+      '2018-13-01',
+      '2018-00-10',
+      '2018-1-1',
+      '18-11-21',
+      '2018-11-31',
+      '2018-11-21 10:00',
+    ],
+    timestamp: [
+      '2018-11-21 21:56:47.796',
+      '2018-11-21T21:56:47',
+      '2018-11-21 21:56',
+      '2018-11-21',
+      '2018-11-21 24:00:00',
+      '2018-11-21 23:59:60',
+      '2018-11-21 23:60:00',
+      '2018-11-21 10:00:00.1234567',
+      '2018-11-21 10:00:00.123456',
+      '2018-11-21 10:00:00.',
+      '2019-02-29 10:00',
+      '0000-01-01 00:00',
+      '2018-11-21 1:2:3',
+      '2018-11-21  10:00',
+    ],
     'varchar(8)': ['12345678', '123456789', 'éééé', 'ééééé', '🎵🎵', '🎵🎵a', '', 'tab\tok'],
     text: ['anything', '', 'new\nline', 'emoji 🎵'],
   };
@@ -76,23 +153,51 @@ describe('the JS checks, DuckDB and PostgreSQL accept exactly the same values', 
 
   const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
   const GENERATORS: Record<string, fc.Arbitrary<string>> = {
-    integer: fc.oneof(fc.integer().map(String), fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(String), fc.tuple(fc.constantFrom('', '+', '-'), digits(1, 12)).map(([s, d]) => s + d)),
-    bigint: fc.oneof(fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String), fc.tuple(fc.constantFrom('', '+', '-'), digits(18, 21)).map(([s, d]) => s + d)),
+    integer: fc.oneof(
+      fc.integer().map(String),
+      fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }).map(String),
+      fc.tuple(fc.constantFrom('', '+', '-'), digits(1, 12)).map(([s, d]) => s + d),
+    ),
+    bigint: fc.oneof(
+      fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String),
+      fc.tuple(fc.constantFrom('', '+', '-'), digits(18, 21)).map(([s, d]) => s + d),
+    ),
     'double precision': fc.oneof(
       fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-      fc.tuple(fc.constantFrom('', '-', '+'), digits(0, 3), fc.constantFrom('', '.'), digits(0, 3), fc.constantFrom('', 'e', 'E-', 'e+'), fc.integer({ min: 0, max: 420 })).map(
-        ([s, a, dot, b, e, x]) => `${s}${a}${dot}${b}${e}${e ? x : ''}`,
-      ),
+      fc
+        .tuple(
+          fc.constantFrom('', '-', '+'),
+          digits(0, 3),
+          fc.constantFrom('', '.'),
+          digits(0, 3),
+          fc.constantFrom('', 'e', 'E-', 'e+'),
+          fc.integer({ min: 0, max: 420 }),
+        )
+        .map(([s, a, dot, b, e, x]) => `${s}${a}${dot}${b}${e}${e ? x : ''}`),
     ),
     real: fc.oneof(
       fc.float({ noNaN: true, noDefaultInfinity: true }).map(String),
       fc.tuple(digits(1, 2), fc.integer({ min: -50, max: 40 })).map(([m, x]) => `${m}e${x}`),
     ),
     'numeric(6,3)': fc.tuple(fc.constantFrom('', '-'), digits(0, 5), fc.constantFrom('', '.'), digits(0, 5)).map(([s, a, dot, b]) => `${s}${a}${dot}${b}`),
-    date: fc.tuple(fc.integer({ min: 0, max: 10000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`),
+    date: fc
+      .tuple(fc.integer({ min: 0, max: 10000 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+      .map(([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`),
     timestamp: fc
-      .tuple(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), digits(0, 8), fc.constantFrom(' ', 'T'))
-      .map(([y, mo, d, h, mi, s, f, sep]) => `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}${sep}${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${f ? '.' + f : ''}`),
+      .tuple(
+        fc.integer({ min: 1900, max: 2100 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        digits(0, 8),
+        fc.constantFrom(' ', 'T'),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, f, sep]) =>
+          `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}${sep}${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${f ? '.' + f : ''}`,
+      ),
     'varchar(6)': fc.string({ unit: fc.constantFrom('a', 'é', '漢', '🎵', ' '), maxLength: 7 }),
   };
 

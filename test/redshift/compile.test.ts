@@ -107,7 +107,7 @@ describe('values from dwh.cfg and sources.yml that reach SQL', () => {
     const dir = keep(sparkifyProject(SEED_CFG.replace(from, to)));
     const r = runCli(['compile', '--target', 'redshift', '--project-dir', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`dwh\\.cfg:${line}: Config error: \\[${label.split(' ')[0]!.slice(1, -1)}\\]`));
+    expect(r.stderr).toMatch(new RegExp(`dwh\\.cfg:${line}(:\\d+)?: Config error: \\[${label.split(' ')[0]!.slice(1, -1)}\\]`));
     expect(existsSync(path.join(dir, 'target/compiled/run_plan.sql'))).toBe(false);
   });
 

@@ -72,11 +72,14 @@ export class PostgresDialect extends BaseDialect {
   sessionSetup(): string[] {
     // postgres: extra_float_digits > 0 prints the shortest text that reads back exactly (v12+); 3 gives
     // 17 digits before that. Timestamps parse from ISO text only.
+    // postgres: with standard_conforming_strings off a backslash escapes inside '...', and quoteLiteral() doubles
+    // quotes only; the default has been on since 9.1, but a server or database may turn it off.
     // postgres 14+: client_connection_check_interval makes a long query notice that its client died (kill -9)
     // within a second and roll back, instead of holding its locks until it ends.
     return [
       'SET DateStyle = ISO',
       'SET extra_float_digits = 3',
+      'SET standard_conforming_strings = on',
       "SELECT CASE WHEN current_setting('server_version_num')::integer >= 140000 THEN set_config('client_connection_check_interval', '1000', false) END",
     ];
   }

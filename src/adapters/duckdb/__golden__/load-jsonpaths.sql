@@ -2,7 +2,7 @@ CREATE TABLE "main"."t__sparkify_tmp" AS
 SELECT
   CASE WHEN strlen("userid") > 32 OR contains("userid", chr(0)) THEN error('userid: value longer than 32 bytes, or holding a NUL') ELSE "userid" END AS "userid",
   CAST(CASE WHEN "ts" IS NULL THEN NULL WHEN regexp_full_match("ts", '[+-]?[0-9]+') AND TRY_CAST("ts" AS HUGEINT) BETWEEN -9223372036854775808 AND 9223372036854775807 THEN "ts" ELSE error('ts: invalid bigint') END AS BIGINT) AS "ts",
-  CAST(CASE WHEN "length" IS NULL THEN NULL WHEN regexp_full_match("length", '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?') AND isfinite(TRY_CAST("length" AS DOUBLE)) AND (TRY_CAST("length" AS DOUBLE) <> 0 OR regexp_full_match("length", '[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?')) THEN "length" ELSE error('length: invalid double precision') END AS DOUBLE) AS "length",
+  CAST(CASE WHEN "length" IS NULL THEN NULL WHEN isfinite(TRY_CAST("length" AS DOUBLE)) AND NOT contains("length", ' ') AND NOT contains("length", '_') AND (TRY_CAST("length" AS DOUBLE) <> 0 OR regexp_full_match("length", '[+-]?(0+[.]?0*|[.]0+)([eE][+-]?[0-9]+)?')) THEN "length" ELSE error('length: invalid double precision') END AS DOUBLE) AS "length",
   CASE WHEN contains("page", chr(0)) THEN error('page: value longer than 0 bytes, or holding a NUL') ELSE "page" END AS "page"
 FROM (
   SELECT
