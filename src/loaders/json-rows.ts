@@ -188,6 +188,12 @@ function numericFits(text: string, p: number, s: number): boolean {
 }
 
 /** Returns why the text does not fit the column, or undefined when it does. */
+const SMALL_RANGES = {
+  smallint: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  bigint: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+} as const;
+
 export function checkValue(text: string, t: ColumnType): string | undefined {
   switch (t.base) {
     case 'varchar':
@@ -202,6 +208,12 @@ export function checkValue(text: string, t: ColumnType): string | undefined {
     case 'integer':
     case 'bigint': {
       if (!INT_RE.test(text)) return `invalid ${t.base} ${JSON.stringify(clip(text))}`;
+      // most values have few digits: a Number compares exactly there, without a BigInt per value
+      if (text.length <= 15) {
+        const v = Number(text);
+        const [lo, hi] = SMALL_RANGES[t.base];
+        return v < lo || v > hi ? `${clip(text)} is out of range for ${t.base}` : undefined;
+      }
       const [lo, hi] = INTEGER_RANGES[t.base];
       const n = text.length > 40 ? (text.startsWith('-') ? lo - 1n : hi + 1n) : BigInt(text);
       return n < lo || n > hi ? `${clip(text)} is out of range for ${t.base}` : undefined;

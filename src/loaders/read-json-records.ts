@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { MAX_RECORD_BYTES, RAW_TEXT_BYTES } from './load-errors.js';
 
@@ -36,12 +36,26 @@ export async function* readJsonRecords(input: Readable): AsyncGenerator<JsonReco
 
 /** gzip when the source says so or the file ends in .gz (zstd is read by DuckDB and Redshift only). */
 export function openLocalFile(file: string, compression: 'none' | 'gzip' | 'zstd' = 'none'): Readable {
-  const s = createReadStream(file);
+  const whole = readSmallFile(file);
+  const s = whole ? Readable.from([whole], { objectMode: false }) : createReadStream(file);
   if (!isGzipped(file, compression)) return s;
   const gunzip = createGunzip();
-  s.once('error', (err) => gunzip.destroy(err));
+  s.once('error', (err: Error) => gunzip.destroy(err));
   gunzip.once('close', () => s.destroy());
   return s.pipe(gunzip);
+}
+
+/**
+ * A small file is read in one call: opening a read stream costs several round trips through the
+ * thread pool, which dominated loading 100k one-object song files (28 s of reads against 1 s).
+ */
+const SMALL_FILE = 256 * 1024;
+function readSmallFile(file: string): Buffer | undefined {
+  try {
+    return statSync(file).size <= SMALL_FILE ? readFileSync(file) : undefined;
+  } catch {
+    return undefined; // let the stream report the error
+  }
 }
 
 export function isGzipped(file: string, compression: 'none' | 'gzip' | 'zstd' = 'none'): boolean {
