@@ -5,6 +5,7 @@ import { openEngine } from '../../src/adapters/create-engine.js';
 import type { Engine } from '../../src/adapters/adapter.js';
 import type { RunResult } from '../../src/runner/execute-plan.js';
 import { HAS_SHARED_DATA, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, sharedDataCfg } from '../helpers/project.js';
+import { FIRST_EVENT_ROW, PUBLISHED_COUNTS } from '../helpers/published-data.js';
 
 if (!HAS_SHARED_DATA) console.warn(`skipping the DuckDB build of the published data: ${SHARED_DATA_SKIP_REASON}`);
 
@@ -43,15 +44,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on DuckDB from the pub
     expect(result.results.find((r) => r.name === 'staging_songs')?.files).toBe(71);
   });
 
-  it.each([
-    ['staging_events', 8056],
-    ['staging_songs', 71],
-    ['songplays', 6820],
-    ['users', 97],
-    ['songs', 71],
-    ['artists', 69],
-    ['time', 6813],
-  ])('%s has %i rows', async (table, n) => {
+  it.each(PUBLISHED_COUNTS)('%s has %i rows', async (table, n) => {
     expect(Number(await one(`select count(*) from main."${table}"`))).toBe(n);
     expect(result.results.find((r) => r.name === table)?.rows).toBe(n);
   });
@@ -64,28 +57,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on DuckDB from the pub
 
   it('loads the JSONPaths mapping by position: camelCase keys land in lowercase columns', async () => {
     const rows = await q(`select * from main.staging_events where ts = 1541105830796 and userid = '39'`);
-    expect(rows).toEqual([
-      {
-        artist: null,
-        auth: 'Logged In',
-        firstname: 'Walter',
-        gender: 'M',
-        iteminsession: 0,
-        lastname: 'Frye',
-        length: null,
-        level: 'free',
-        location: 'San Francisco-Oakland-Hayward, CA',
-        method: 'GET',
-        page: 'Home',
-        registration: 1540919166796,
-        sessionid: 38,
-        song: null,
-        status: 200,
-        ts: '1541105830796',
-        useragent: '"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36"',
-        userid: '39',
-      },
-    ]);
+    expect(rows).toEqual([FIRST_EVENT_ROW]);
   });
 
   it('matches exactly one play to a song, with all its values', async () => {

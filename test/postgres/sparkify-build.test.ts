@@ -6,19 +6,11 @@ import { openEngine } from '../../src/adapters/create-engine.js';
 import type { Engine } from '../../src/adapters/adapter.js';
 import type { RunResult } from '../../src/runner/execute-plan.js';
 import { HAS_SHARED_DATA, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, runCli, sharedDataCfg } from '../helpers/project.js';
+import { FIRST_EVENT_ROW, PUBLISHED_COUNTS } from '../helpers/published-data.js';
 import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
 if (!HAS_SHARED_DATA) console.warn(`skipping the PostgreSQL build of the published data: ${SHARED_DATA_SKIP_REASON}`);
 
-const COUNTS = [
-  ['staging_events', 8056],
-  ['staging_songs', 71],
-  ['songplays', 6820],
-  ['users', 97],
-  ['songs', 71],
-  ['artists', 69],
-  ['time', 6813],
-] as const;
 
 describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on PostgreSQL from the published data', () => {
   const schema = freshSchema('build');
@@ -55,7 +47,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on PostgreSQL from the
     console.info(`PostgreSQL: built the published data (8,127 records, 7 nodes) in ${loadSeconds.toFixed(2)}s`);
   });
 
-  it.each(COUNTS)('%s has %i rows', async (table, n) => {
+  it.each(PUBLISHED_COUNTS)('%s has %i rows', async (table, n) => {
     expect(Number(await one(`select count(*) from ${schema}."${table}"`))).toBe(n);
     expect(result.results.find((r) => r.name === table)?.rows).toBe(n);
   });
@@ -67,28 +59,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on PostgreSQL from the
 
   it('loads the JSONPaths mapping by position, with the same values as DuckDB', async () => {
     const rows = await q(`select * from ${schema}.staging_events where ts = 1541105830796 and userid = '39'`);
-    expect(rows).toEqual([
-      {
-        artist: null,
-        auth: 'Logged In',
-        firstname: 'Walter',
-        gender: 'M',
-        iteminsession: 0,
-        lastname: 'Frye',
-        length: null,
-        level: 'free',
-        location: 'San Francisco-Oakland-Hayward, CA',
-        method: 'GET',
-        page: 'Home',
-        registration: 1540919166796,
-        sessionid: 38,
-        song: null,
-        status: 200,
-        ts: '1541105830796',
-        useragent: '"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 Safari/537.36"',
-        userid: '39',
-      },
-    ]);
+    expect(rows).toEqual([FIRST_EVENT_ROW]);
     expect(Number(await one(`select count(*) from ${schema}.staging_events where userid = ''`))).toBe(286);
     expect(Number(await one(`select count(*) from ${schema}.staging_events where page = 'NextSong'`))).toBe(6820);
   });
@@ -137,7 +108,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on PostgreSQL from the
     expect(r.stdout).toContain('on postgres');
     expect(r.stdout).toMatch(/OK copy source staging_events .*\[8056 rows from 30 files in/);
     expect(r.stdout).toContain('Done. PASS=7 ERROR=0 SKIP=0 TOTAL=7');
-    for (const [table, n] of COUNTS) expect(Number(await one(`select count(*) from ${schema}."${table}"`))).toBe(n);
+    for (const [table, n] of PUBLISHED_COUNTS) expect(Number(await one(`select count(*) from ${schema}."${table}"`))).toBe(n);
     expect(Number(await one(`select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${schema}' and c.relname like '%sparkify%'`))).toBe(0);
   });
 });
