@@ -3,6 +3,7 @@ import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
 import type { Materialization, ModelConfig, Relation, TargetInfo } from '../types.js';
 import { toTemplateError, type TemplateEnvironment } from './environment.js';
+import { parseFastTemplate, renderFastTemplate, type FastTemplate } from './fast-render.js';
 import { addLineMarkers, stripLineMarkers } from './line-markers.js';
 import type { ModelFile } from '../project/load-project.js';
 
@@ -90,8 +91,13 @@ export function resolveRelations(
 export function locate(text: string, pattern: RegExp): { line: number; column: number } | undefined {
   const m = pattern.exec(text);
   if (!m) return undefined;
-  const before = text.slice(0, m.index).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: m.index - lineStart + 1 };
 }
 
 function escapeRe(s: string): string {
@@ -241,28 +247,48 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     cast_text: (expr: unknown) => d.castText(String(expr)),
   };
 
-  let rendered: string;
+  let rendered: string | undefined;
   scope.templates.setCurrent(context);
   try {
-    rendered = prepared.template.render(context);
+    if (prepared.fast) {
+      const errorCount = errors.length;
+      const globals = (scope.templates.env as unknown as { globals: Record<string, unknown> }).globals;
+      try {
+        rendered = renderFastTemplate(prepared.fast, (name) => (name in context ? context[name as keyof typeof context] : globals[name]));
+      } catch {
+        // let nunjucks render it again, so the error carries nunjucks' location
+        errors.length = errorCount;
+      }
+    }
+    rendered ??= templateOf(prepared, scope.templates).render(context);
   } catch (err) {
     errors.push(toTemplateError(err, model.file, 'render', prepared.preludeLength, scope.templates.macroFiles));
     return { compiledSql: '', lineMap: [], config, refs, sources, errors };
   } finally {
     scope.templates.setCurrent(undefined);
   }
-  const { text: compiledSql, lineMap } = stripLineMarkers(rendered);
+  const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
   return { compiledSql, lineMap, config, refs, sources, errors };
 }
 
 export interface PreparedModel {
   model: ModelFile;
-  template: nunjucks.Template;
+  /** the template with its line markers */
+  marked: string;
+  /** set when the template only calls functions with literal arguments (fast-render.ts) */
+  fast?: FastTemplate | undefined;
+  /** nunjucks' compiled template: made at once when there is no fast form, else when first needed */
+  template?: nunjucks.Template | undefined;
   preludeLength: number;
 }
 
-/** Parses a model's template once; it is then rendered once for its config and once for its SQL. */
-const parsed = new WeakMap<TemplateEnvironment, Map<string, nunjucks.Template>>();
+function templateOf(prepared: PreparedModel, templates: TemplateEnvironment): nunjucks.Template {
+  prepared.template ??= new nunjucks.Template(templates.macroPrelude + prepared.marked, templates.env, prepared.model.path, true);
+  return prepared.template;
+}
+
+/** Parses a model's template once (cached while the file and the macros are unchanged). */
+const parsed = new WeakMap<TemplateEnvironment, Map<string, PreparedModel>>();
 
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
   const prelude = templates.macroPrelude;
@@ -270,15 +296,17 @@ export function prepareModel(model: ModelFile, templates: TemplateEnvironment): 
   if (!cache) parsed.set(templates, (cache = new Map()));
   const key = `${model.path}\0${model.text}`;
   const hit = cache.get(key);
-  if (hit) return { model, template: hit, preludeLength: prelude.length };
+  if (hit) return { ...hit, model };
+  const marked = addLineMarkers(model.text);
+  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked), preludeLength: prelude.length };
   try {
-    const template = new nunjucks.Template(prelude + addLineMarkers(model.text), templates.env, model.path, true);
-    if (cache.size > 20000) cache.clear();
-    cache.set(key, template);
-    return { model, template, preludeLength: prelude.length };
+    if (!prepared.fast) templateOf(prepared, templates);
   } catch (err) {
     return toTemplateError(err, model.file, 'parse', prelude.length, templates.macroFiles);
   }
+  if (cache.size > 20000) cache.clear();
+  cache.set(key, prepared);
+  return prepared;
 }
 
 function checkConfigValue(key: string, v: unknown): string | undefined {
