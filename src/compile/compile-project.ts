@@ -93,7 +93,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
     const p = prepareModel(m, templates);
-    if ('template' in p) prepared.push(p);
+    if ('marked' in p) prepared.push(p);
     else errors.push(p);
   }
 
@@ -193,7 +193,7 @@ export function compileInline(project: Project, manifest: Manifest, opts: Compil
   }
   const file = { name: 'inline', path: '<inline>', file: '<inline>', text: sql };
   const p = prepareModel(file, templates);
-  if (!('template' in p)) throw p;
+  if (!('marked' in p)) throw p;
   const scope: RenderScope = { templates, dialect: opts.dialect, target: manifest.target, vars: manifest.vars, env: opts.env, models, sources, disabled: new Set() };
   const r = renderModel(p, scope, { isIncremental: false });
   const resolved = resolveRelations(r.compiledSql, file, r.refs, scope, { schema: opts.target.schema, name: 'inline' });
