@@ -23,8 +23,6 @@ class MemoryLoader extends nunjucks.Loader {
 
 export interface TemplateEnvironment {
   env: nunjucks.Environment;
-  /** kept empty: macros are globals (see below); nothing is prepended to a model's template */
-  macroPrelude: string;
   macroNames: string[];
   macroFiles: Map<string, TemplateFile>;
   /** errors in macro files, reported with the project's other errors */
@@ -96,17 +94,17 @@ function buildTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
         }
       });
     } catch (err) {
-      errors.push(toTemplateError(err, m.file, 'parse', 0, macroFiles));
+      errors.push(toTemplateError(err, m.file, 'parse', macroFiles));
     }
   }
-  return { env, macroPrelude: '', macroNames, macroFiles, errors, setCurrent: (c) => (current = c) };
+  return { env, macroNames, macroFiles, errors, setCurrent: (c) => (current = c) };
 }
 
 /**
  * Turns a nunjucks error into a TemplateError located in the right file.
  * Parse errors carry 1-based positions; errors thrown while rendering carry 0-based ones.
  */
-export function toTemplateError(err: unknown, file: string, phase: 'parse' | 'render', preludeLength: number, macroFiles: Map<string, TemplateFile>): TemplateError {
+export function toTemplateError(err: unknown, file: string, phase: 'parse' | 'render', macroFiles: Map<string, TemplateFile>): TemplateError {
   const raw = err instanceof Error ? err.message : String(err);
   const m = /^\(([^)]*)\)\s*(?:\[Line (\d+)(?:, Column (\d+))?\])?\s*\n?\s*([\s\S]*)$/.exec(raw);
   let message = (m?.[4] ?? raw).replace(/^Error: /, '').trim();
@@ -119,7 +117,6 @@ export function toTemplateError(err: unknown, file: string, phase: 'parse' | 're
   let where = file;
   const inMacro = m?.[1] ? macroFiles.get(m[1]) : undefined;
   if (inMacro) where = inMacro.file;
-  else if (line === 1 && column !== undefined) column = Math.max(1, column - preludeLength);
   message = message.replace(/\s*Template render error:?\s*/g, '');
   let hint: string | undefined;
   if (/Unable to call `(\w+)`/.test(message)) {

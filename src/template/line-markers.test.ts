@@ -5,7 +5,7 @@ import nunjucks from 'nunjucks';
 
 function render(src: string, ctx: Record<string, unknown> = {}, macros: { path: string; file: string; text: string }[] = []) {
   const t = createTemplateEnvironment(macros);
-  const out = new nunjucks.Template(t.macroPrelude + addLineMarkers(src), t.env, 'm.sql', true).render(ctx);
+  const out = new nunjucks.Template(addLineMarkers(src), t.env, 'm.sql', true).render(ctx);
   return stripLineMarkers(out);
 }
 

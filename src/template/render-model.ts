@@ -262,7 +262,7 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     }
     rendered ??= templateOf(prepared, scope.templates).render(context);
   } catch (err) {
-    errors.push(toTemplateError(err, model.file, 'render', prepared.preludeLength, scope.templates.macroFiles));
+    errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
     return { compiledSql: '', lineMap: [], config, refs, sources, errors };
   } finally {
     scope.templates.setCurrent(undefined);
@@ -279,11 +279,10 @@ export interface PreparedModel {
   fast?: FastTemplate | undefined;
   /** nunjucks' compiled template: made at once when there is no fast form, else when first needed */
   template?: nunjucks.Template | undefined;
-  preludeLength: number;
 }
 
 function templateOf(prepared: PreparedModel, templates: TemplateEnvironment): nunjucks.Template {
-  prepared.template ??= new nunjucks.Template(templates.macroPrelude + prepared.marked, templates.env, prepared.model.path, true);
+  prepared.template ??= new nunjucks.Template(prepared.marked, templates.env, prepared.model.path, true);
   return prepared.template;
 }
 
@@ -291,18 +290,17 @@ function templateOf(prepared: PreparedModel, templates: TemplateEnvironment): nu
 const parsed = new WeakMap<TemplateEnvironment, Map<string, PreparedModel>>();
 
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
-  const prelude = templates.macroPrelude;
   let cache = parsed.get(templates);
   if (!cache) parsed.set(templates, (cache = new Map()));
   const key = `${model.path}\0${model.text}`;
   const hit = cache.get(key);
   if (hit) return { ...hit, model };
   const marked = addLineMarkers(model.text);
-  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked), preludeLength: prelude.length };
+  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked) };
   try {
     if (!prepared.fast) templateOf(prepared, templates);
   } catch (err) {
-    return toTemplateError(err, model.file, 'parse', prelude.length, templates.macroFiles);
+    return toTemplateError(err, model.file, 'parse', templates.macroFiles);
   }
   if (cache.size > 20000) cache.clear();
   cache.set(key, prepared);
