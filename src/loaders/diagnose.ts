@@ -51,19 +51,24 @@ export async function* mapRecords(
         yield bad ? { file, record, bad } : { file, record, values: mapped as (string | null)[] };
       }
     } catch (err) {
-      if (err instanceof LoadError) throw err;
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new LoadError(`cannot read ${file}: ${msg}`, {
-        file,
-        hint: /header|gzip|unexpected end/i.test(msg)
-          ? 'is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are'
-          : undefined,
-        cause: err,
-      });
+      throw readError(file, err);
     } finally {
       input.destroy();
     }
   }
+}
+
+/** A failure while reading a file, as a LoadError naming it (a LoadError passes through). */
+export function readError(file: string, err: unknown): LoadError {
+  if (err instanceof LoadError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new LoadError(`cannot read ${file}: ${msg}`, {
+    file,
+    hint: /header|gzip|unexpected end/i.test(msg)
+      ? 'is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are'
+      : undefined,
+    cause: err,
+  });
 }
 
 /** Scans files in order for the first record that cannot load; used to locate an engine's error. */

@@ -1,5 +1,6 @@
 import { INTEGER_RANGES, parseColumnType, type ColumnType } from '../adapters/column-types.js';
 import type { ColumnSpec, JsonMapping } from '../types.js';
+import { createFastRowEncoder, type FastRowEncoder } from './fast-copy-rows.js';
 import type { PathStep } from './json-paths.js';
 
 /**
@@ -12,6 +13,8 @@ export interface RowMapper {
   columns: ColumnSpec[];
   /** Returns the values, or a rejection naming the column. `raw` is the record's source text. */
   map(record: unknown, raw: string): (string | null)[] | Rejection;
+  /** the byte-level fast path to COPY text, for the lines it can take (fast-copy-rows.ts) */
+  fast?: FastRowEncoder | undefined;
 }
 
 export interface Rejection {
@@ -44,6 +47,7 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
   });
   return {
     columns,
+    fast: createFastRowEncoder(columns, mapping, paths),
     map(record, raw) {
       // redshift: each record is an object, or (mapped by a JSONPaths file) an array (AWS docs, "COPY from JSON format")
       if (typeof record !== 'object' || record === null || (Array.isArray(record) && mapping.kind !== 'jsonpaths')) {

@@ -110,9 +110,9 @@ describe('streaming files as COPY text', () => {
     writeFileSync(f, text);
     return f;
   };
-  const collect = async (gen: AsyncGenerator<string>) => {
+  const collect = async (gen: AsyncGenerator<Buffer>) => {
     const chunks: string[] = [];
-    for await (const c of gen) chunks.push(c);
+    for await (const c of gen) chunks.push(c.toString('utf8'));
     return chunks;
   };
 

@@ -37,13 +37,16 @@ export async function* readJsonRecords(input: Readable): AsyncGenerator<JsonReco
 /** gzip when the source says so or the file ends in .gz (zstd is read by DuckDB and Redshift only). */
 export function openLocalFile(file: string, compression: 'none' | 'gzip' | 'zstd' = 'none'): Readable {
   const whole = readSmallFile(file);
-  const s = whole ? Readable.from([whole], { objectMode: false }) : createReadStream(file);
+  const s = whole ? Readable.from([whole], { objectMode: false }) : createReadStream(file, { highWaterMark: READ_CHUNK });
   if (!isGzipped(file, compression)) return s;
   const gunzip = createGunzip();
   s.once('error', (err: Error) => gunzip.destroy(err));
   gunzip.once('close', () => s.destroy());
   return s.pipe(gunzip);
 }
+
+/** bytes per read of a large file: fewer round trips through the thread pool than the default 64 KB */
+const READ_CHUNK = 1024 * 1024;
 
 /**
  * A small file is read in one call: opening a read stream costs several round trips through the
@@ -101,8 +104,29 @@ function firstInvalidUtf8(buf: Buffer): number {
  * closes ends before the next line that cannot continue it, so one truncated line does not swallow
  * the rest of the file.
  */
+export interface SplitterOptions {
+  /**
+   * Offered every whole line (valid UTF-8, without its LF) that may hold a record, before it is
+   * parsed: returns true when it took the line (a fast path that writes the line's row itself),
+   * and the splitter moves on to the next line.
+   */
+  takeLine?: (buf: Buffer, from: number, to: number) => boolean;
+  /** Receives each record as soon as it is read, in file order, instead of push() returning it. */
+  onRecord?: (record: JsonRecord) => void;
+}
+
 export class JsonRecordSplitter {
   private out: JsonRecord[] = [];
+  private readonly takeLine: ((buf: Buffer, from: number, to: number) => boolean) | undefined;
+  private readonly onRecord: ((record: JsonRecord) => void) | undefined;
+  /** the line takeLine last declined, so that it is not offered twice */
+  private declinedLine = 0;
+
+  constructor(opts: SplitterOptions = {}) {
+    this.takeLine = opts.takeLine;
+    this.onRecord = opts.onRecord;
+  }
+
   private pending: Buffer[] = [];
   private pendingLen = 0;
   private fragmenting = false;
@@ -129,7 +153,14 @@ export class JsonRecordSplitter {
       this.head = undefined;
     }
     let pos = 0;
+    // the lines wholly inside this chunk, when they are valid UTF-8 (checked once for all of them)
+    const lastNl = this.takeLine ? chunk.lastIndexOf(LF) : -1;
+    const wholeLines = lastNl >= 0 && isUtf8(chunk.subarray(0, lastNl + 1));
     while (pos < chunk.length) {
+      if (wholeLines && pos <= lastNl && this.betweenRecords()) {
+        pos = this.takeLines(chunk, pos, lastNl);
+        if (pos >= chunk.length) break;
+      }
       const nl = chunk.indexOf(LF, pos);
       if (nl < 0) {
         const rest = chunk.subarray(pos);
@@ -166,6 +197,26 @@ export class JsonRecordSplitter {
     return this.take();
   }
 
+  /** Offers whole lines from `pos` to takeLine while it takes them; returns where it stopped. */
+  private takeLines(chunk: Buffer, pos: number, lastNl: number): number {
+    const take = this.takeLine!;
+    while (pos <= lastNl) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl - pos > MAX_RECORD_BYTES || !take(chunk, pos, nl)) {
+        this.declinedLine = this.lineNo;
+        return pos;
+      }
+      this.lineNo++;
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  /** No record, line or fragment is open: the next byte starts a line. */
+  private betweenRecords(): boolean {
+    return this.scanner === undefined && this.pendingLen === 0 && !this.fragmenting && !this.skipRestOfLine && this.lineChars === 0 && this.head === undefined;
+  }
+
   end(): JsonRecord[] {
     if (this.head !== undefined) {
       const h = this.head;
@@ -182,6 +233,11 @@ export class JsonRecordSplitter {
       this.piece(Buffer.alloc(0), true, true);
     }
     return this.take();
+  }
+
+  private emit(record: JsonRecord): void {
+    if (this.onRecord) this.onRecord(record);
+    else this.out.push(record);
   }
 
   private take(): JsonRecord[] {
@@ -207,7 +263,7 @@ export class JsonRecordSplitter {
           this.nextLine();
           return;
         }
-        if (this.fastLine(buf)) {
+        if ((this.takeLine !== undefined && this.declinedLine !== this.lineNo && isUtf8(buf) && this.takeLine(buf, 0, buf.length)) || this.fastLine(buf)) {
           this.nextLine();
           return;
         }
@@ -292,9 +348,9 @@ export class JsonRecordSplitter {
     }
     if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
     if (text.includes('\\u') && LONE_SURROGATE.test(text)) {
-      this.out.push({ line: this.lineNo, raw: text, parseError: 'malformed JSON: a \\u escape is half of a UTF-16 surrogate pair, which is not a character' });
+      this.emit({ line: this.lineNo, raw: text, parseError: 'malformed JSON: a \\u escape is half of a UTF-16 surrogate pair, which is not a character' });
     } else {
-      this.out.push({ line: this.lineNo, raw: text, value });
+      this.emit({ line: this.lineNo, raw: text, value });
     }
     return true;
   }
@@ -336,7 +392,7 @@ export class JsonRecordSplitter {
     const line = this.recLine;
     this.scanner = undefined;
     if (this.recOversize) {
-      this.out.push({
+      this.emit({
         line,
         raw: this.recordBytes().toString('utf8'),
         parseError: `the record is ${this.recTotal.toLocaleString('en-US')} bytes, larger than the 4 MB a JSON object may have (Redshift's limit)`,
@@ -350,25 +406,28 @@ export class JsonRecordSplitter {
       const lines = before.reduce((n, b) => (b === LF ? n + 1 : n), 0);
       const lastNl = before.lastIndexOf(LF);
       const position = lines === 0 ? this.recCol + charsIn(before, 0, at) : charsIn(before, lastNl + 1, at) + 1;
-      this.out.push({ line, raw: bytes.toString('utf8'), parseError: 'invalid UTF-8', ...(lines > 0 ? { errorLine: line + lines } : {}), position });
+      this.emit({ line, raw: bytes.toString('utf8'), parseError: 'invalid UTF-8', ...(lines > 0 ? { errorLine: line + lines } : {}), position });
       return;
     }
     const text = bytes.toString('utf8');
     if (text.includes('\\u') && LONE_SURROGATE.test(text)) {
-      this.out.push({ line, raw: text, parseError: 'malformed JSON: a \\u escape is half of a UTF-16 surrogate pair, which is not a character' });
+      this.emit({ line, raw: text, parseError: 'malformed JSON: a \\u escape is half of a UTF-16 surrogate pair, which is not a character' });
       return;
     }
+    let value: unknown;
     try {
-      this.out.push({ line, raw: text, value: JSON.parse(text) });
+      value = JSON.parse(text);
     } catch (e) {
-      this.out.push({ line, raw: text, parseError: `malformed JSON: ${(e as Error).message}` });
+      this.emit({ line, raw: text, parseError: `malformed JSON: ${(e as Error).message}` });
+      return;
     }
+    this.emit({ line, raw: text, value });
   }
 
   private reject(reason: string, errorLine: number, position: number | undefined): void {
     const bytes = this.recordBytes();
     const raw = (bytes.length > RAW_TEXT_BYTES * 4 ? bytes.subarray(0, RAW_TEXT_BYTES * 4) : bytes).toString('utf8');
-    this.out.push({
+    this.emit({
       line: this.recLine,
       raw,
       parseError: reason,

@@ -1,0 +1,627 @@
+import { parseColumnType, type ColumnType } from '../adapters/column-types.js';
+import type { ColumnSpec, JsonMapping } from '../types.js';
+import type { PathStep } from './json-paths.js';
+
+/**
+ * The fast path of a JSON-to-COPY load: one line holding one flat JSON object is turned into a
+ * PostgreSQL COPY text row byte for byte, without JSON.parse, JS strings or per-value objects.
+ *
+ * It only takes lines whose row it can produce exactly as the full path (JSON.parse, the RowMapper
+ * and copyTextRow) would. Anything else — malformed JSON, a nested value, a duplicate key, a
+ * value that needs a type check it does not make, a number it cannot spell without formatting a
+ * double, a `\u0000` — makes it return -1, and the line goes through the full path, which also
+ * reports every rejection. So a line is either a row identical to the full path's, or untouched.
+ */
+export interface FastRowEncoder {
+  /**
+   * Writes the COPY row of `line[from, to)` into `out` at `at` and returns the position after it,
+   * or -1 (nothing written that counts) when the line must take the full path. `out` must have
+   * room for `maxRowBytes(to - from)` bytes from `at`.
+   */
+  encode(line: Buffer, from: number, to: number, out: Buffer, at: number): number;
+  /** an upper bound on the bytes of the row of a line of `lineBytes` bytes */
+  maxRowBytes(lineBytes: number): number;
+}
+
+const enum Kind {
+  Missing = 0,
+  Str = 1,
+  /** a string with escapes, already decoded and COPY-escaped into the scratch buffer */
+  EscStr = 2,
+  Num = 3,
+  True = 4,
+  False = 5,
+  Null = 6,
+}
+
+/** What a column takes on the fast path. */
+const enum Col {
+  Text = 0,
+  Int = 1,
+  Float = 2,
+  Bool = 3,
+  /** every other type (numeric, date, timestamp): only null is fast */
+  Other = 4,
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+
+const isWs = (b: number) => b === SPACE || b === TAB || b === LF || b === CR;
+
+/** bytes that end the plain run of a string: the quote, a backslash, a control character */
+const STOPS = new Uint8Array(256);
+for (let b = 0; b < SPACE; b++) STOPS[b] = 1;
+STOPS[QUOTE] = 1;
+STOPS[BACKSLASH] = 1;
+
+const INT_LIMITS: Partial<Record<ColumnType['base'], [number, number]>> = {
+  smallint: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  bigint: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+interface KeyGroup {
+  key: Buffer;
+  cols: number[];
+}
+
+/**
+ * The fast encoder for these columns and this mapping, or undefined when the mapping cannot be
+ * read on the fast path (a JSONPaths expression deeper than one key, or with an array index).
+ */
+export function createFastRowEncoder(columns: ColumnSpec[], mapping: JsonMapping, paths?: PathStep[][]): FastRowEncoder | undefined {
+  const ignoreCase = mapping.kind === 'auto_ignorecase';
+  const keys: string[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    if (mapping.kind === 'jsonpaths') {
+      const steps = paths?.[i];
+      if (!steps || steps.length !== 1 || typeof steps[0] !== 'string') return undefined;
+      keys.push(steps[0]);
+    } else {
+      keys.push(columns[i]!.name);
+    }
+  }
+  // keys are compared as raw bytes: a key that JSON must escape is left to the full path, and under
+  // ignorecase (which lowercases as JavaScript does) so is a non-ASCII one
+  if (keys.some((k) => /["\\\x00-\x1f]/.test(k) || (ignoreCase && /[^\x20-\x7e]/.test(k)))) return undefined;
+  const groups: KeyGroup[] = [];
+  const byKey = new Map<string, KeyGroup>();
+  keys.forEach((k, i) => {
+    const name = ignoreCase ? k.toLowerCase() : k;
+    let g = byKey.get(name);
+    if (!g) {
+      g = { key: Buffer.from(name, 'utf8'), cols: [] };
+      byKey.set(name, g);
+      groups.push(g);
+    }
+    g.cols.push(i);
+  });
+  const types = columns.map((c) => parseColumnType(c.type) ?? { base: 'text' as const });
+  return new Encoder(groups, types, ignoreCase);
+}
+
+class Encoder implements FastRowEncoder {
+  private readonly n: number;
+  private readonly colKind: Col[];
+  /** varchar length in bytes, or -1 */
+  private readonly maxLen: Int32Array;
+  private readonly intLo: Float64Array;
+  private readonly intHi: Float64Array;
+  /** the key group of each column */
+  private readonly groupOf: Int32Array;
+  private readonly byHash = new Map<number, number[]>();
+  // per record, by key group: what the value is and where
+  private readonly kind: Uint8Array;
+  private readonly start: Int32Array;
+  private readonly end: Int32Array;
+  /** decoded UTF-8 bytes of an escaped string (for varchar lengths) */
+  private readonly decodedLen: Int32Array;
+  /** the group that matched the key at each position in the previous record: usually the same */
+  private readonly guess: Int32Array;
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private scratchAt = 0;
+
+  constructor(
+    private readonly groups: KeyGroup[],
+    types: ColumnType[],
+    private readonly ignoreCase: boolean,
+  ) {
+    this.n = types.length;
+    this.colKind = types.map((t) =>
+      t.base === 'varchar' || t.base === 'text'
+        ? Col.Text
+        : INT_LIMITS[t.base]
+          ? Col.Int
+          : t.base === 'double precision' || t.base === 'real'
+            ? Col.Float
+            : t.base === 'boolean'
+              ? Col.Bool
+              : Col.Other,
+    );
+    this.maxLen = Int32Array.from(types, (t) => (t.base === 'varchar' && t.length !== undefined ? t.length : -1));
+    this.intLo = Float64Array.from(types, (t) => INT_LIMITS[t.base]?.[0] ?? 0);
+    this.intHi = Float64Array.from(types, (t) => INT_LIMITS[t.base]?.[1] ?? 0);
+    this.groupOf = new Int32Array(this.n);
+    groups.forEach((g, gi) => {
+      for (const c of g.cols) this.groupOf[c] = gi;
+      const h = hashOf(g.key, 0, g.key.length);
+      const list = this.byHash.get(h);
+      if (list) list.push(gi);
+      else this.byHash.set(h, [gi]);
+    });
+    const k = groups.length;
+    this.kind = new Uint8Array(k);
+    this.start = new Int32Array(k);
+    this.end = new Int32Array(k);
+    this.decodedLen = new Int32Array(k);
+    this.guess = new Int32Array(64).fill(-1);
+  }
+
+  maxRowBytes(lineBytes: number): number {
+    // values are at most their JSON text, plus ".0" on a number, "\N" for a missing key and a tab each
+    return lineBytes + 4 * this.n + 8;
+  }
+
+  encode(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
+    if (!this.scan(buf, from, to)) return -1;
+    return this.write(buf, out, at);
+  }
+
+  /** Reads the object's values into kind/start/end; false when the line needs the full path. */
+  private scan(buf: Buffer, from: number, to: number): boolean {
+    const kind = this.kind;
+    kind.fill(Kind.Missing);
+    this.scratchAt = 0;
+    let i = from;
+    while (i < to && isWs(buf[i]!)) i++;
+    if (i >= to || buf[i] !== LBRACE) return false;
+    i++;
+    while (i < to && isWs(buf[i]!)) i++;
+    if (i < to && buf[i] === RBRACE) return this.tail(buf, i + 1, to);
+    for (let pos = 0; ; pos++) {
+      // the key
+      if (i >= to || buf[i] !== QUOTE) return false;
+      const ks = ++i;
+      let g = -1;
+      // the key at this position in the previous record, compared in place: usually the same
+      const guessed = pos < 64 ? this.guess[pos]! : -1;
+      if (guessed >= 0) {
+        const ke = ks + this.groups[guessed]!.key.length;
+        if (ke < to && buf[ke] === QUOTE && this.keyIs(guessed, buf, ks, ke)) {
+          g = guessed;
+          i = ke + 1;
+        }
+      }
+      if (g < 0) {
+        let h = 0;
+        for (;;) {
+          if (i >= to) return false;
+          const b = buf[i]!;
+          if (b === QUOTE) break;
+          // an escaped or control character in a key: the full path reads it; under ignorecase, so does a non-ASCII one
+          if (b === BACKSLASH || b < SPACE || (this.ignoreCase && b >= 0x80)) return false;
+          h = (Math.imul(h, 31) + (this.ignoreCase && b >= 0x41 && b <= 0x5a ? b + 32 : b)) | 0;
+          i++;
+        }
+        g = this.lookup(buf, ks, i, h);
+        if (g >= 0 && pos < 64) this.guess[pos] = g;
+        i++;
+      }
+      while (i < to && isWs(buf[i]!)) i++;
+      if (i >= to || buf[i] !== COLON) return false;
+      i++;
+      while (i < to && isWs(buf[i]!)) i++;
+      if (i >= to) return false;
+      // a key given twice (or twice in different case, under ignorecase): the full path decides
+      if (g >= 0 && kind[g] !== Kind.Missing) return false;
+      // the value
+      const b = buf[i]!;
+      if (b === QUOTE) {
+        const vs = i + 1;
+        let j = vs;
+        // the plain part: no escapes
+        while (j < to && STOPS[buf[j]!] === 0) j++;
+        if (j >= to) return false;
+        const c = buf[j]!;
+        if (c < SPACE) return false;
+        if (c === QUOTE) {
+          if (g >= 0) {
+            kind[g] = Kind.Str;
+            this.start[g] = vs;
+            this.end[g] = j;
+          }
+          i = j + 1;
+        } else {
+          const e = this.escaped(buf, vs, j, to, g);
+          if (e < 0) return false;
+          i = e;
+        }
+      } else if (b === MINUS || (b >= ZERO && b <= NINE)) {
+        const e = numberEnd(buf, i, to);
+        if (e < 0) return false;
+        if (g >= 0) {
+          kind[g] = Kind.Num;
+          this.start[g] = i;
+          this.end[g] = e;
+        }
+        i = e;
+      } else if (b === 0x74 /* t */) {
+        if (!literal(buf, i, to, TRUE)) return false;
+        if (g >= 0) kind[g] = Kind.True;
+        i += 4;
+      } else if (b === 0x66 /* f */) {
+        if (!literal(buf, i, to, FALSE)) return false;
+        if (g >= 0) kind[g] = Kind.False;
+        i += 5;
+      } else if (b === 0x6e /* n */) {
+        if (!literal(buf, i, to, NULL)) return false;
+        if (g >= 0) kind[g] = Kind.Null;
+        i += 4;
+      } else {
+        // an object, an array, or not JSON
+        return false;
+      }
+      while (i < to && isWs(buf[i]!)) i++;
+      if (i >= to) return false;
+      const sep = buf[i]!;
+      if (sep === RBRACE) return this.tail(buf, i + 1, to);
+      if (sep !== COMMA) return false;
+      i++;
+      while (i < to && isWs(buf[i]!)) i++;
+    }
+  }
+
+  /** Only blanks may follow the object on its line. */
+  private tail(buf: Buffer, i: number, to: number): boolean {
+    while (i < to && isWs(buf[i]!)) i++;
+    return i === to;
+  }
+
+  /** The key group of key buf[ks, ke) (with hash h), or -1 for a key no column reads. */
+  private lookup(buf: Buffer, ks: number, ke: number, h: number): number {
+    const list = this.byHash.get(h);
+    if (list) for (const gi of list) if (this.keyIs(gi, buf, ks, ke)) return gi;
+    return -1;
+  }
+
+  private keyIs(gi: number, buf: Buffer, ks: number, ke: number): boolean {
+    const key = this.groups[gi]!.key;
+    const len = ke - ks;
+    if (key.length !== len) return false;
+    if (this.ignoreCase) {
+      for (let k = 0; k < len; k++) {
+        let b = buf[ks + k]!;
+        if (b >= 0x41 && b <= 0x5a) b += 32;
+        if (b !== key[k]) return false;
+      }
+    } else {
+      for (let k = 0; k < len; k++) if (buf[ks + k] !== key[k]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A string with escapes, from its first backslash at `j`: decoded and COPY-escaped into the
+   * scratch buffer when a column reads it, validated only otherwise. Returns the position after
+   * the closing quote, or -1.
+   */
+  private escaped(buf: Buffer, vs: number, j: number, to: number, g: number): number {
+    const keep = g >= 0;
+    let s = this.scratch;
+    let o = this.scratchAt;
+    if (keep) {
+      // decoded text is never longer than its JSON spelling; COPY escapes (\\, \t, \n, \r) keep the length
+      if (o + (to - vs) > s.length) {
+        s = this.growScratch(o + (to - vs));
+      }
+      o = copy(buf, vs, j, s, o);
+    }
+    let decoded = j - vs;
+    let i = j;
+    for (;;) {
+      if (i >= to) return -1;
+      const c = buf[i]!;
+      if (STOPS[c] === 0) {
+        // a plain run up to the next quote, backslash or control character
+        let r = i + 1;
+        while (r < to && STOPS[buf[r]!] === 0) r++;
+        if (keep) o = copy(buf, i, r, s, o);
+        decoded += r - i;
+        i = r;
+        continue;
+      }
+      if (c === QUOTE) break;
+      if (c < SPACE) return -1;
+      if (i + 1 >= to) return -1;
+      const e = buf[i + 1]!;
+      i += 2;
+      let out = -1;
+      switch (e) {
+        case QUOTE:
+        case 0x2f: // '/'
+          out = e;
+          break;
+        case BACKSLASH:
+          if (keep) {
+            s[o++] = BACKSLASH;
+            s[o++] = BACKSLASH;
+          }
+          decoded++;
+          continue;
+        case 0x62: // b
+          out = 0x08;
+          break;
+        case 0x66: // f
+          out = 0x0c;
+          break;
+        case 0x6e: // n
+          if (keep) {
+            s[o++] = BACKSLASH;
+            s[o++] = 0x6e;
+          }
+          decoded++;
+          continue;
+        case 0x72: // r
+          if (keep) {
+            s[o++] = BACKSLASH;
+            s[o++] = 0x72;
+          }
+          decoded++;
+          continue;
+        case 0x74: // t
+          if (keep) {
+            s[o++] = BACKSLASH;
+            s[o++] = 0x74;
+          }
+          decoded++;
+          continue;
+        case 0x75: {
+          // \uXXXX: a character other than NUL and a surrogate; pairs and NUL take the full path
+          const cp = hex4(buf, i, to);
+          if (cp <= 0 || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+          i += 4;
+          if (cp === BACKSLASH || cp === TAB || cp === LF || cp === CR) {
+            if (keep) {
+              s[o++] = BACKSLASH;
+              s[o++] = cp === BACKSLASH ? BACKSLASH : cp === TAB ? 0x74 : cp === LF ? 0x6e : 0x72;
+            }
+            decoded++;
+          } else if (cp < 0x80) {
+            if (keep) s[o++] = cp;
+            decoded++;
+          } else if (cp < 0x800) {
+            if (keep) {
+              s[o++] = 0xc0 | (cp >> 6);
+              s[o++] = 0x80 | (cp & 0x3f);
+            }
+            decoded += 2;
+          } else {
+            if (keep) {
+              s[o++] = 0xe0 | (cp >> 12);
+              s[o++] = 0x80 | ((cp >> 6) & 0x3f);
+              s[o++] = 0x80 | (cp & 0x3f);
+            }
+            decoded += 3;
+          }
+          continue;
+        }
+        default:
+          return -1;
+      }
+      if (keep) s[o++] = out;
+      decoded++;
+    }
+    if (keep) {
+      this.kind[g] = Kind.EscStr;
+      this.start[g] = this.scratchAt;
+      this.end[g] = o;
+      this.decodedLen[g] = decoded;
+      this.scratchAt = o;
+    }
+    return i + 1;
+  }
+
+  private growScratch(need: number): Buffer {
+    const next = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
+    this.scratch.copy(next, 0, 0, this.scratchAt);
+    this.scratch = next;
+    return next;
+  }
+
+  /** Writes the row; -1 when a value needs the full path (a type check or number formatting). */
+  private write(buf: Buffer, out: Buffer, at: number): number {
+    let o = at;
+    const n = this.n;
+    for (let c = 0; c < n; c++) {
+      if (c > 0) out[o++] = TAB;
+      const g = this.groupOf[c]!;
+      const k = this.kind[g]!;
+      if (k === Kind.Missing || k === Kind.Null) {
+        out[o++] = BACKSLASH;
+        out[o++] = 0x4e; // N
+        continue;
+      }
+      const col = this.colKind[c]!;
+      if (k === Kind.Str || k === Kind.EscStr) {
+        if (col !== Col.Text) return -1;
+        const src = k === Kind.Str ? buf : this.scratch;
+        const s = this.start[g]!;
+        const e = this.end[g]!;
+        const max = this.maxLen[c]!;
+        if (max >= 0 && (k === Kind.Str ? e - s : this.decodedLen[g]!) > max) return -1;
+        o = copy(src, s, e, out, o);
+        continue;
+      }
+      if (k === Kind.True || k === Kind.False) {
+        if (col !== Col.Text && col !== Col.Bool) return -1;
+        o = copy(k === Kind.True ? TRUE : FALSE, 0, k === Kind.True ? 4 : 5, out, o);
+        continue;
+      }
+      // a number
+      if (col === Col.Bool || col === Col.Other) return -1;
+      const s = this.start[g]!;
+      const e = this.end[g]!;
+      const shape = numberShape(buf, s, e);
+      if (shape === NOT_SIMPLE) return -1;
+      if (shape === INTEGRAL) {
+        if (col === Col.Int) {
+          const v = digitsValue(buf, s, e);
+          if (v < this.intLo[c]! || v > this.intHi[c]!) return -1;
+        }
+        const len = e - s;
+        if (this.maxLen[c]! >= 0 && len > this.maxLen[c]!) return -1;
+        o = copy(buf, s, e, out, o);
+        continue;
+      }
+      // a fraction: integer columns reject it on the full path
+      if (col === Col.Int) return -1;
+      // shape is the end of the digits to keep (trailing zeros of the fraction dropped), or -(end) when the value is integral
+      const keep = shape > 0 ? shape : -shape;
+      const text = shape > 0 ? keep - s : keep - s + 2;
+      if (this.maxLen[c]! >= 0 && text > this.maxLen[c]!) return -1;
+      o = copy(buf, s, keep, out, o);
+      if (shape < 0) {
+        out[o++] = DOT;
+        out[o++] = ZERO;
+      }
+    }
+    out[o++] = LF;
+    return o;
+  }
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function literal(buf: Buffer, i: number, to: number, word: Buffer): boolean {
+  if (i + word.length > to) return false;
+  for (let k = 1; k < word.length; k++) if (buf[i + k] !== word[k]) return false;
+  return true;
+}
+
+function hashOf(buf: Buffer, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  return h;
+}
+
+function hex4(buf: Buffer, i: number, to: number): number {
+  if (i + 4 > to) return -1;
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const b = buf[i + k]!;
+    const d = b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x41 && b <= 0x46 ? b - 0x37 : b >= 0x61 && b <= 0x66 ? b - 0x57 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+function copy(src: Buffer, s: number, e: number, out: Buffer, o: number): number {
+  if (e - s > 96) return o + src.copy(out, o, s, e);
+  for (let i = s; i < e; i++) out[o++] = src[i]!;
+  return o;
+}
+
+/** The end of a JSON number token that starts at i, or -1 when it is not one (RFC 8259 grammar). */
+function numberEnd(buf: Buffer, i: number, to: number): number {
+  if (buf[i] === MINUS) i++;
+  if (i >= to) return -1;
+  const first = buf[i]!;
+  if (first === ZERO) i++;
+  else if (first > ZERO && first <= NINE) while (i < to && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  else return -1;
+  if (i < to && buf[i] === DOT) {
+    i++;
+    const d = i;
+    while (i < to && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+    if (i === d) return -1;
+  }
+  if (i < to && (buf[i] === 0x65 || buf[i] === 0x45)) {
+    i++;
+    if (i < to && (buf[i] === 0x2b || buf[i] === MINUS)) i++;
+    const d = i;
+    while (i < to && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+    if (i === d) return -1;
+  }
+  // a number must end at a delimiter: "01" or "1x" are not JSON
+  if (i < to) {
+    const b = buf[i]!;
+    if (!(isWs(b) || b === COMMA || b === RBRACE)) return -1;
+  }
+  return i;
+}
+
+const NOT_SIMPLE = 0;
+const INTEGRAL = 1;
+
+/**
+ * How the full path would spell a (valid) number token, when the fast path can spell it the same
+ * without formatting a double:
+ * - INTEGRAL: an integer of at most 15 digits, not -0: spelled as written;
+ * - a positive end offset: a fraction with at most 15 significant digits and a magnitude of at
+ *   least 1e-6, spelled as written up to that offset (trailing zeros of the fraction dropped),
+ *   which is the shortest round-trip form JavaScript and DuckDB print;
+ * - a negative end offset: a fraction of zeros (1540919166796.0), spelled as the integer digits up
+ *   to -offset followed by ".0";
+ * - NOT_SIMPLE: anything else (an exponent, more digits, -0): the full path formats it.
+ */
+function numberShape(buf: Buffer, s: number, e: number): number {
+  let i = s;
+  const neg = buf[i] === MINUS;
+  if (neg) i++;
+  const intStart = i;
+  while (i < e && buf[i] !== DOT && buf[i] !== 0x65 && buf[i] !== 0x45) i++;
+  const intEnd = i;
+  const intDigits = intEnd - intStart;
+  if (intDigits > 15) return NOT_SIMPLE;
+  const zeroInt = intDigits === 1 && buf[intStart] === ZERO;
+  if (i === e) return neg && zeroInt ? NOT_SIMPLE : INTEGRAL;
+  if (buf[i] !== DOT) return NOT_SIMPLE;
+  i++;
+  const fracStart = i;
+  while (i < e && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  if (i !== e) return NOT_SIMPLE; // an exponent
+  let last = e;
+  while (last > fracStart && buf[last - 1] === ZERO) last--;
+  if (last === fracStart) {
+    // integral value: 12.0 -> "12.0"; -0.0 is "-0.0" on the full path, but only via Object.is: leave it
+    if (zeroInt) return NOT_SIMPLE;
+    return -intEnd;
+  }
+  let sig: number;
+  if (zeroInt) {
+    let lead = fracStart;
+    while (buf[lead] === ZERO) lead++;
+    // below 1e-6 JavaScript switches to exponent form
+    if (lead - fracStart >= 6) return NOT_SIMPLE;
+    sig = last - lead;
+  } else {
+    sig = intDigits + (last - fracStart);
+  }
+  return sig > 15 ? NOT_SIMPLE : last;
+}
+
+/** The value of an integer token of at most 15 digits (exact in a double). */
+function digitsValue(buf: Buffer, s: number, e: number): number {
+  let i = s;
+  const neg = buf[i] === MINUS;
+  if (neg) i++;
+  let v = 0;
+  for (; i < e; i++) v = v * 10 + (buf[i]! - ZERO);
+  return neg ? -v : v;
+}
