@@ -133,6 +133,14 @@ class Encoder implements FastRowEncoder {
   private readonly guess: Int32Array;
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
   private scratchAt = 0;
+  private escOut = 0;
+  private keyEnd = 0;
+  private escDecoded = 0;
+  /** the column of each key group when every group is one column, in column order; else undefined */
+  private readonly colOfGroup: Int32Array | undefined;
+  /** lines whose keys came in column order, and lines whose keys did not */
+  private inOrderHits = 0;
+  private inOrderMisses = 0;
 
   constructor(
     private readonly groups: KeyGroup[],
@@ -168,6 +176,10 @@ class Encoder implements FastRowEncoder {
     this.end = new Int32Array(k);
     this.decodedLen = new Int32Array(k);
     this.guess = new Int32Array(64).fill(-1);
+    // one pass needs each key to feed one column, and the groups to be in column order
+    this.colOfGroup = groups.every((g, gi) => g.cols.length === 1 && (gi === 0 || g.cols[0]! > groups[gi - 1]!.cols[0]!))
+      ? Int32Array.from(groups, (g) => g.cols[0]!)
+      : undefined;
   }
 
   maxRowBytes(lineBytes: number): number {
@@ -176,8 +188,119 @@ class Encoder implements FastRowEncoder {
   }
 
   encode(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
+    // records usually list their keys in the columns' order: then one pass writes the row as it reads
+    if (this.colOfGroup !== undefined && this.inOrderMisses <= this.inOrderHits + 64) {
+      const o = this.inOrder(buf, from, to, out, at);
+      if (o !== BAIL) {
+        this.inOrderHits++;
+        return o;
+      }
+      this.inOrderMisses++;
+    }
     if (!this.scan(buf, from, to)) return -1;
     return this.write(buf, out, at);
+  }
+
+  /**
+   * One pass: reads the object and writes each value as soon as it is read, while the keys come in
+   * column order. Returns the position after the row, -1 when the line needs the full path, or
+   * BAIL when a key comes out of order (or twice), for the two-pass scan and write.
+   */
+  private inOrder(buf: Buffer, from: number, to: number, out: Buffer, at: number): number {
+    const colOf = this.colOfGroup!;
+    const n = this.n;
+    let o = at;
+    let next = 0;
+    let i = from;
+    while (i < to && isWs(buf[i]!)) i++;
+    if (i >= to || buf[i] !== LBRACE) return -1;
+    i++;
+    while (i < to && isWs(buf[i]!)) i++;
+    if (i < to && buf[i] === RBRACE) {
+      if (!this.tail(buf, i + 1, to)) return -1;
+    } else {
+      for (let pos = 0; ; pos++) {
+        if (i >= to || buf[i] !== QUOTE) return -1;
+        const g = this.readKey(buf, i + 1, to, pos);
+        if (g === BAIL) return -1;
+        i = this.keyEnd;
+        while (i < to && isWs(buf[i]!)) i++;
+        if (i >= to || buf[i] !== COLON) return -1;
+        i++;
+        while (i < to && isWs(buf[i]!)) i++;
+        if (i >= to) return -1;
+        const c = g >= 0 ? colOf[g]! : -1;
+        if (c >= 0) {
+          if (c < next) return BAIL;
+          // the columns whose keys the record does not have
+          for (; next < c; next++) {
+            if (next > 0) out[o++] = TAB;
+            out[o++] = BACKSLASH;
+            out[o++] = 0x4e; // N
+          }
+          if (c > 0) out[o++] = TAB;
+          next = c + 1;
+        }
+        const b = buf[i]!;
+        if (b === QUOTE) {
+          const vs = i + 1;
+          let j = vs;
+          while (j < to && STOPS[buf[j]!] === 0) j++;
+          if (j >= to) return -1;
+          const q = buf[j]!;
+          if (q < SPACE) return -1;
+          if (q === QUOTE) {
+            if (c >= 0 && (o = this.value(c, Kind.Str, buf, vs, j, 0, out, o)) < 0) return -1;
+            i = j + 1;
+          } else {
+            const e = this.escaped(buf, vs, j, to, c >= 0 ? out : undefined, o);
+            if (e < 0) return -1;
+            if (c >= 0) {
+              if (this.colKind[c] !== Col.Text) return -1;
+              if (this.maxLen[c]! >= 0 && this.escDecoded > this.maxLen[c]!) return -1;
+              o = this.escOut;
+            }
+            i = e;
+          }
+        } else if (b === MINUS || (b >= ZERO && b <= NINE)) {
+          const e = numberEnd(buf, i, to);
+          if (e < 0) return -1;
+          if (c >= 0 && (o = this.value(c, Kind.Num, buf, i, e, 0, out, o)) < 0) return -1;
+          i = e;
+        } else if (b === 0x74 /* t */) {
+          if (!literal(buf, i, to, TRUE)) return -1;
+          if (c >= 0 && (o = this.value(c, Kind.True, buf, 0, 0, 0, out, o)) < 0) return -1;
+          i += 4;
+        } else if (b === 0x66 /* f */) {
+          if (!literal(buf, i, to, FALSE)) return -1;
+          if (c >= 0 && (o = this.value(c, Kind.False, buf, 0, 0, 0, out, o)) < 0) return -1;
+          i += 5;
+        } else if (b === 0x6e /* n */) {
+          if (!literal(buf, i, to, NULL)) return -1;
+          if (c >= 0) o = this.value(c, Kind.Null, buf, 0, 0, 0, out, o);
+          i += 4;
+        } else {
+          return -1;
+        }
+        while (i < to && isWs(buf[i]!)) i++;
+        if (i >= to) return -1;
+        const sep = buf[i]!;
+        if (sep === RBRACE) {
+          if (!this.tail(buf, i + 1, to)) return -1;
+          break;
+        }
+        if (sep !== COMMA) return -1;
+        i++;
+        while (i < to && isWs(buf[i]!)) i++;
+      }
+    }
+    for (; next < n; next++) {
+      if (next > 0) out[o++] = TAB;
+      out[o++] = BACKSLASH;
+      out[o++] = 0x4e; // N
+    }
+    out[o++] = LF;
+    return o;
   }
 
   /** Reads the object's values into kind/start/end; false when the line needs the full path. */
@@ -194,32 +317,9 @@ class Encoder implements FastRowEncoder {
     for (let pos = 0; ; pos++) {
       // the key
       if (i >= to || buf[i] !== QUOTE) return false;
-      const ks = ++i;
-      let g = -1;
-      // the key at this position in the previous record, compared in place: usually the same
-      const guessed = pos < 64 ? this.guess[pos]! : -1;
-      if (guessed >= 0) {
-        const ke = ks + this.groups[guessed]!.key.length;
-        if (ke < to && buf[ke] === QUOTE && this.keyIs(guessed, buf, ks, ke)) {
-          g = guessed;
-          i = ke + 1;
-        }
-      }
-      if (g < 0) {
-        let h = 0;
-        for (;;) {
-          if (i >= to) return false;
-          const b = buf[i]!;
-          if (b === QUOTE) break;
-          // an escaped or control character in a key: the full path reads it; under ignorecase, so does a non-ASCII one
-          if (b === BACKSLASH || b < SPACE || (this.ignoreCase && b >= 0x80)) return false;
-          h = (Math.imul(h, 31) + (this.ignoreCase && b >= 0x41 && b <= 0x5a ? b + 32 : b)) | 0;
-          i++;
-        }
-        g = this.lookup(buf, ks, i, h);
-        if (g >= 0 && pos < 64) this.guess[pos] = g;
-        i++;
-      }
+      const g = this.readKey(buf, i + 1, to, pos);
+      if (g === BAIL) return false;
+      i = this.keyEnd;
       while (i < to && isWs(buf[i]!)) i++;
       if (i >= to || buf[i] !== COLON) return false;
       i++;
@@ -245,8 +345,17 @@ class Encoder implements FastRowEncoder {
           }
           i = j + 1;
         } else {
-          const e = this.escaped(buf, vs, j, to, g);
+          let dest: Buffer | undefined;
+          if (g >= 0) dest = this.scratchAt + (to - vs) > this.scratch.length ? this.growScratch(this.scratchAt + (to - vs)) : this.scratch;
+          const e = this.escaped(buf, vs, j, to, dest, this.scratchAt);
           if (e < 0) return false;
+          if (g >= 0) {
+            kind[g] = Kind.EscStr;
+            this.start[g] = this.scratchAt;
+            this.end[g] = this.escOut;
+            this.decodedLen[g] = this.escDecoded;
+            this.scratchAt = this.escOut;
+          }
           i = e;
         }
       } else if (b === MINUS || (b >= ZERO && b <= NINE)) {
@@ -284,6 +393,37 @@ class Encoder implements FastRowEncoder {
     }
   }
 
+  /**
+   * The key group of the key whose text starts at i (after its quote), -1 for a key no column
+   * reads, or BAIL; keyEnd is left just after its closing quote.
+   */
+  private readKey(buf: Buffer, i: number, to: number, pos: number): number {
+    const ks = i;
+    // the key at this position in the previous record, compared in place: usually the same
+    const guessed = pos < 64 ? this.guess[pos]! : -1;
+    if (guessed >= 0) {
+      const ke = ks + this.groups[guessed]!.key.length;
+      if (ke < to && buf[ke] === QUOTE && this.keyIs(guessed, buf, ks, ke)) {
+        this.keyEnd = ke + 1;
+        return guessed;
+      }
+    }
+    let h = 0;
+    for (;;) {
+      if (i >= to) return BAIL;
+      const b = buf[i]!;
+      if (b === QUOTE) break;
+      // an escaped or control character in a key: the full path reads it; under ignorecase, so does a non-ASCII one
+      if (b === BACKSLASH || b < SPACE || (this.ignoreCase && b >= 0x80)) return BAIL;
+      h = (Math.imul(h, 31) + (this.ignoreCase && b >= 0x41 && b <= 0x5a ? b + 32 : b)) | 0;
+      i++;
+    }
+    const g = this.lookup(buf, ks, i, h);
+    if (g >= 0 && pos < 64) this.guess[pos] = g;
+    this.keyEnd = i + 1;
+    return g;
+  }
+
   /** Only blanks may follow the object on its line. */
   private tail(buf: Buffer, i: number, to: number): boolean {
     while (i < to && isWs(buf[i]!)) i++;
@@ -314,21 +454,15 @@ class Encoder implements FastRowEncoder {
   }
 
   /**
-   * A string with escapes, from its first backslash at `j`: decoded and COPY-escaped into the
-   * scratch buffer when a column reads it, validated only otherwise. Returns the position after
-   * the closing quote, or -1.
+   * A string with escapes, from its first backslash at `j`: decoded and COPY-escaped into `s` at
+   * `o` when `s` is given, validated only otherwise. Returns the position after the closing
+   * quote, or -1; the end of the output and the decoded UTF-8 length are left in escOut and
+   * escDecoded. Decoded text is never longer than its JSON spelling (COPY's escapes of \\, \t, \n
+   * and \r keep the length), so `s` needs room for `to - vs` bytes.
    */
-  private escaped(buf: Buffer, vs: number, j: number, to: number, g: number): number {
-    const keep = g >= 0;
-    let s = this.scratch;
-    let o = this.scratchAt;
-    if (keep) {
-      // decoded text is never longer than its JSON spelling; COPY escapes (\\, \t, \n, \r) keep the length
-      if (o + (to - vs) > s.length) {
-        s = this.growScratch(o + (to - vs));
-      }
-      o = copy(buf, vs, j, s, o);
-    }
+  private escaped(buf: Buffer, vs: number, j: number, to: number, s: Buffer | undefined, o: number): number {
+    const keep = s !== undefined;
+    if (keep) o = copy(buf, vs, j, s, o);
     let decoded = j - vs;
     let i = j;
     for (;;) {
@@ -338,7 +472,7 @@ class Encoder implements FastRowEncoder {
         // a plain run up to the next quote, backslash or control character
         let r = i + 1;
         while (r < to && STOPS[buf[r]!] === 0) r++;
-        if (keep) o = copy(buf, i, r, s, o);
+        if (keep) o = copy(buf, i, r, s!, o);
         decoded += r - i;
         i = r;
         continue;
@@ -356,8 +490,8 @@ class Encoder implements FastRowEncoder {
           break;
         case BACKSLASH:
           if (keep) {
-            s[o++] = BACKSLASH;
-            s[o++] = BACKSLASH;
+            s![o++] = BACKSLASH;
+            s![o++] = BACKSLASH;
           }
           decoded++;
           continue;
@@ -369,22 +503,22 @@ class Encoder implements FastRowEncoder {
           break;
         case 0x6e: // n
           if (keep) {
-            s[o++] = BACKSLASH;
-            s[o++] = 0x6e;
+            s![o++] = BACKSLASH;
+            s![o++] = 0x6e;
           }
           decoded++;
           continue;
         case 0x72: // r
           if (keep) {
-            s[o++] = BACKSLASH;
-            s[o++] = 0x72;
+            s![o++] = BACKSLASH;
+            s![o++] = 0x72;
           }
           decoded++;
           continue;
         case 0x74: // t
           if (keep) {
-            s[o++] = BACKSLASH;
-            s[o++] = 0x74;
+            s![o++] = BACKSLASH;
+            s![o++] = 0x74;
           }
           decoded++;
           continue;
@@ -395,24 +529,24 @@ class Encoder implements FastRowEncoder {
           i += 4;
           if (cp === BACKSLASH || cp === TAB || cp === LF || cp === CR) {
             if (keep) {
-              s[o++] = BACKSLASH;
-              s[o++] = cp === BACKSLASH ? BACKSLASH : cp === TAB ? 0x74 : cp === LF ? 0x6e : 0x72;
+              s![o++] = BACKSLASH;
+              s![o++] = cp === BACKSLASH ? BACKSLASH : cp === TAB ? 0x74 : cp === LF ? 0x6e : 0x72;
             }
             decoded++;
           } else if (cp < 0x80) {
-            if (keep) s[o++] = cp;
+            if (keep) s![o++] = cp;
             decoded++;
           } else if (cp < 0x800) {
             if (keep) {
-              s[o++] = 0xc0 | (cp >> 6);
-              s[o++] = 0x80 | (cp & 0x3f);
+              s![o++] = 0xc0 | (cp >> 6);
+              s![o++] = 0x80 | (cp & 0x3f);
             }
             decoded += 2;
           } else {
             if (keep) {
-              s[o++] = 0xe0 | (cp >> 12);
-              s[o++] = 0x80 | ((cp >> 6) & 0x3f);
-              s[o++] = 0x80 | (cp & 0x3f);
+              s![o++] = 0xe0 | (cp >> 12);
+              s![o++] = 0x80 | ((cp >> 6) & 0x3f);
+              s![o++] = 0x80 | (cp & 0x3f);
             }
             decoded += 3;
           }
@@ -421,16 +555,11 @@ class Encoder implements FastRowEncoder {
         default:
           return -1;
       }
-      if (keep) s[o++] = out;
+      if (keep) s![o++] = out;
       decoded++;
     }
-    if (keep) {
-      this.kind[g] = Kind.EscStr;
-      this.start[g] = this.scratchAt;
-      this.end[g] = o;
-      this.decodedLen[g] = decoded;
-      this.scratchAt = o;
-    }
+    this.escOut = o;
+    this.escDecoded = decoded;
     return i + 1;
   }
 
@@ -449,56 +578,58 @@ class Encoder implements FastRowEncoder {
       if (c > 0) out[o++] = TAB;
       const g = this.groupOf[c]!;
       const k = this.kind[g]!;
-      if (k === Kind.Missing || k === Kind.Null) {
-        out[o++] = BACKSLASH;
-        out[o++] = 0x4e; // N
-        continue;
-      }
-      const col = this.colKind[c]!;
-      if (k === Kind.Str || k === Kind.EscStr) {
-        if (col !== Col.Text) return -1;
-        const src = k === Kind.Str ? buf : this.scratch;
-        const s = this.start[g]!;
-        const e = this.end[g]!;
-        const max = this.maxLen[c]!;
-        if (max >= 0 && (k === Kind.Str ? e - s : this.decodedLen[g]!) > max) return -1;
-        o = copy(src, s, e, out, o);
-        continue;
-      }
-      if (k === Kind.True || k === Kind.False) {
-        if (col !== Col.Text && col !== Col.Bool) return -1;
-        o = copy(k === Kind.True ? TRUE : FALSE, 0, k === Kind.True ? 4 : 5, out, o);
-        continue;
-      }
-      // a number
-      if (col === Col.Bool || col === Col.Other) return -1;
-      const s = this.start[g]!;
-      const e = this.end[g]!;
-      const shape = numberShape(buf, s, e);
-      if (shape === NOT_SIMPLE) return -1;
-      if (shape === INTEGRAL) {
-        if (col === Col.Int) {
-          const v = digitsValue(buf, s, e);
-          if (v < this.intLo[c]! || v > this.intHi[c]!) return -1;
-        }
-        const len = e - s;
-        if (this.maxLen[c]! >= 0 && len > this.maxLen[c]!) return -1;
-        o = copy(buf, s, e, out, o);
-        continue;
-      }
-      // a fraction: integer columns reject it on the full path
-      if (col === Col.Int) return -1;
-      // shape is the end of the digits to keep (trailing zeros of the fraction dropped), or -(end) when the value is integral
-      const keep = shape > 0 ? shape : -shape;
-      const text = shape > 0 ? keep - s : keep - s + 2;
-      if (this.maxLen[c]! >= 0 && text > this.maxLen[c]!) return -1;
-      o = copy(buf, s, keep, out, o);
-      if (shape < 0) {
-        out[o++] = DOT;
-        out[o++] = ZERO;
-      }
+      o = this.value(c, k, k === Kind.EscStr ? this.scratch : buf, this.start[g]!, this.end[g]!, this.decodedLen[g]!, out, o);
+      if (o < 0) return -1;
     }
     out[o++] = LF;
+    return o;
+  }
+
+  /**
+   * Writes the value of column c, of kind k, read from src[s, e) (an escaped string: already
+   * decoded and COPY-escaped there, `decoded` bytes once unescaped). Returns the position after
+   * it, or -1 when the value needs the full path.
+   */
+  private value(c: number, k: Kind, src: Buffer, s: number, e: number, decoded: number, out: Buffer, o: number): number {
+    if (k === Kind.Missing || k === Kind.Null) {
+      out[o++] = BACKSLASH;
+      out[o++] = 0x4e; // N
+      return o;
+    }
+    const col = this.colKind[c]!;
+    const max = this.maxLen[c]!;
+    if (k === Kind.Str || k === Kind.EscStr) {
+      if (col !== Col.Text) return -1;
+      if (max >= 0 && (k === Kind.Str ? e - s : decoded) > max) return -1;
+      return copy(src, s, e, out, o);
+    }
+    if (k === Kind.True || k === Kind.False) {
+      if (col !== Col.Text && col !== Col.Bool) return -1;
+      return copy(k === Kind.True ? TRUE : FALSE, 0, k === Kind.True ? 4 : 5, out, o);
+    }
+    // a number
+    if (col === Col.Bool || col === Col.Other) return -1;
+    const shape = numberShape(src, s, e);
+    if (shape === NOT_SIMPLE) return -1;
+    if (shape === INTEGRAL) {
+      if (col === Col.Int) {
+        const v = digitsValue(src, s, e);
+        if (v < this.intLo[c]! || v > this.intHi[c]!) return -1;
+      }
+      if (max >= 0 && e - s > max) return -1;
+      return copy(src, s, e, out, o);
+    }
+    // a fraction: integer columns reject it on the full path
+    if (col === Col.Int) return -1;
+    // shape is the end of the digits to keep (trailing zeros of the fraction dropped), or -(end) when the value is integral
+    const keep = shape > 0 ? shape : -shape;
+    const text = shape > 0 ? keep - s : keep - s + 2;
+    if (max >= 0 && text > max) return -1;
+    o = copy(src, s, keep, out, o);
+    if (shape < 0) {
+      out[o++] = DOT;
+      out[o++] = ZERO;
+    }
     return o;
   }
 }
@@ -566,6 +697,7 @@ function numberEnd(buf: Buffer, i: number, to: number): number {
   return i;
 }
 
+const BAIL = -2;
 const NOT_SIMPLE = 0;
 const INTEGRAL = 1;
 
