@@ -245,18 +245,30 @@ class Encoder implements FastRowEncoder {
         if (b === QUOTE) {
           const vs = i + 1;
           let j = vs;
-          while (j < to && STOPS[buf[j]!] === 0) j++;
+          // a text column: the string's bytes are its COPY text up to the first escape, copied as they are read
+          const text = c >= 0 && this.colKind[c] === Col.Text;
+          if (text) {
+            let x = 0;
+            while (j < to && STOPS[(x = buf[j]!)] === 0) {
+              out[o++] = x;
+              j++;
+            }
+          } else {
+            while (j < to && STOPS[buf[j]!] === 0) j++;
+          }
           if (j >= to) return -1;
           const q = buf[j]!;
           if (q < SPACE) return -1;
           if (q === QUOTE) {
-            if (c >= 0 && (o = this.value(c, Kind.Str, buf, vs, j, 0, out, o)) < 0) return -1;
+            if (text) {
+              if (this.maxLen[c]! >= 0 && j - vs > this.maxLen[c]!) return -1;
+            } else if (c >= 0) return -1; // a string in a column of another type: the full path checks it
             i = j + 1;
           } else {
-            const e = this.escaped(buf, vs, j, to, c >= 0 ? out : undefined, o);
+            if (c >= 0 && !text) return -1;
+            const e = this.escaped(buf, j, to, text ? out : undefined, o, j - vs);
             if (e < 0) return -1;
-            if (c >= 0) {
-              if (this.colKind[c] !== Col.Text) return -1;
+            if (text) {
               if (this.maxLen[c]! >= 0 && this.escDecoded > this.maxLen[c]!) return -1;
               o = this.escOut;
             }
@@ -347,7 +359,8 @@ class Encoder implements FastRowEncoder {
         } else {
           let dest: Buffer | undefined;
           if (g >= 0) dest = this.scratchAt + (to - vs) > this.scratch.length ? this.growScratch(this.scratchAt + (to - vs)) : this.scratch;
-          const e = this.escaped(buf, vs, j, to, dest, this.scratchAt);
+          if (dest) copy(buf, vs, j, dest, this.scratchAt);
+          const e = this.escaped(buf, j, to, dest, this.scratchAt + (j - vs), j - vs);
           if (e < 0) return false;
           if (g >= 0) {
             kind[g] = Kind.EscStr;
@@ -454,27 +467,32 @@ class Encoder implements FastRowEncoder {
   }
 
   /**
-   * A string with escapes, from its first backslash at `j`: decoded and COPY-escaped into `s` at
-   * `o` when `s` is given, validated only otherwise. Returns the position after the closing
+   * The rest of a string with escapes, from its first backslash at `j` (the `decoded` bytes before
+   * it are already written): decoded and COPY-escaped into `s` at `o` when `s` is given, validated
+   * only otherwise. Returns the position after the closing
    * quote, or -1; the end of the output and the decoded UTF-8 length are left in escOut and
    * escDecoded. Decoded text is never longer than its JSON spelling (COPY's escapes of \\, \t, \n
    * and \r keep the length), so `s` needs room for `to - vs` bytes.
    */
-  private escaped(buf: Buffer, vs: number, j: number, to: number, s: Buffer | undefined, o: number): number {
+  private escaped(buf: Buffer, j: number, to: number, s: Buffer | undefined, o: number, decoded: number): number {
     const keep = s !== undefined;
-    if (keep) o = copy(buf, vs, j, s, o);
-    let decoded = j - vs;
     let i = j;
     for (;;) {
       if (i >= to) return -1;
       const c = buf[i]!;
       if (STOPS[c] === 0) {
         // a plain run up to the next quote, backslash or control character
-        let r = i + 1;
-        while (r < to && STOPS[buf[r]!] === 0) r++;
-        if (keep) o = copy(buf, i, r, s!, o);
-        decoded += r - i;
-        i = r;
+        const r0 = i;
+        if (keep) {
+          let x = 0;
+          while (i < to && STOPS[(x = buf[i]!)] === 0) {
+            s[o++] = x;
+            i++;
+          }
+        } else {
+          while (i < to && STOPS[buf[i]!] === 0) i++;
+        }
+        decoded += i - r0;
         continue;
       }
       if (c === QUOTE) break;
