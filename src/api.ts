@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
@@ -6,6 +6,7 @@ import { createDialect } from './adapters/create-engine.js';
 import { openEngineForRun } from './adapters/open-for-run.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { compileProject } from './compile/compile-project.js';
+import { writeFiles, writeFilesInWorker, type CompiledFile } from './compile/write-files.js';
 import { maskSecrets } from './errors.js';
 import { selectNodes } from './graph/select-nodes.js';
 import { planRun, type Plan } from './materializations/plan-run.js';
@@ -46,30 +47,40 @@ export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
 
 /** Writes target/manifest.json and target/compiled/<path>.sql, with every secret masked. */
 export function writeCompiled(c: Compiled): void {
-  const dir = path.join(c.manifest.projectDir, 'target');
-  mkdirSync(dir, { recursive: true });
-  const made = new Set<string>();
-  for (const node of Object.values(c.manifest.nodes)) {
-    if (node.resourceType !== 'model') continue;
-    const file = compiledPathOf(c.manifest, node);
-    const folder = path.dirname(file);
-    if (!made.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      made.add(folder);
-    }
-    writeIfChanged(file, maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets));
-  }
-  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest), c.target.secrets));
+  writeFiles(compiledFiles(c));
+  writeManifest(c);
 }
 
-/** Creating files is slow on some file systems (10k models): leave unchanged compiled files alone. */
-function writeIfChanged(file: string, text: string): void {
+/**
+ * writeCompiled, with the compiled files written by a worker thread while the caller goes on (the
+ * manifest is written before it returns). Creating 10k files takes the kernel a few hundred
+ * milliseconds, which the compile command spends planning target/compiled/run_plan.sql instead.
+ * The promise settles when every file is written, with the first write error if any.
+ */
+export async function writeCompiledInBackground(c: Compiled): Promise<void> {
+  const written = writeFilesInWorker(compiledFiles(c));
   try {
-    if (readFileSync(file, 'utf8') === text) return;
-  } catch {
-    // not there yet
+    writeManifest(c);
+  } catch (err) {
+    await written.catch(() => undefined);
+    throw err;
   }
-  writeFileSync(file, text);
+  return written;
+}
+
+function compiledFiles(c: Compiled): CompiledFile[] {
+  const files: CompiledFile[] = [];
+  for (const node of Object.values(c.manifest.nodes)) {
+    if (node.resourceType !== 'model') continue;
+    files.push({ file: compiledPathOf(c.manifest, node), text: maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets) });
+  }
+  return files;
+}
+
+function writeManifest(c: Compiled): void {
+  const dir = path.join(c.manifest.projectDir, 'target');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest), c.target.secrets));
 }
 
 /**

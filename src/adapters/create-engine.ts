@@ -2,22 +2,22 @@ import { UsageError } from '../errors.js';
 import type { Target } from '../config/load-config.js';
 import type { Dialect, Engine, EngineType } from './adapter.js';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
-import { DuckDbEngine } from './duckdb/duckdb-engine.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
-import { PostgresEngine } from './postgres/postgres-engine.js';
-import { RedshiftEngine, redshiftDialectFor } from './redshift/redshift-engine.js';
+import { RedshiftDialect } from './redshift/redshift-dialect.js';
 
 /** The adapter factory: a new engine is a new folder plus one line in each of these maps. */
 const DIALECTS: Partial<Record<EngineType, (t: Target | undefined) => Dialect>> = {
   duckdb: () => new DuckDbDialect(),
   postgres: () => new PostgresDialect(),
-  redshift: (t) => redshiftDialectFor(t?.redshift),
+  redshift: (t) => new RedshiftDialect({ iamRole: t?.redshift?.iamRole, region: t?.redshift?.region }),
 };
 
+// Engines are imported when a command opens one: their drivers (@duckdb/node-api, pg, the AWS SDK)
+// take a quarter of a second to load, which compile, ls and the other offline commands never need.
 const ENGINES: Partial<Record<EngineType, (t: Target, threads: number) => Promise<Engine>>> = {
-  duckdb: (t) => DuckDbEngine.open(t.duckdb!.path, t.schema, t.s3),
-  postgres: (t, threads) => PostgresEngine.open(t.postgres!, t.schema, threads, undefined, t.s3),
-  redshift: (t, threads) => RedshiftEngine.openCluster(t.redshift!, t.schema, threads),
+  duckdb: async (t) => (await import('./duckdb/duckdb-engine.js')).DuckDbEngine.open(t.duckdb!.path, t.schema, t.s3),
+  postgres: async (t, threads) => (await import('./postgres/postgres-engine.js')).PostgresEngine.open(t.postgres!, t.schema, threads, undefined, t.s3),
+  redshift: async (t, threads) => (await import('./redshift/redshift-engine.js')).RedshiftEngine.openCluster(t.redshift!, t.schema, threads),
 };
 
 /** The dialect of an engine; the target supplies settings that reach SQL (Redshift's IAM role and region). */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { compile, resolveProjectTarget, writeCompiled, writeRunPlan, type Compiled, type ProjectOptions } from '../api.js';
+import { compile, resolveProjectTarget, writeCompiled, writeCompiledInBackground, writeRunPlan, type Compiled, type ProjectOptions } from '../api.js';
 import { openEngine } from '../adapters/create-engine.js';
 import { describeTarget } from '../config/load-config.js';
 import { compileInline } from '../compile/compile-project.js';
@@ -184,14 +184,25 @@ export async function main(argv: string[], env: Record<string, string | undefine
       'compile',
       'render every model to target/compiled without touching a database',
       (y: Argv) => commonOptions(y),
-      guard((a: CommonArgs) => {
-        const c = compileFor(a);
-        const ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
-        for (const id of ids) {
-          const n = c.manifest.nodes[id]!;
-          if (n.resourceType === 'model') reporter.info(`compiled ${n.path} -> target/compiled/${n.path}`);
+      guard(async (a: CommonArgs) => {
+        const c = compileFor(a, false);
+        // the compiled files are written by a worker meanwhile; the command ends when they are
+        const written = writeCompiledInBackground(c);
+        let ids: string[];
+        try {
+          ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
+          const lines: string[] = [];
+          for (const id of ids) {
+            const n = c.manifest.nodes[id]!;
+            if (n.resourceType === 'model') lines.push(`compiled ${n.path} -> target/compiled/${n.path}`);
+          }
+          reporter.infoLines(lines);
+          writeRunPlan(c, ids);
+        } catch (err) {
+          await written.catch(() => undefined);
+          throw err;
         }
-        writeRunPlan(c, ids);
+        await written;
         reporter.info('every statement of a run -> target/compiled/run_plan.sql');
         reporter.info(`Compiled ${ids.length} nodes for ${c.target.type}; manifest at target/manifest.json`);
         return 0;
@@ -203,13 +214,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
       (y: Argv) => commonOptions(y).option('output', { alias: 'o', choices: ['name', 'path', 'json'] as const, default: 'name' as const }),
       guard((a: CommonArgs & { output: 'name' | 'path' | 'json' }) => {
         const c = compileFor(a, false);
+        const lines: string[] = [];
         for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude))) {
           const n = c.manifest.nodes[id]!;
           const name = n.resourceType === 'model' ? n.name : `source:${n.sourceName}.${n.name}`;
-          if (a.output === 'name') reporter.print(name);
-          else if (a.output === 'path') reporter.print(n.path);
-          else reporter.print(JSON.stringify({ name, id: n.id, resource_type: n.resourceType, path: n.path, materialized: n.config.materialized, tags: n.config.tags, relation: `${n.relation.schema}.${n.relation.name}`, depends_on: n.dependsOn }));
+          if (a.output === 'name') lines.push(name);
+          else if (a.output === 'path') lines.push(n.path);
+          else lines.push(JSON.stringify({ name, id: n.id, resource_type: n.resourceType, path: n.path, materialized: n.config.materialized, tags: n.config.tags, relation: `${n.relation.schema}.${n.relation.name}`, depends_on: n.dependsOn }));
         }
+        reporter.printLines(lines);
         return 0;
       }),
     )

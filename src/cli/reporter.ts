@@ -32,6 +32,21 @@ export class Reporter {
     this.out(maskSecrets(text, this.secrets) + '\n');
   }
 
+  /** plain lines, written at once: a listing of 10k nodes is one write, not 10k */
+  printLines(texts: string[]): void {
+    if (texts.length > 0) this.out(texts.map((t) => maskSecrets(t, this.secrets) + '\n').join(''));
+  }
+
+  /** info() for many lines, written at once */
+  infoLines(messages: string[]): void {
+    if (this.format === 'json' || messages.length === 0) {
+      for (const m of messages) this.info(m);
+      return;
+    }
+    const stamp = this.stamp();
+    this.out(messages.map((m) => maskSecrets(`${stamp}  ${m}`, this.secrets) + '\n').join(''));
+  }
+
   info(message: string, data: Record<string, unknown> = {}): void {
     if (this.format === 'json') this.json({ level: 'info', event: 'log', message, ...data });
     else this.out(maskSecrets(`${this.stamp()}  ${message}`, this.secrets) + '\n');

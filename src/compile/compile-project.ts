@@ -102,10 +102,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: new Map(), sources: sourceRelations, disabled: new Set() };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
+  const defaultsByFolder = new Map<string, Partial<ModelConfig>>();
   for (const p of prepared) {
     const r = renderModel(p, baseScope, { isIncremental: false });
     renders.set(p.model.name, r);
-    configs.set(p.model.name, { ...DEFAULT_CONFIG, ...folderDefaults(settings, p.model.path), ...r.config } as ModelConfig);
+    const folder = p.model.path.slice(0, p.model.path.lastIndexOf('/') + 1);
+    let defaults = defaultsByFolder.get(folder);
+    if (!defaults) defaultsByFolder.set(folder, (defaults = folderDefaults(settings, p.model.path)));
+    configs.set(p.model.name, { ...DEFAULT_CONFIG, ...defaults, ...r.config } as ModelConfig);
   }
   const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
   const disabled = new Set(prepared.filter((p) => configs.get(p.model.name)!.enabled === false).map((p) => p.model.name));

@@ -59,6 +59,14 @@ describe('the fast renderer gives exactly what nunjucks gives', () => {
     expect(fast.errors[0]?.line).toBe(3);
   });
 
+  it('parses a call once for all models, and gives each render its own lists', () => {
+    const text = "{{ config(tags=['a', 'b']) }}select {{ var('n') }}";
+    const one = both(text).fast;
+    const two = renderModel(prepareModel({ name: 'm2', path: 'models/m2.sql', file: '/p/models/m2.sql', text }, templates) as PreparedModel, scope, { isIncremental: false });
+    expect(two.config).toEqual(one.config);
+    expect(two.config.tags).not.toBe(one.config.tags);
+  });
+
   it.each(["{{ ref('a' }}", "{{ f(x) }}", "{{ f('a', b='c', 'd') }}", '{{ f(1e3) }}', "{{ f('\\n') }}"])('does not take %s', (t) => {
     expect(parseFastTemplate(t)).toBeUndefined();
   });

@@ -13,6 +13,8 @@ interface FastCall {
   name: string;
   args: unknown[];
   kwargs: Record<string, unknown> | undefined;
+  /** some argument is a list: each render gets its own copy, as from nunjucks */
+  lists: boolean;
 }
 
 const TAG = /\{\{(-?)([\s\S]*?)(-?)\}\}|\{#(-?)[\s\S]*?(-?)#\}|\{%/g;
@@ -34,7 +36,7 @@ export function parseFastTemplate(src: string): FastTemplate | undefined {
     trimNext = m[3] === '-' || m[5] === '-';
     last = m.index + m[0].length;
     if (m[2] === undefined) continue; // a comment
-    const call = parseCall(m[2]);
+    const call = parsedCall(m[2]);
     if (!call) return undefined;
     parts.push(text, call);
     text = '';
@@ -56,11 +58,30 @@ export function renderFastTemplate(t: FastTemplate, lookup: (name: string) => un
     }
     const fn = lookup(p.name);
     if (typeof fn !== 'function') throw new Error(`Unable to call \`${p.name}\`, which is undefined or falsey`);
-    const args = p.kwargs ? [...p.args, { ...p.kwargs, __keywords: true }] : p.args;
+    let args = p.kwargs ? [...p.args, { ...p.kwargs, __keywords: true }] : p.args;
+    if (p.lists) args = copyLists(args) as unknown[];
     const v: unknown = fn(...args);
     out += v === undefined || v === null ? '' : String(v);
   }
   return out;
+}
+
+// Calls repeat across models (config(...), var(...), a macro, ref('x')): each is parsed once. The
+// parsed calls are shared, and never changed.
+const parsedCalls = new Map<string, FastCall | undefined>();
+
+function parsedCall(expr: string): FastCall | undefined {
+  if (parsedCalls.has(expr)) return parsedCalls.get(expr);
+  const call = parseCall(expr);
+  if (parsedCalls.size >= 50_000) parsedCalls.clear();
+  parsedCalls.set(expr, call);
+  return call;
+}
+
+function copyLists(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyLists);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyLists(x)]));
+  return v;
 }
 
 const NAME = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([\s\S]*)\)\s*$/;
@@ -80,7 +101,7 @@ function parseCall(expr: string): FastCall | undefined {
     else if (kwargs) return undefined; // a positional argument after a keyword one
     else args.push(value);
   }
-  return { name: m[1]!, args, kwargs };
+  return { name: m[1]!, args, kwargs, lists: [...args, ...Object.values(kwargs ?? {})].some(Array.isArray) };
 }
 
 /** Splits on top-level commas; undefined for anything unbalanced. */

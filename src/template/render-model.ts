@@ -100,6 +100,29 @@ export function locate(text: string, pattern: RegExp): { line: number; column: n
   return { line, column: m.index - lineStart + 1 };
 }
 
+const REF_CALL = /\bref\s*\(\s*['"]([^'"]*)['"]/g;
+
+/**
+ * Where each ref('name') first appears in a template: what locate() finds for that name's pattern,
+ * for all names in one scan (an aggregate model has dozens of refs).
+ */
+function refLocations(text: string): Map<string, { line: number; column: number }> {
+  const found = new Map<string, { line: number; column: number }>();
+  let line = 1;
+  let lineStart = 0;
+  REF_CALL.lastIndex = 0;
+  for (let m = REF_CALL.exec(text); m; m = REF_CALL.exec(text)) {
+    for (let i = text.indexOf('\n', lineStart); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    if (!found.has(m[1]!)) found.set(m[1]!, { line, column: m.index - lineStart + 1 });
+    // every start is tried, as locate() would for each name
+    REF_CALL.lastIndex = m.index + 1;
+  }
+  return found;
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -127,6 +150,7 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
   const d = scope.dialect;
 
   const lineOf = (pattern: RegExp) => locate(text, pattern) ?? { line: undefined, column: undefined };
+  let refsAt: Map<string, { line: number; column: number }> | undefined;
 
   const ref = (...args: unknown[]) => {
     const pos = args.filter((a) => typeof a === 'string') as string[];
@@ -136,7 +160,9 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
       return '__missing__';
     }
     if (!refs.some((r) => r.name === name)) {
-      const where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
+      let where: { line?: number | undefined; column?: number | undefined };
+      if (/['"]/.test(name)) where = lineOf(new RegExp(`\\bref\\s*\\(\\s*['"]${escapeRe(name)}['"]`));
+      else where = (refsAt ??= refLocations(text)).get(name) ?? { line: undefined, column: undefined };
       refs.push({ name, line: where.line ?? 0, column: where.column });
     }
     // resolved by resolveRelations() once every model's config (alias, schema, enabled) is known
@@ -292,9 +318,9 @@ const parsed = new WeakMap<TemplateEnvironment, Map<string, PreparedModel>>();
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
   let cache = parsed.get(templates);
   if (!cache) parsed.set(templates, (cache = new Map()));
-  const key = `${model.path}\0${model.text}`;
-  const hit = cache.get(key);
-  if (hit) return { ...hit, model };
+  // keyed by path, the text compared: hashing every model's text as a key costs more at 10k models
+  const hit = cache.get(model.path);
+  if (hit && hit.model.text === model.text) return { ...hit, model };
   const marked = addLineMarkers(model.text);
   const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked) };
   try {
@@ -303,7 +329,7 @@ export function prepareModel(model: ModelFile, templates: TemplateEnvironment): 
     return toTemplateError(err, model.file, 'parse', templates.macroFiles);
   }
   if (cache.size > 20000) cache.clear();
-  cache.set(key, prepared);
+  cache.set(model.path, prepared);
   return prepared;
 }
 
