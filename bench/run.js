@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.js';
-import { noisy } from './lib/measure.js';
+import { flushWrites, noisy } from './lib/measure.js';
 import { Rows, markdown, s } from './lib/report.js';
 import { benchGenerate } from './lib/bench-generate.js';
 import { benchCompile } from './lib/bench-compile.js';
@@ -132,6 +132,8 @@ let failures = 0;
 try {
   for (const name of sections) {
     ctx.log(`== ${name}`);
+    // the previous section's writes (468 MB of generated data, say) are flushed first, not during this one
+    ctx.log(`flushed pending writes (sync) in ${s(flushWrites())}`);
     const st = performance.now();
     try {
       await runners[name](ctx);

@@ -1,7 +1,7 @@
 // 3. DuckDB: `sparkify run` against the same statements run bare through @duckdb/node-api.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { check, measure } from './measure.js';
+import { check, flushWrites, measure } from './measure.js';
 import { int, mb, rate, s, x } from './report.js';
 
 /** node_end events of a `--log-format json` run, by node name. */
@@ -68,6 +68,29 @@ export async function benchDuckdb(ctx) {
   const out = { events: o.events, songs: o.songs };
   ctx.data.duckdb = out;
 
+  // The song files alone (issue 7: 100k one-object files load in < 10 s with peak RSS < 1 GB), into
+  // a fresh database file: in the full build they load beside staging_events, on the same cores.
+  ctx.log('sparkify run --select source:sparkify.staging_songs on DuckDB (the song files alone)');
+  const songsCfg = path.join(ctx.tmp, 'duckdb-songs.cfg');
+  writeConfig(songsCfg, { S3: s3Section(ctx.dataDir), DUCKDB: { PATH: db('songs') } });
+  const songsRun = check(
+    await measure(
+      'node',
+      [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', songsCfg, '--log-format', 'json', '--select', 'source:sparkify.staging_songs'],
+      {
+        cwd: ctx.root,
+        what: 'sparkify run, staging_songs alone (duckdb)',
+      },
+    ),
+    'sparkify run, staging_songs alone (duckdb)',
+  );
+  const songsNode = nodeResults(songsRun.stdout).nodes.staging_songs;
+  if (songsNode?.status !== 'success') throw new Error(`staging_songs alone on DuckDB failed: ${JSON.stringify(songsNode)}`);
+  out.songsAlone = { wallMs: songsRun.wallMs, peakRssMb: songsRun.peakRssMb, nodeMs: songsNode.ms, files: songsNode.files, rows: songsNode.rows };
+  rmSync(db('songs'), { force: true });
+  rmSync(songsCfg, { force: true });
+  flushWrites();
+
   ctx.log('sparkify run on DuckDB (full build)');
   const run = check(
     await measure('node', [ctx.cli, 'run', '--project-dir', ctx.projectDir, '--config', cfg, '--log-format', 'json'], {
@@ -125,6 +148,20 @@ export async function benchDuckdb(ctx) {
   ctx.rows.add({ section: '3 duckdb', measure: 'sparkify ÷ floor (overhead)', value: x(ratio), target: '≤ 1.10×', met: ratio <= 1.1 });
   const ev = out.sparkify.nodes.staging_events;
   const so = out.sparkify.nodes.staging_songs;
+  const sa = out.songsAlone;
+  const songsTarget = sa.files >= 100_000;
+  ctx.rows.add({
+    section: '3 duckdb',
+    measure: `staging_songs load alone, ${int(sa.files)} one-object files (\`sparkify run --select source:sparkify.staging_songs\`, fresh database)`,
+    value: `${s(sa.wallMs)} whole process; ${s(sa.nodeMs)} in-process (${rate(sa.rows, sa.nodeMs)} rows)`,
+    ...(songsTarget ? { target: '< 10 s', met: sa.wallMs < 10_000 } : {}),
+  });
+  ctx.rows.add({
+    section: '3 duckdb',
+    measure: 'peak RSS of the staging_songs load alone',
+    value: mb(sa.peakRssMb),
+    ...(songsTarget ? { target: '< 1 GB', met: sa.peakRssMb < 1024 } : {}),
+  });
   if (ev)
     ctx.rows.add({
       section: '3 duckdb',
@@ -134,19 +171,10 @@ export async function benchDuckdb(ctx) {
   if (so) {
     ctx.rows.add({
       section: '3 duckdb',
-      measure: `staging_songs load, ${int(so.files)} one-object files (in-process, concurrent with staging_events)`,
+      measure: `staging_songs load, ${int(so.files)} one-object files (in-process, in the full build, concurrent with staging_events)`,
       value: `${s(so.ms)}; floor ${s(out.floor.nodes.staging_songs?.ms)}`,
-      ...(so.files >= 100_000 ? { target: '< 10 s', met: so.ms < 10_000 } : {}),
     });
-    if (so.files >= 100_000) {
-      ctx.rows.add({
-        section: '3 duckdb',
-        measure: 'peak RSS of the full build (includes the 100k song files)',
-        value: mb(out.sparkify.peakRssMb),
-        target: '< 1 GB',
-        met: out.sparkify.peakRssMb < 1024,
-      });
-    }
+    ctx.rows.add({ section: '3 duckdb', measure: 'peak RSS of the full build (includes the song files)', value: mb(out.sparkify.peakRssMb) });
   }
   if (out.floorDefaults) {
     const u = out.floorDefaults;

@@ -186,6 +186,28 @@ export async function benchPostgres(ctx) {
       });
     }
 
+    // 4d. the song files alone (issue 7: 100k one-object files in < 10 s, peak RSS < 1 GB), into an empty schema
+    await dropSchema(schema);
+    ctx.log('sparkify: staging_songs load alone on PostgreSQL');
+    const songs = await sparkify(cfg, ['--select', 'source:sparkify.staging_songs']);
+    const sn = nodeResults(songs.stdout).nodes.staging_songs;
+    if (songs.code !== 0 || sn?.status !== 'success')
+      check({ ...songs, code: songs.code || 1 }, `sparkify staging_songs load on PostgreSQL: ${sn?.message ?? ''}`);
+    out.songsAlone = { wallMs: songs.wallMs, peakRssMb: songs.peakRssMb, nodeMs: sn.ms, files: sn.files, rows: sn.rows };
+    const songsTarget = sn.files >= 100_000;
+    ctx.rows.add({
+      section,
+      measure: `staging_songs load alone, ${int(sn.files)} one-object files (\`sparkify run --select source:sparkify.staging_songs\`, empty schema)`,
+      value: `${s(songs.wallMs)} whole process; ${s(sn.ms)} in-process (${rate(sn.rows, sn.ms)} rows)`,
+      ...(songsTarget ? { target: '< 10 s', met: songs.wallMs < 10_000 } : {}),
+    });
+    ctx.rows.add({
+      section,
+      measure: 'peak RSS of the staging_songs load alone',
+      value: mb(songs.peakRssMb),
+      ...(songsTarget ? { target: '< 1 GB', met: songs.peakRssMb < 1024 } : {}),
+    });
+
     // 6. memory at a larger scale
     if (o.pgLarge > 0) {
       const bigDir = path.join(ctx.tmp, `data-${o.pgLarge}`);

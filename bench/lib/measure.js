@@ -1,5 +1,5 @@
 // Whole-process measurements: wall time from the shell's point of view and peak RSS.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,8 @@ export const HAVE_GNU_TIME = existsSync(TIME_BIN);
  * not for our pipe.
  * When opts.what is given and other processes kept more than half a core busy meanwhile, the
  * measurement is recorded in `noisy`.
- * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean, wallMs: number, peakRssMb: number | undefined, ownCpuS: number | undefined, otherCores: number | undefined, stdout: string, stderr: string }>}
+ * - sysS: the process tree's system (kernel) CPU time, from GNU time.
+ * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean, wallMs: number, peakRssMb: number | undefined, ownCpuS: number | undefined, sysS: number | undefined, otherCores: number | undefined, stdout: string, stderr: string }>}
  */
 /** Pids of every descendant of `root`, from /proc/<pid>/stat. */
 function descendants(root) {
@@ -121,6 +122,7 @@ export async function measure(cmd, args, opts = {}) {
   const busy1 = machineBusySeconds();
   let peakRssMb;
   let ownCpuS;
+  let sysS;
   if (useTime && existsSync(timeFile)) {
     const t = readFileSync(timeFile, 'utf8');
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(t);
@@ -128,10 +130,12 @@ export async function measure(cmd, args, opts = {}) {
     const u = /User time \(seconds\): ([\d.]+)/.exec(t);
     const sy = /System time \(seconds\): ([\d.]+)/.exec(t);
     if (u && sy) ownCpuS = Number(u[1]) + Number(sy[1]);
+    if (sy) sysS = Number(sy[1]);
   } else if (polledKb > 0) peakRssMb = polledKb / 1024;
   if (opts.pollTree) {
     if (treeKb > 0) peakRssMb = Math.max(peakRssMb ?? 0, treeKb / 1024);
     ownCpuS = undefined; // the unreaped worker's CPU is not in GNU time's figure: no noise estimate
+    sysS = undefined;
   }
   // cores kept busy by everything but this process tree (database servers working for it included)
   const otherCores = busy0 !== undefined && busy1 !== undefined && ownCpuS !== undefined ? Math.max(0, (busy1 - busy0 - ownCpuS) / (wallMs / 1000)) : undefined;
@@ -140,7 +144,7 @@ export async function measure(cmd, args, opts = {}) {
   const stdout = readFileSync(outFile, 'utf8');
   const stderr = readFileSync(errFile, 'utf8');
   rmSync(dir, { recursive: true, force: true });
-  return { code, signal, timedOut, wallMs, peakRssMb, ownCpuS, otherCores, stdout, stderr };
+  return { code, signal, timedOut, wallMs, peakRssMb, ownCpuS, sysS, otherCores, stdout, stderr };
 }
 
 /** Throws with the command's last output when it failed. */
@@ -167,4 +171,15 @@ export async function measureRepeated(times, cmd, args, opts = {}) {
     peakRssMb: rss.length ? Math.max(...rss) : undefined,
     last: runs[runs.length - 1],
   };
+}
+
+/**
+ * Flushes pending writes (`sync`) and waits for it, so that the next measurement is not charged for
+ * the kernel writing back what an earlier one wrote (generated data, DuckDB files, compiled SQL).
+ * Returns how long the flush took, in ms.
+ */
+export function flushWrites() {
+  const t0 = performance.now();
+  spawnSync('sync', [], { stdio: 'ignore' });
+  return performance.now() - t0;
 }
