@@ -174,15 +174,12 @@ export async function benchPostgres(ctx) {
         section,
         measure: `staging_songs load, ${int(so.files)} one-object files (in the full build, concurrent with staging_events)`,
         value: s(so.ms),
-        target: '< 10 s',
-        met: so.ms < 10_000,
+        note: 'the target applies to the load alone, below',
       });
       ctx.rows.add({
         section,
         measure: 'peak RSS of the full build (includes the 100k song files)',
         value: mb(full.peakRssMb),
-        target: '< 1 GB',
-        met: full.peakRssMb < 1024,
       });
     }
 
