@@ -25,10 +25,10 @@ const HELP = `npm run bench -- [options]
   --songs N             one-object song files (default 100000)
   --seed N              generator seed (default 42)
   --sizes A,B           synthetic project sizes for sparkify compile/ls (default 1000,10000)
-  --dataform-sizes A,B  sizes also compiled by Dataform; 'none' to skip (default 1000,5000)
+  --dataform-sizes A,B  sizes also compiled by Dataform; 'none' to skip (default 1000,5000,10000)
   --dataform-timeout S  budget per dataform compile, seconds (default 240)
   --repeat N            runs per sparkify compile/ls, median kept, within 12 s per command (default 3)
-  --pg-large N          also load N events into PostgreSQL for the memory check, e.g. 5000000 (default off)
+  --pg-large N          also load N events into PostgreSQL for the memory check; 0 to skip (default 5000000)
   --pg-build-timeout S  budget for the PostgreSQL full build, seconds (default 150)
   --watch-timeout S     budget for bench/watch-latency.mjs, seconds (default 180)
   --duckdb-variant      also run the DuckDB floor with DuckDB's default settings (adds 1-1.5 min)
@@ -43,10 +43,10 @@ const { values: a } = parseArgs({
     songs: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '42' },
     sizes: { type: 'string', default: '1000,10000' },
-    'dataform-sizes': { type: 'string', default: '1000,5000' },
+    'dataform-sizes': { type: 'string', default: '1000,5000,10000' },
     'dataform-timeout': { type: 'string', default: '240' },
     repeat: { type: 'string', default: '3' },
-    'pg-large': { type: 'string', default: '0' },
+    'pg-large': { type: 'string', default: '5000000' },
     'pg-build-timeout': { type: 'string', default: '150' },
     'watch-timeout': { type: 'string', default: '180' },
     'duckdb-variant': { type: 'boolean', default: false },

@@ -147,8 +147,7 @@ export async function benchCompile(ctx) {
           section: '2 compile',
           measure: `dataform ÷ sparkify compile, ${int(n)} models`,
           value: `> ${x(budget / at.compile.wallMs)}`,
-          target: '≥ 30×',
-          met: budget / at.compile.wallMs >= 30 ? true : undefined,
+          ...(n === 10_000 ? { target: '≥ 30×', met: budget / at.compile.wallMs >= 30 ? true : undefined } : {}),
         });
       } else if (r.code !== 0 || !r.stdout.includes(`Compiled ${n} action(s)`)) {
         at.dataform.error = (r.stderr + r.stdout).trim().split('\n').slice(-5).join(' ');
@@ -161,8 +160,8 @@ export async function benchCompile(ctx) {
           section: '2 compile',
           measure: `dataform ÷ sparkify compile, ${int(n)} models`,
           value: x(ratio),
-          target: '≥ 30× (stated at 10k)',
-          met: ratio >= 30,
+          // the issue states the ratio at 10k models; at smaller sizes node's own start-up weighs more
+          ...(n === 10_000 ? { target: '≥ 30×', met: ratio >= 30 } : { note: 'the ≥ 30× target is stated at 10,000 models' }),
         });
       }
     }
@@ -195,7 +194,7 @@ export async function benchCompile(ctx) {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   if (df?.available && !o.dataformSizes.includes(10_000)) {
     ctx.notes.push(
-      `Dataform was measured at ${o.dataformSizes.map(int).join(' and ')} models only: at 10,000 it needs minutes (about 5 min here in a trial), so the 10k ratio is left to \`--dataform-sizes 1000,5000,10000\`.`,
+      `Dataform was measured at ${o.dataformSizes.map(int).join(' and ')} models only, so the 10k ratio the target is stated at is missing (\`--dataform-sizes 1000,5000,10000\` adds it).`,
     );
   }
   if (df?.dir) rmSync(df.dir, { recursive: true, force: true });
