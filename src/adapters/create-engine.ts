@@ -3,13 +3,13 @@ import type { Target } from '../config/load-config.js';
 import type { Dialect, Engine, EngineType } from './adapter.js';
 import { DuckDbDialect } from './duckdb/duckdb-dialect.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
-import { RedshiftDialect } from './redshift/redshift-dialect.js';
+import { redshiftDialectFor } from './redshift/redshift-dialect.js';
 
 /** The adapter factory: a new engine is a new folder plus one line in each of these maps. */
 const DIALECTS: Partial<Record<EngineType, (t: Target | undefined) => Dialect>> = {
   duckdb: () => new DuckDbDialect(),
   postgres: () => new PostgresDialect(),
-  redshift: (t) => new RedshiftDialect({ iamRole: t?.redshift?.iamRole, region: t?.redshift?.region }),
+  redshift: (t) => redshiftDialectFor(t?.redshift),
 };
 
 // Engines are imported when a command opens one: their drivers (@duckdb/node-api, pg, the AWS SDK)

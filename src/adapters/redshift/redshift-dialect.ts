@@ -292,3 +292,8 @@ export class RedshiftDialect extends PostgresDialect {
     return value;
   }
 }
+
+/** The dialect of a Redshift target: its IAM role and region reach SQL. */
+export function redshiftDialectFor(settings: Pick<RedshiftDialectOptions, 'iamRole' | 'region'> | undefined): RedshiftDialect {
+  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region });
+}

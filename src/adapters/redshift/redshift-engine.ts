@@ -6,7 +6,7 @@ import type { LoadResult, LoadStep } from '../adapter.js';
 import { PgConnection, PostgresEngine, types, type PgServer } from '../postgres/postgres-engine.js';
 import type { RejectedLine } from '../../loaders/load-errors.js';
 import { loadErrorFromRows, rejectedLinesFromRows, type LoadErrorRow } from './load-errors.js';
-import { RedshiftDialect } from './redshift-dialect.js';
+import { redshiftDialectFor, type RedshiftDialect } from './redshift-dialect.js';
 import { retrySerializable, type RetryOptions } from './serializable-retry.js';
 
 export type RedshiftSettings = NonNullable<Target['redshift']>;
@@ -182,8 +182,4 @@ export class RedshiftEngine extends PostgresEngine {
   protected override newConnection(client: pg.PoolClient): PgConnection {
     return new RedshiftConnection(client, this.dialect, this.files, this.retry);
   }
-}
-
-export function redshiftDialectFor(settings: Pick<RedshiftSettings, 'iamRole' | 'region'> | undefined): RedshiftDialect {
-  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region });
 }
