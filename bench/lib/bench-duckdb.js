@@ -1,7 +1,7 @@
 // 3. DuckDB: `sparkify run` against the same statements run bare through @duckdb/node-api.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { check, flushWrites, measure } from './measure.js';
+import { check, flushWrites, measure, medianRun } from './measure.js';
 import { int, mb, rate, s, x } from './report.js';
 
 /** node_end events of a `--log-format json` run, by node name. */
@@ -140,9 +140,12 @@ export async function benchDuckdb(ctx) {
     ctx.log(`bare @duckdb/node-api floor, run ${r + 1} of ${BUILD_RUNS}`);
     floors.push(await floorRun('floor', settings));
   }
-  const median = (runs) => runs.slice().sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)];
-  out.sparkify = { ...median(builds), runsMs: builds.map((b) => Math.round(b.wallMs)), peakRssMb: Math.max(...builds.map((b) => b.peakRssMb ?? 0)) };
-  out.floor = { ...median(floors), runsMs: floors.map((f) => Math.round(f.wallMs)) };
+  out.sparkify = {
+    ...medianRun(builds, 'wallMs'),
+    runsMs: builds.map((b) => Math.round(b.wallMs)),
+    peakRssMb: Math.max(...builds.map((b) => b.peakRssMb ?? 0)),
+  };
+  out.floor = { ...medianRun(floors, 'wallMs'), runsMs: floors.map((f) => Math.round(f.wallMs)) };
   if (o.duckdbVariant && settings.length > 0) {
     ctx.log(`the same bare statements with DuckDB's default settings (without ${settings.join(', ')})`);
     out.floorDefaults = await floorRun('floor-defaults', []);

@@ -2,7 +2,7 @@
 // COPY text; the full build; peak RSS of the load at 1M and (optionally) 5M events.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { check, measure } from './measure.js';
+import { check, measure, medianRun } from './measure.js';
 import { nodeResults, s3Section, writeConfig } from './bench-duckdb.js';
 import { generate } from './bench-generate.js';
 import { int, mb, rate, s, x } from './report.js';
@@ -101,9 +101,8 @@ export async function benchPostgres(ctx) {
       ctx.log(`psql \\copy floor, run ${r + 1} of ${LOAD_RUNS}`);
       floors.push(await runFloor());
     }
-    const byMedian = (runs, key) => runs.slice().sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
-    out.load = { ...byMedian(loads, 'nodeMs'), runsMs: loads.map((l) => l.nodeMs), peakRssMb: Math.max(...loads.map((l) => l.peakRssMb ?? 0)) };
-    out.floor = { ...byMedian(floors, 'wallMs'), runsMs: floors.map((f) => Math.round(f.wallMs)) };
+    out.load = { ...medianRun(loads, 'nodeMs'), runsMs: loads.map((l) => l.nodeMs), peakRssMb: Math.max(...loads.map((l) => l.peakRssMb ?? 0)) };
+    out.floor = { ...medianRun(floors, 'wallMs'), runsMs: floors.map((f) => Math.round(f.wallMs)) };
     const copied = out.floor.rows;
     rmSync(copyFile, { force: true });
     const ratio = out.floor.wallMs / out.load.nodeMs;

@@ -160,6 +160,9 @@ export const median = (xs) => {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
+/** The run whose `key` is the median (the upper middle one of an even count). */
+export const medianRun = (runs, key) => runs.slice().sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
+
 /** Runs a measurement `times` times and keeps the median wall and the largest peak RSS. */
 export async function measureRepeated(times, cmd, args, opts = {}) {
   const runs = [];
