@@ -119,6 +119,8 @@ export interface RunOptions {
   threads?: number | undefined;
   fullRefresh?: boolean | undefined;
   onEvent?: ((e: RunEvent) => void) | undefined;
+  /** selection warnings (an --exclude part that matches nothing) */
+  onWarning?: ((message: string) => void) | undefined;
   signal?: AbortSignal | undefined;
   /** run(): wait for another run that holds the target instead of failing */
   waitForLock?: boolean | undefined;
@@ -126,7 +128,7 @@ export interface RunOptions {
 
 /** select -> plan -> execute against an open engine. */
 export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions): Promise<{ plan: Plan; result: RunResult; selected: string[] }> {
-  const selected = opts.nodes ?? selectNodes(c.manifest, opts.select, opts.exclude);
+  const selected = opts.nodes ?? selectNodes(c.manifest, opts.select, opts.exclude, { onWarning: opts.onWarning });
   const schemas = [...new Set(Object.values(c.manifest.nodes).map((n) => n.relation.schema))];
   const existing = await engine.listRelations(schemas);
   const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh });

@@ -82,6 +82,8 @@ export interface ModelNode {
   id: string;
   resourceType: 'model';
   name: string;
+  /** dbt's fully qualified name: [project, ...folders under the model path, name] */
+  fqn: string[];
   /** path relative to the project dir, with forward slashes */
   path: string;
   /** absolute path */
@@ -96,6 +98,8 @@ export interface ModelNode {
   sources: { sourceName: string; name: string; line: number }[];
   columns: ColumnSpec[];
   description?: string | undefined;
+  /** the property file (*.yml) that describes the model, relative to the project dir */
+  patchPath?: string | undefined;
   relation: Relation;
   /** compiled with is_incremental() true (only when the relation exists and config is incremental) */
   compiledIncrementalSql?: string | undefined;
@@ -106,6 +110,8 @@ export interface SourceNode {
   resourceType: 'source';
   name: string;
   sourceName: string;
+  /** dbt's fully qualified name: [project, ...folders of the declaring file under the model path, source, table] */
+  fqn: string[];
   path: string;
   file: string;
   table: SourceTable;
@@ -129,6 +135,8 @@ export interface TargetInfo {
 
 export interface Manifest {
   projectDir: string;
+  /** the project's name (`name:` in sparkify.yml or dbt_project.yml); the first part of every fqn and the package of every node */
+  projectName: string;
   generatedAt: string;
   target: TargetInfo;
   vars: Record<string, unknown>;

@@ -55,7 +55,7 @@ function splitSelectors(v: string[] | undefined): string[] | undefined {
 
 function commonOptions<T>(y: Argv<T>) {
   return y
-    .option('select', { alias: 's', type: 'array', string: true, describe: 'nodes to include (dbt selector grammar; repeat or space-separate for union)' })
+    .option('select', { alias: ['s', 'm', 'models', 'model'], type: 'array', string: true, describe: 'nodes to include (dbt selector grammar; repeat or space-separate for union); -m, --models and --model are aliases, as in dbt' })
     .option('exclude', { type: 'array', string: true, describe: 'nodes to leave out (same grammar)' })
     .option('target', { alias: 't', type: 'string', describe: 'engine to use: duckdb, postgres or redshift' })
     .option('config', { type: 'string', describe: 'config file (default: ./dwh.cfg in the project, if present)' })
@@ -164,7 +164,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       (y: Argv) => commonOptions(y),
       guard(async (a: CommonArgs) => {
         const c = compileFor(a);
-        const selected = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
+        const selected = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) });
         const plans = planTests(c.manifest, selected, c.dialect);
         if (plans.length === 0) {
           reporter.info('No data tests on the selected models; declare them under columns: in a models/*.yml file');
@@ -190,7 +190,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         const written = writeCompiledInBackground(c);
         let ids: string[];
         try {
-          ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude));
+          ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) });
           const lines: string[] = [];
           for (const id of ids) {
             const n = c.manifest.nodes[id]!;
@@ -215,7 +215,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       guard((a: CommonArgs & { output: 'name' | 'path' | 'json' }) => {
         const c = compileFor(a, false);
         const lines: string[] = [];
-        for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude))) {
+        for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) })) {
           const n = c.manifest.nodes[id]!;
           const name = n.resourceType === 'model' ? n.name : `source:${n.sourceName}.${n.name}`;
           if (a.output === 'name') lines.push(name);

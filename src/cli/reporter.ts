@@ -52,6 +52,12 @@ export class Reporter {
     else this.out(maskSecrets(`${this.stamp()}  ${message}`, this.secrets) + '\n');
   }
 
+  /** something the user should know that does not stop the command */
+  warn(message: string): void {
+    if (this.format === 'json') this.json({ level: 'warn', event: 'warning', message });
+    else this.err(maskSecrets(`${this.stamp()}  Warning: ${message}`, this.secrets) + '\n');
+  }
+
   error(err: unknown): void {
     if (this.format === 'json') {
       const e = err as { toJSON?: () => unknown; message?: string };

@@ -58,6 +58,7 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
         fullRefresh: opts.fullRefresh,
         signal: controller.signal,
         onEvent: (e) => reporter.event(e),
+        onWarning: (m) => reporter.warn(m),
       });
       writeRunResults(c, result, opts.args);
       if (result.interrupted) return 130;

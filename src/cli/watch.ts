@@ -85,7 +85,7 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
       }
       const c = compile(opts.project, target);
       writeCompiled(c);
-      const selected = selectNodes(c.manifest, opts.select, opts.exclude);
+      const selected = selectNodes(c.manifest, opts.select, opts.exclude, { onWarning: (m) => reporter.warn(m) });
       const plan = planRebuild({ previous: built?.manifest, next: c.manifest, selected, stale, touchedFiles: touched, full: needFull });
       reporter.watch({
         type: 'rebuild_plan',

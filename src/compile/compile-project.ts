@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect } from '../adapters/adapter.js';
 import type { Target } from '../config/load-config.js';
@@ -18,9 +19,19 @@ export interface CompileOptions {
   env: Record<string, string | undefined>;
 }
 
+export const DEFAULT_PROJECT_NAME = 'sparkify';
+
+/** dbt's fqn: the project, the folders under the model path ('models/'), then the node's own name parts. */
+function fqnOf(projectName: string, filePath: string, own: string[]): string[] {
+  const folders = filePath.split('/').slice(0, -1);
+  return [projectName, ...(folders[0] === 'models' ? folders.slice(1) : []), ...own];
+}
+
 const DEFAULT_CONFIG: ModelConfig = { materialized: 'table', tags: [], enabled: true };
 
 interface ProjectSettings {
+  /** `name:`; 'sparkify' when the project file has none */
+  name: string;
   vars: Record<string, unknown>;
   /** config defaults by folder under models/ ('' is the root) */
   folderConfig: Map<string, Partial<ModelConfig>>;
@@ -28,7 +39,7 @@ interface ProjectSettings {
 
 /** sparkify.yml: `vars:` and dbt-style `models:` defaults (`+materialized: view` per folder). */
 function readProjectSettings(project: Project, errors: SparkifyError[]): ProjectSettings {
-  const settings: ProjectSettings = { vars: {}, folderConfig: new Map() };
+  const settings: ProjectSettings = { name: DEFAULT_PROJECT_NAME, vars: {}, folderConfig: new Map() };
   if (!project.projectFile) return settings;
   try {
     const y = parseYamlFile(project.projectFile);
@@ -40,6 +51,7 @@ function readProjectSettings(project: Project, errors: SparkifyError[]): Project
       }
     }
     if (isMap(v.vars)) settings.vars = v.vars;
+    if (typeof v.name === 'string' && v.name !== '') settings.name = v.name;
     const walk = (node: unknown, folder: string, p: string[]) => {
       if (!isMap(node)) return;
       const cfg: Record<string, unknown> = {};
@@ -120,12 +132,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...docErrors);
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
+    const sourcePath = project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml';
     const node: SourceNode = {
       id: t.id,
       resourceType: 'source',
       name: t.name,
       sourceName: t.sourceName,
-      path: project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml',
+      fqn: fqnOf(settings.name, sourcePath, [t.sourceName, t.name]),
+      path: sourcePath,
       file: t.file,
       table: t,
       relation: sourceRelations.get(`${t.sourceName}.${t.name}`)!,
@@ -150,6 +164,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       id: `model.${name}`,
       resourceType: 'model',
       name,
+      fqn: fqnOf(settings.name, p.model.path, [name]),
       path: p.model.path,
       file: p.model.file,
       rawSql: p.model.text,
@@ -161,6 +176,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       sources: r.sources,
       columns: doc?.columns ?? [],
       description: doc?.description,
+      patchPath: doc ? path.relative(project.dir, doc.file).split(path.sep).join('/') : undefined,
       relation,
       compiledIncrementalSql: incremental?.sql,
     };
@@ -176,6 +192,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   if (!dag) throw new ProjectError('cannot order the project');
   return {
     projectDir: project.dir,
+    projectName: settings.name,
     generatedAt: new Date().toISOString(),
     target: targetInfo,
     vars,

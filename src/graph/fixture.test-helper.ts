@@ -6,6 +6,7 @@ function source(name: string, tags: string[] = []): SourceNode {
     resourceType: 'source',
     name,
     sourceName: 'sparkify',
+    fqn: ['sparkify', 'staging', 'sparkify', name],
     path: 'models/staging/sources.yml',
     file: '/project/models/staging/sources.yml',
     table: {
@@ -28,12 +29,13 @@ function model(
   name: string,
   path: string,
   dependsOn: string[],
-  config: { materialized: Materialization; tags?: string[]; schema?: string; full_refresh?: boolean },
+  config: { materialized: Materialization; tags?: string[]; schema?: string; full_refresh?: boolean; meta?: Record<string, unknown> },
 ): ModelNode {
   return {
     id: `model.${name}`,
     resourceType: 'model',
     name,
+    fqn: ['sparkify', ...path.split('/').slice(1, -1), name],
     path,
     file: `/project/${path}`,
     rawSql: 'select 1',
@@ -65,11 +67,11 @@ export function sparkifyManifest(): Manifest {
       tags: ['fact', 'nightly'],
       full_refresh: false,
     }),
-    model('songs', 'models/star/songs.sql', [SONGS], { materialized: 'table', tags: ['dimension'] }),
+    model('songs', 'models/star/songs.sql', [SONGS], { materialized: 'table', tags: ['dimension'], meta: { owner: 'ana' } }),
     model('stg_a', 'models/staging/stg_a.sql', [EVENTS], { materialized: 'view', tags: ['staging'] }),
     model('stg_b', 'models/staging/stg_b.sql', ['model.stg_a'], { materialized: 'view', tags: ['staging'] }),
     model('time', 'models/star/time.sql', ['model.songplays'], { materialized: 'table', tags: ['dimension'] }),
-    model('users', 'models/star/users.sql', [EVENTS], { materialized: 'view', tags: ['dimension'] }),
+    { ...model('users', 'models/star/users.sql', [EVENTS], { materialized: 'view', tags: ['dimension'] }), patchPath: 'models/star/schema.yml' },
     model('daily_plays', 'models/marts/daily_plays.sql', ['model.songplays', 'model.users'], {
       materialized: 'table',
       tags: ['nightly', 'marts'],
@@ -85,6 +87,7 @@ export function sparkifyManifest(): Manifest {
   }
   return {
     projectDir: '/project',
+    projectName: 'sparkify',
     generatedAt: '2024-01-01T00:00:00Z',
     target: { name: 'dev', type: 'duckdb', schema: 'public' },
     vars: {},

@@ -19,7 +19,9 @@ describe('parseSelector atoms', () => {
     ['1+users+2', { parents: true, parentsDepth: 1, children: true, childrenDepth: 2, value: 'users' }],
     ['+users+', { parents: true, children: true, value: 'users' }],
     ['@users', { ...plain, childrensParents: true, value: 'users' }],
-    ['@users+', { childrensParents: true, children: true, value: 'users' }],
+    ['@+users', { ...plain, childrensParents: true, parents: true, value: 'users' }],
+    ['@2+users', { childrensParents: true, parents: true, parentsDepth: 2, value: 'users' }],
+    ['+@users', { ...plain, childrensParents: true, parents: true, value: 'users', column: 1, text: '+@users' }],
     ['12', { ...plain, method: 'fqn', value: '12' }],
     ['tag:nightly', { ...plain, method: 'tag', value: 'nightly' }],
     ['+tag:nightly+1', { method: 'tag', value: 'nightly', parents: true, children: true, childrenDepth: 1 }],
@@ -28,7 +30,15 @@ describe('parseSelector atoms', () => {
     ['path:C:\\p', { method: 'path', value: 'C:\\p' }],
     ['file:users.sql', { method: 'file', value: 'users.sql' }],
     ['users.sql', { method: 'file', value: 'users.sql' }],
-    ['sources.yml', { method: 'file', value: 'sources.yml' }],
+    ['sources.yml', { method: 'fqn', value: 'sources.yml' }],
+    ['seed.csv', { method: 'file', value: 'seed.csv' }],
+    ['model.py', { method: 'file', value: 'model.py' }],
+    ['USERS.SQL', { method: 'file', value: 'USERS.SQL' }],
+    ['source:pkg.src.table', { method: 'source', value: 'pkg.src.table' }],
+    ['config.meta.owner:ana', { method: 'config', key: 'meta.owner', value: 'ana' }],
+    ['package:this', { method: 'package', value: 'this' }],
+    ['resource_type:seed', { method: 'resource_type', value: 'seed' }],
+    ['resource_type:unit_test', { method: 'resource_type', value: 'unit_test' }],
     ['source:sparkify', { method: 'source', value: 'sparkify' }],
     ['source:sparkify.staging_events', { method: 'source', value: 'sparkify.staging_events' }],
     ['source:sparkify.*+', { method: 'source', value: 'sparkify.*', children: true }],
@@ -45,6 +55,69 @@ describe('parseSelector atoms', () => {
 function shape(e: SelectorExpr): unknown {
   return e.kind === 'atom' ? `${e.text}@${e.column}` : { [e.kind]: e.items.map(shape), column: e.column };
 }
+
+// dbt-core 1.latest tests/unit/graph/test_selector.py (param_specs, invalid_specs) and
+// test_selector_spec.py, rewritten for sparkify's parser
+describe('dbt-core selector spec cases', () => {
+  const specs: [string, boolean, number | undefined, boolean, number | undefined, string, string, boolean][] = [
+    ['a', false, undefined, false, undefined, 'fqn', 'a', false],
+    ['+a', true, undefined, false, undefined, 'fqn', 'a', false],
+    ['256+a', true, 256, false, undefined, 'fqn', 'a', false],
+    ['a+', false, undefined, true, undefined, 'fqn', 'a', false],
+    ['a+256', false, undefined, true, 256, 'fqn', 'a', false],
+    ['+a+', true, undefined, true, undefined, 'fqn', 'a', false],
+    ['16+a+32', true, 16, true, 32, 'fqn', 'a', false],
+    ['@a', false, undefined, false, undefined, 'fqn', 'a', true],
+    ['a.b', false, undefined, false, undefined, 'fqn', 'a.b', false],
+    ['+a.b', true, undefined, false, undefined, 'fqn', 'a.b', false],
+    ['256+a.b', true, 256, false, undefined, 'fqn', 'a.b', false],
+    ['a.b+', false, undefined, true, undefined, 'fqn', 'a.b', false],
+    ['a.b+256', false, undefined, true, 256, 'fqn', 'a.b', false],
+    ['+a.b+', true, undefined, true, undefined, 'fqn', 'a.b', false],
+    ['16+a.b+32', true, 16, true, 32, 'fqn', 'a.b', false],
+    ['@a.b', false, undefined, false, undefined, 'fqn', 'a.b', true],
+    ['a.b.*', false, undefined, false, undefined, 'fqn', 'a.b.*', false],
+    ['+a.b.*', true, undefined, false, undefined, 'fqn', 'a.b.*', false],
+    ['256+a.b.*', true, 256, false, undefined, 'fqn', 'a.b.*', false],
+    ['a.b.*+', false, undefined, true, undefined, 'fqn', 'a.b.*', false],
+    ['a.b.*+256', false, undefined, true, 256, 'fqn', 'a.b.*', false],
+    ['+a.b.*+', true, undefined, true, undefined, 'fqn', 'a.b.*', false],
+    ['16+a.b.*+32', true, 16, true, 32, 'fqn', 'a.b.*', false],
+    ['@a.b.*', false, undefined, false, undefined, 'fqn', 'a.b.*', true],
+    ['tag:a', false, undefined, false, undefined, 'tag', 'a', false],
+    ['+tag:a', true, undefined, false, undefined, 'tag', 'a', false],
+    ['256+tag:a', true, 256, false, undefined, 'tag', 'a', false],
+    ['tag:a+', false, undefined, true, undefined, 'tag', 'a', false],
+    ['tag:a+256', false, undefined, true, 256, 'tag', 'a', false],
+    ['+tag:a+', true, undefined, true, undefined, 'tag', 'a', false],
+    ['16+tag:a+32', true, 16, true, 32, 'tag', 'a', false],
+    ['@tag:a', false, undefined, false, undefined, 'tag', 'a', true],
+    ['source:a', false, undefined, false, undefined, 'source', 'a', false],
+    ['source:a+', false, undefined, true, undefined, 'source', 'a', false],
+    ['source:a+1', false, undefined, true, 1, 'source', 'a', false],
+    ['source:a+32', false, undefined, true, 32, 'source', 'a', false],
+    ['@source:a', false, undefined, false, undefined, 'source', 'a', true],
+    // test_selector_spec.py
+    ['asdf', false, undefined, false, undefined, 'fqn', 'asdf', false],
+    ['asdf/*', false, undefined, false, undefined, 'path', 'asdf/*', false],
+    ['@asdf/*', false, undefined, false, undefined, 'path', 'asdf/*', true],
+    ['+asdf', true, undefined, false, undefined, 'fqn', 'asdf', false],
+    ['asdf+', false, undefined, true, undefined, 'fqn', 'asdf', false],
+  ];
+  it.each(specs)('%s', (spec, parents, parentsDepth, children, childrenDepth, method, value, childrensParents) => {
+    expect(parseSelector(spec)).toMatchObject({ kind: 'atom', parents, parentsDepth, children, childrenDepth, method, value, childrensParents });
+  });
+
+  it('parses config with several arguments (2+config.arg.secondarg:argument_value+4)', () => {
+    expect(parseSelector('2+config.arg.secondarg:argument_value+4')).toMatchObject({
+      method: 'config', key: 'arg.secondarg', value: 'argument_value', parents: true, parentsDepth: 2, children: true, childrenDepth: 4, childrensParents: false,
+    });
+  });
+
+  it.each(['@a+', '@a.b+', '@a.b*+', '@tag:a+', '@source:a+', 'invalid_method:something'])('rejects %s', (spec) => {
+    expect(() => parseSelector(spec)).toThrow(SelectionError);
+  });
+});
 
 describe('parseSelector set operations', () => {
   const cases: [string, unknown][] = [
@@ -89,13 +162,17 @@ describe('parseSelector syntax errors', () => {
     ['config:view', 1, "'config' needs a key"],
     ['config.:view', 1, "invalid config key ''"],
     ['config.a-b:view', 1, "invalid config key 'a-b'"],
-    ['@+a', 2, "'@' cannot be combined with a leading '+'"],
-    ['@2+a', 2, "'@' cannot be combined with a leading '+'"],
+    ['@a+', 3, "'@' prefix and '+' suffix are incompatible"],
+    ['@tag:x+2', 7, "'@' prefix and '+' suffix are incompatible"],
+    ['+@a+', 4, "'@' prefix and '+' suffix are incompatible"],
     ['a@b', 2, "'@' is only allowed at the start"],
-    ['+@a', 2, "'@' is only allowed at the start"],
+    ['+@@a', 3, "'@' is only allowed at the start"],
     ['@@a', 2, "'@' is only allowed at the start"],
     ['resource_type:modle', 15, "unknown resource type 'modle'"],
-    ['source:a.b.c', 8, "'a.b.c' has too many parts"],
+    ['source:a.b.c.d', 8, "'a.b.c.d' has too many parts"],
+    ['state:modified', 1, "sparkify does not support dbt's 'state:' selector method"],
+    ['x selector:nightly', 3, "sparkify does not support dbt's 'selector:' selector method"],
+    ['config.a..b:x', 1, "invalid config key 'a..b'"],
     ['x,stg_[z-a]', 3, "invalid pattern 'stg_[z-a]'"],
     ['tag:[z-a]', 5, "invalid pattern '[z-a]'"],
   ];

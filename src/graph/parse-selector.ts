@@ -1,11 +1,11 @@
 import { SelectionError, didYouMean } from '../errors.js';
 
-export type SelectorMethod = 'fqn' | 'tag' | 'path' | 'file' | 'source' | 'config' | 'resource_type';
+export type SelectorMethod = 'fqn' | 'tag' | 'path' | 'file' | 'source' | 'config' | 'resource_type' | 'package';
 
 export interface SelectorAtom {
   kind: 'atom';
   method: SelectorMethod;
-  /** The config key for `config.<key>:value`. */
+  /** The config key for `config.<key>:value`; dotted for nested keys (`config.meta.owner:x`). */
   key?: string | undefined;
   value: string;
   parents: boolean;
@@ -37,13 +37,24 @@ export interface SelectorIntersection {
 
 export type SelectorExpr = SelectorUnion | SelectorIntersection | SelectorAtom;
 
-export const RESOURCE_TYPES = ['model', 'source'] as const;
+/** Every resource type dbt knows (dbt-core's NodeType); a project may have no nodes of some of them. */
+export const RESOURCE_TYPES = [
+  'model', 'analysis', 'test', 'snapshot', 'operation', 'seed', 'rpc', 'sql_operation', 'doc', 'source', 'macro',
+  'exposure', 'metric', 'group', 'saved_query', 'semantic_model', 'unit_test', 'fixture', 'function',
+] as const;
 
-const METHODS = ['tag', 'path', 'file', 'source', 'config', 'resource_type', 'fqn'] as const;
+const METHODS = ['tag', 'path', 'file', 'source', 'config', 'resource_type', 'package', 'fqn'] as const;
+
+/** dbt's other selector methods: known words, so they get a plain "not supported" instead of "unknown". */
+const UNSUPPORTED_METHODS = [
+  'group', 'access', 'test_name', 'test_type', 'state', 'exposure', 'metric', 'result', 'source_status', 'version',
+  'semantic_model', 'saved_query', 'unit_test', 'selector',
+] as const;
 
 export const SELECTOR_FORMS =
-  'valid selectors: name or glob (stg_*), tag:x, path:models/marts, file:x.sql, source:src or source:src.table, ' +
-  'config.<key>:value, resource_type:model|source; prefix with +, N+ or @ and/or suffix with + or +N; ' +
+  'valid selectors: name, folder or dotted path (staging.stg_orders, globs like stg_*), tag:x, path:models/marts, ' +
+  'file:x.sql, source:src, source:src.table, package:name, config.<key>:value, resource_type:model|source|...; ' +
+  "prefix with +, N+ or @ and/or suffix with + or +N ('@' and a '+' suffix do not combine); " +
   "join with ',' (no spaces) to intersect and with spaces to union";
 
 export function caretBlock(arg: string, column: number): string {
@@ -88,15 +99,16 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
   if (text === '') {
     throw fail(0, 'empty selector between commas', `${SELECTOR_FORMS}; e.g. 'tag:nightly,songplays+'`);
   }
+  // dbt's spec: [@][N+][method:]value[+N]; '@' and a '+' suffix are incompatible (dbt-core selector_spec.py)
   let i = 0;
-  const childrensParents = text.startsWith('@');
+  let childrensParents = text.startsWith('@');
   if (childrensParents) i = 1;
   const parentsMatch = /^(\d*)\+/.exec(text.slice(i));
-  if (parentsMatch) {
-    if (childrensParents) {
-      throw fail(i, "'@' cannot be combined with a leading '+'", "use '@name' (which already includes ancestors) or '+name+'");
-    }
-    i += parentsMatch[0].length;
+  if (parentsMatch) i += parentsMatch[0].length;
+  // sparkify also reads '+@x' as '@+x' (dbt would look for a node named '@x')
+  if (parentsMatch && !childrensParents && text[i] === '@') {
+    childrensParents = true;
+    i += 1;
   }
   const rest = text.slice(i);
   const childrenMatch = /\+(\d*)$/.exec(rest);
@@ -106,6 +118,13 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
   if (bad) {
     const what = bad[0] === '@' ? "'@' is only allowed at the start of a selector" : `unexpected '+' in '${text}'`;
     throw fail(i + bad.index, what);
+  }
+  if (childrensParents && childrenMatch) {
+    throw fail(
+      i + childrenMatch.index,
+      `'@' prefix and '+' suffix are incompatible in '${text}'`,
+      "'@name' already selects every descendant; use '@name' or '+name+'",
+    );
   }
 
   let method: SelectorMethod;
@@ -119,10 +138,12 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
     const cfg = /^config\.(.*)$/.exec(name);
     if (cfg) {
       key = cfg[1]!;
-      if (!/^\w+$/.test(key)) throw fail(i, `invalid config key '${key}'`, "use e.g. 'config.materialized:view'");
+      if (!/^\w+(\.\w+)*$/.test(key)) throw fail(i, `invalid config key '${key}'`, "use e.g. 'config.materialized:view' or 'config.meta.owner:x'");
       method = 'config';
     } else if (name !== 'config' && (METHODS as readonly string[]).includes(name)) {
       method = name as SelectorMethod;
+    } else if ((UNSUPPORTED_METHODS as readonly string[]).includes(name)) {
+      throw fail(i, `sparkify does not support dbt's '${name}:' selector method`, `supported methods: ${[...METHODS.filter((x) => x !== 'fqn'), 'fqn'].join(', ')}, config.<key>`);
     } else {
       const what = name === 'config' ? "'config' needs a key" : `unknown selector method '${name}'`;
       const dym = didYouMean(name, [...METHODS.filter((x) => x !== 'config'), 'config.materialized']);
@@ -131,7 +152,8 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
     if (value === '') throw fail(i + colon + 1, `'${name}:' needs a value`);
   } else if (value.includes('/') || value.includes('\\')) {
     method = 'path';
-  } else if (/\.(sql|ya?ml)$/i.test(value)) {
+  } else if (/\.(sql|py|csv)$/i.test(value)) {
+    // dbt's default_method: a path separator means path:, these endings mean file:, anything else fqn:
     method = 'file';
   } else {
     method = 'fqn';
@@ -148,8 +170,8 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
       throw fail(i + colon + 1, `invalid pattern '${value}'`, 'character classes must be well formed, e.g. [a-z] or [!0-9]');
     }
   }
-  if (method === 'source' && value.split('.').length > 2) {
-    throw fail(i + colon + 1, `'${value}' has too many parts`, "use 'source:source_name' or 'source:source_name.table_name'");
+  if (method === 'source' && value.split('.').length > 3) {
+    throw fail(i + colon + 1, `'${value}' has too many parts`, "use 'source:source_name', 'source:source_name.table_name' or 'source:package.source_name.table_name'");
   }
 
   const depth = (s: string | undefined): number | undefined => (s ? Number(s) : undefined);

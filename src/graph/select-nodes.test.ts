@@ -10,6 +10,7 @@ const names = (select?: string[], exclude?: string[]): string[] => selectNodes(m
 
 const ALL = manifest.order.map(short).sort();
 const SOURCES = ['staging_events', 'staging_songs'];
+const MODELS = ALL.filter((n) => !SOURCES.includes(n));
 
 describe('selectNodes', () => {
   const cases: [string[] | undefined, string[] | undefined, string[]][] = [
@@ -29,8 +30,8 @@ describe('selectNodes', () => {
     [['1+daily_plays'], undefined, ['daily_plays', 'songplays', 'users']],
     [['2+daily_plays'], undefined, ['daily_plays', 'songplays', ...SOURCES, 'users']],
     [['songplays+'], undefined, ['daily_plays', 'songplays', 'time']],
-    [['staging_events+1'], undefined, ['songplays', 'staging_events', 'stg_a', 'users']],
-    [['staging_events+'], undefined, ['daily_plays', 'songplays', 'staging_events', 'stg_a', 'stg_b', 'time', 'users']],
+    [['source:sparkify.staging_events+1'], undefined, ['songplays', 'staging_events', 'stg_a', 'users']],
+    [['source:sparkify.staging_events+'], undefined, ['daily_plays', 'songplays', 'staging_events', 'stg_a', 'stg_b', 'time', 'users']],
     [['+users+'], undefined, ['daily_plays', 'staging_events', 'users']],
     [['1+songplays+1'], undefined, ['daily_plays', 'songplays', ...SOURCES, 'time']],
     // @: the node, its descendants and every ancestor of those
@@ -38,17 +39,28 @@ describe('selectNodes', () => {
     [['@stg_a'], undefined, ['staging_events', 'stg_a', 'stg_b']],
     [['@time'], undefined, ['songplays', ...SOURCES, 'time']],
     [['@artists'], undefined, ['artists', 'staging_songs']],
-    // globs on names, source tables by name and sourceName.name
-    [['stg_*'], undefined, ['stg_a', 'stg_b']],
-    [['stg_?'], undefined, ['stg_a', 'stg_b']],
-    [['stg_[a]'], undefined, ['stg_a']],
-    [['stg_[!a]'], undefined, ['stg_b']],
-    [['stg_[a-z]+'], undefined, ['stg_a', 'stg_b']],
-    [['*songs'], undefined, ['songs', 'staging_songs']],
-    [['staging_events'], undefined, ['staging_events']],
-    [['sparkify.staging_events'], undefined, ['staging_events']],
-    [['sparkify.*'], undefined, SOURCES],
-    [['*'], undefined, ALL],
+    // dbt allows '@' with a '+' prefix (it adds nothing); sparkify also reads '+@x' that way
+    [['@+stg_a'], undefined, ['staging_events', 'stg_a', 'stg_b']],
+    [['+@stg_a'], undefined, ['staging_events', 'stg_a', 'stg_b']],
+    [['@1+stg_b'], undefined, ['staging_events', 'stg_a', 'stg_b']],
+    // dbt's fqn method: project name, folders, dotted paths; sources are never selected by fqn
+    [['sparkify'], undefined, MODELS],
+    [['star'], undefined, ['artists', 'songplays', 'songs', 'time', 'users']],
+    [['staging'], undefined, ['stg_a', 'stg_b']],
+    [['staging.stg_a'], undefined, ['stg_a']],
+    [['sparkify.staging.stg_a'], undefined, ['stg_a']],
+    [['sparkify.marts'], undefined, ['daily_plays']],
+    // a wildcard matches the rest of the dotted fqn (with or without the project name)
+    [['staging.stg_*'], undefined, ['stg_a', 'stg_b']],
+    [['*stg_*'], undefined, ['stg_a', 'stg_b']],
+    [['*.stg_?'], undefined, ['stg_a', 'stg_b']],
+    [['staging.stg_[a]'], undefined, ['stg_a']],
+    [['staging.stg_[!a]'], undefined, ['stg_b']],
+    [['staging.stg_[a-z]+'], undefined, ['stg_a', 'stg_b']],
+    [['*songs'], undefined, ['songs']],
+    [['sparkify.*'], undefined, MODELS],
+    [['sparkify.st*'], undefined, MODELS.filter((n) => n !== 'daily_plays')],
+    [['*'], undefined, MODELS],
     // source:
     [['source:sparkify'], undefined, SOURCES],
     [['source:sparkify.staging_songs'], undefined, ['staging_songs']],
@@ -96,20 +108,31 @@ describe('selectNodes', () => {
     [['tag:dimension,config.materialized:view'], undefined, ['users']],
     [['tag:nightly,songplays+'], undefined, ['daily_plays', 'songplays']],
     [['+daily_plays,resource_type:source'], undefined, SOURCES],
-    [['tag:dimension,tag:staging'], undefined, []],
     [['+time,+daily_plays,resource_type:model'], undefined, ['songplays']],
     // union of intersections
     [['tag:staging tag:nightly,config.materialized:table'], undefined, ['daily_plays', 'stg_a', 'stg_b']],
     [['tag:staging', 'tag:nightly,config.materialized:table'], undefined, ['daily_plays', 'stg_a', 'stg_b']],
     // exclude
     [undefined, ['tag:dimension'], ['daily_plays', 'songplays', ...SOURCES, 'stg_a', 'stg_b']],
-    [['staging_events+'], ['stg_a+'], ['daily_plays', 'songplays', 'staging_events', 'time', 'users']],
+    [['source:sparkify.staging_events+'], ['stg_a+'], ['daily_plays', 'songplays', 'staging_events', 'time', 'users']],
     [['+daily_plays'], ['+songplays'], ['daily_plays', 'users']],
     [undefined, ['resource_type:source tag:staging'], ['artists', 'daily_plays', 'songplays', 'songs', 'time', 'users']],
     [undefined, ['resource_type:source', 'tag:staging'], ['artists', 'daily_plays', 'songplays', 'songs', 'time', 'users']],
     [undefined, ['tag:dimension,config.materialized:view'], ALL.filter((n) => n !== 'users')],
     [['tag:dimension'], ['does_not_exist', 'tag:nope'], ['artists', 'songs', 'time', 'users']],
-    [['songplays'], ['songplays'], []],
+    [['tag:dimension'], ['tag:fact,tag:dimension'], ['artists', 'songs', 'time', 'users']],
+    // package: every node of the project
+    [['package:sparkify'], undefined, ALL],
+    [['package:this'], undefined, ALL],
+    [['package:spark*,resource_type:source'], undefined, SOURCES],
+    // three-part source: package.source.table
+    [['source:sparkify.sparkify.staging_songs'], undefined, ['staging_songs']],
+    [['source:*.*.staging_*'], undefined, SOURCES],
+    // path: by the property file that patches a model
+    [['path:models/star/schema.yml'], undefined, ['users']],
+    [['path:models/star/*.yml'], undefined, ['users']],
+    // nested config keys
+    [['config.meta.owner:ana'], undefined, ['songs']],
   ];
   it.each(cases)('select %j exclude %j', (select, exclude, expected) => {
     expect(names(select, exclude)).toEqual([...expected].sort());
@@ -141,6 +164,17 @@ describe('selectNodes errors', () => {
     [['zzz_*'], undefined, 1, "'zzz_*' matches no nodes", /^known nodes: /],
     [['tag:dimension'], ['a,,b'], 3, 'Invalid --exclude selector: empty selector between commas', /valid selectors/],
     [['tag:'], undefined, 5, "Invalid --select selector: 'tag:' needs a value", /valid selectors/],
+    // dbt: a bare source table name selects nothing (sources only by source:)
+    [['staging_events'], undefined, 1, "'staging_events' matches no nodes", /names a source table.*use source:sparkify\.staging_events$/],
+    [['users sparkify.staging_songs+'], undefined, 7, 'matches no nodes', /use source:sparkify\.staging_songs$/],
+    // dbt: a leading-literal pattern matches the fqn from its start
+    [['stg_*'], undefined, 1, "'stg_*' matches no nodes", /matches the dotted fqn from its start.*'\*stg_\*'.*stg_a, stg_b/],
+    // issue 18: a table of that source, not the source name
+    [['source:sparkify.nope'], undefined, 1, "'source:sparkify.nope' matches no nodes", "tables of source 'sparkify': sparkify.staging_events, sparkify.staging_songs"],
+    [['source:sparkify.sparkify.staging_evnts'], undefined, 1, 'matches no nodes', "did you mean 'sparkify.sparkify.staging_events'?"],
+    // an empty intersection names its parts
+    [['tag:fact,tag:dimension'], undefined, 1, "--select 'tag:fact,tag:dimension' selects nothing: no node is in every part of the intersection (tag:fact selects 1 node (songplays); tag:dimension selects 4 nodes (artists, songs, time, users))", /a comma intersects/],
+    [['users', 'tag:raw,tag:fact'], undefined, 1, "'tag:raw,tag:fact' selects nothing", /a comma intersects/],
   ];
   it.each(cases)('select %j exclude %j', (select, exclude, column, message, hint) => {
     let err: unknown;
@@ -156,6 +190,26 @@ describe('selectNodes errors', () => {
     expect(e.hint).toMatch(hint);
     const arg = [...select, ...(exclude ?? [])].find((a) => e.message.includes(`\n  ${a}\n`))!;
     expect(e.message).toContain(`\n  ${arg}\n  ${' '.repeat(column - 1)}^`);
+  });
+
+  it('is an error when --exclude removes everything --select chose, naming both', () => {
+    expect(() => selectNodes(manifest, ['users'], ['users'])).toThrow(
+      expect.objectContaining({
+        message: "--exclude 'users' removes every node that --select 'users' selects: nothing is left to run",
+        hint: '--select chose 1 node (users); narrow the --exclude or widen the --select',
+      }),
+    );
+    expect(() => selectNodes(manifest, undefined, ['package:sparkify'])).toThrow(/--exclude 'package:sparkify' removes every node of the project/);
+  });
+
+  it('warns about an --exclude part that matches nothing, with a suggestion', () => {
+    const warnings: string[] = [];
+    const ids = selectNodes(manifest, ['tag:dimension'], ['usres', 'tag:fact,tag:dimension'], { onWarning: (w) => warnings.push(w) });
+    expect(ids.map(short).sort()).toEqual(['artists', 'songs', 'time', 'users']);
+    expect(warnings).toEqual([
+      "--exclude selector 'usres' matches no nodes, so it excludes nothing; did you mean 'users'?",
+      expect.stringMatching(/^--exclude 'tag:fact,tag:dimension' selects nothing: .*; it excludes nothing$/),
+    ]);
   });
 
   it('reports a missing resource type', () => {

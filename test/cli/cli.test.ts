@@ -143,6 +143,49 @@ describe('selection errors', () => {
     expect(r.stderr).toMatch(/\n\s*\^/);
   });
 
+  it('an empty selection is an error naming the part that emptied it, exit 2', () => {
+    const dir = project();
+    const both = run(dir, 'run', '--select', 'tag:core,marts');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--select 'tag:core,marts' selects nothing: no node is in every part of the intersection (tag:core selects 1 node (base); marts selects 2 nodes (by_kind, top_kind))");
+    expect(both.stdout).not.toMatch(/Completed/);
+    const gone = run(dir, 'run', '--select', 'base', '--exclude', 'base');
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain("--exclude 'base' removes every node that --select 'base' selects: nothing is left to run");
+    expect(gone.stdout).not.toMatch(/Completed/);
+  });
+
+  it('an --exclude that matches nothing is a warning with a suggestion; the run goes on', () => {
+    const dir = project();
+    const r = run(dir, 'ls', '--select', 'marts', '--exclude', 'top_knd');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['by_kind', 'top_kind']);
+    expect(r.stderr).toContain("Warning: --exclude selector 'top_knd' matches no nodes, so it excludes nothing; did you mean 'top_kind'?");
+  });
+
+  it('source:src.nope suggests a table of that source; a bare table name points at source:', () => {
+    const dir = project();
+    const r = run(dir, 'ls', '-s', 'source:raw.nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("hint: tables of source 'raw': raw.events");
+    const bare = run(dir, 'ls', '-s', 'events');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('use source:raw.events');
+  });
+
+  it('-m, --models and --model are aliases of --select; folders and the project name select as in dbt', () => {
+    const dir = project();
+    for (const flag of ['-m', '--models', '--model', '-s', '--select']) {
+      expect(run(dir, 'ls', flag, 'marts').stdout.trim().split('\n')).toEqual(['by_kind', 'top_kind']);
+    }
+    expect(run(dir, 'ls', '-m', 'sparkify').stdout.trim().split('\n')).toEqual(['base', 'by_kind', 'other', 'top_kind']);
+    expect(run(dir, 'ls', '-m', '*').stdout.trim().split('\n')).toEqual(['base', 'by_kind', 'other', 'top_kind']);
+    expect(run(dir, 'ls', '-s', 'sparkify.marts.by_*').stdout.trim().split('\n')).toEqual(['by_kind']);
+    const at = run(dir, 'ls', '-s', '@base+');
+    expect(at.code).toBe(2);
+    expect(at.stderr).toContain("'@' prefix and '+' suffix are incompatible");
+  });
+
   it('unknown flags are usage errors, exit 2', () => {
     const dir = project();
     const r = run(dir, 'run', '--selct', 'base');
