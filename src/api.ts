@@ -9,6 +9,7 @@ import { compileProject } from './compile/compile-project.js';
 import { writeFiles, writeFilesInWorker, type CompiledFile } from './compile/write-files.js';
 import { maskSecrets } from './errors.js';
 import { selectNodes } from './graph/select-nodes.js';
+import { addIndirectTests, type IndirectSelection } from './graph/select-tests.js';
 import { planRun, type Plan } from './materializations/plan-run.js';
 import { renderPlan } from './materializations/render-plan.js';
 import { loadProject } from './project/load-project.js';
@@ -42,7 +43,9 @@ export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts
 }
 
 export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
-  return path.join(manifest.projectDir, 'target', 'compiled', node.path);
+  // a snapshot defined in yml has the path <file>.yml#<name>
+  const rel = node.path.includes('#') ? `${node.path.replace('#', '/')}.sql` : node.path;
+  return path.join(manifest.projectDir, 'target', 'compiled', rel);
 }
 
 /** Writes target/manifest.json and target/compiled/<path>.sql, with every secret masked. */
@@ -71,7 +74,7 @@ export async function writeCompiledInBackground(c: Compiled): Promise<void> {
 function compiledFiles(c: Compiled): CompiledFile[] {
   const files: CompiledFile[] = [];
   for (const node of Object.values(c.manifest.nodes)) {
-    if (node.resourceType !== 'model') continue;
+    if (node.resourceType !== 'model' && node.resourceType !== 'snapshot') continue;
     files.push({ file: compiledPathOf(c.manifest, node), text: maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets) });
   }
   return files;
@@ -93,7 +96,8 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
     ...n.relation,
     type: n.resourceType === 'model' && n.config.materialized === 'view' ? ('view' as const) : ('table' as const),
   }));
-  const plan = planRun(c.manifest, selected, existing, c.dialect);
+  const runs = new Set(RUN_RESOURCE_TYPES);
+  const plan = planRun(c.manifest, selected.filter((id) => runs.has(c.manifest.nodes[id]?.resourceType ?? '')), existing, c.dialect);
   const header = [
     `sparkify run plan for ${c.target.type} (target ${c.target.name}, schema ${c.target.schema}), written offline by sparkify compile`,
     'a rebuild of a warehouse whose relations exist already; a first build sends the same minus the renames and drops of old relations',
@@ -111,6 +115,10 @@ export function writeRunResults(c: Compiled, result: RunResult, args: Record<str
   writeFileSync(path.join(dir, 'run_results.json'), maskSecrets(JSON.stringify(doc, null, 2), c.target.secrets));
 }
 
+/** What `run` builds; `build` runs every resource type, `test` and `snapshot` their own. */
+export const RUN_RESOURCE_TYPES = ['model', 'source'];
+export const BUILD_RESOURCE_TYPES = ['source', 'model', 'snapshot', 'test'];
+
 export interface RunOptions {
   select?: string[] | undefined;
   exclude?: string[] | undefined;
@@ -124,14 +132,34 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
   /** run(): wait for another run that holds the target instead of failing */
   waitForLock?: boolean | undefined;
+  /** the node types to run (default: models and sources, as `sparkify run`) */
+  resourceTypes?: string[] | undefined;
+  /** which tests selecting a node selects (when tests are run): eager by default */
+  indirectSelection?: IndirectSelection | undefined;
+  /** build: the children of a tested node wait for its tests, and a failing test skips them */
+  testsGateChildren?: boolean | undefined;
+}
+
+/** The nodes a command runs: the selection, its tests (indirect selection) when tests run, of the command's resource types. */
+export function selectForRun(manifest: Manifest, opts: Pick<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'indirectSelection' | 'onWarning'>): string[] {
+  const types = opts.resourceTypes ?? RUN_RESOURCE_TYPES;
+  let ids = opts.nodes ?? selectNodes(manifest, opts.select, opts.exclude, { onWarning: opts.onWarning });
+  if (!opts.nodes && types.includes('test')) {
+    ids = addIndirectTests(manifest, ids, opts.indirectSelection);
+    if (opts.exclude?.length) {
+      const kept = new Set(selectNodes(manifest, undefined, opts.exclude));
+      ids = ids.filter((id) => kept.has(id));
+    }
+  }
+  return ids.filter((id) => types.includes(manifest.nodes[id]?.resourceType ?? ''));
 }
 
 /** select -> plan -> execute against an open engine. */
 export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions): Promise<{ plan: Plan; result: RunResult; selected: string[] }> {
-  const selected = opts.nodes ?? selectNodes(c.manifest, opts.select, opts.exclude, { onWarning: opts.onWarning });
+  const selected = selectForRun(c.manifest, opts);
   const schemas = [...new Set(Object.values(c.manifest.nodes).map((n) => n.relation.schema))];
   const existing = await engine.listRelations(schemas);
-  const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh });
+  const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh, testsGateChildren: opts.testsGateChildren });
   const result = await executePlan(plan, c.manifest, engine, {
     threads: opts.threads ?? c.target.threads ?? 4,
     onEvent: opts.onEvent,

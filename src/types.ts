@@ -1,6 +1,6 @@
 /** Plain data passed between the stages: load -> compile -> select -> plan -> execute. */
 
-export type Materialization = 'table' | 'view' | 'incremental';
+export type Materialization = 'table' | 'view' | 'incremental' | 'snapshot';
 
 /** A column type, normalised to lower case SQL ("varchar(256)", "bigint", "double precision"). */
 export interface ColumnSpec {
@@ -11,13 +11,74 @@ export interface ColumnSpec {
   tests?: DataTest[] | undefined;
 }
 
-/** dbt's generic data tests. Each passes when its query finds no failing rows. */
-export type DataTest = { where: { file: string; line: number } } & (
-  | { kind: 'unique' }
-  | { kind: 'not_null' }
-  | { kind: 'accepted_values'; values: (string | number | boolean)[] }
-  | { kind: 'relationships'; to: string; field: string }
-);
+/**
+ * A generic data test as declared in a yml file: dbt's four (unique, not_null, accepted_values,
+ * relationships) or a custom `{% test name(model, column_name) %}`. It passes when its query finds
+ * no failing rows.
+ */
+export interface DataTest {
+  /** the generic test's name */
+  kind: string;
+  /** its arguments (values, to, field, ...), as written */
+  args: Record<string, unknown>;
+  /** the `name:` given in yml, instead of the generated one */
+  name?: string | undefined;
+  config: Partial<TestConfig>;
+  where: { file: string; line: number };
+}
+
+/** A test's config, as in dbt. */
+export interface TestConfig {
+  materialized: 'test';
+  severity: 'error' | 'warn';
+  /** conditions on the number of failing rows, e.g. '!= 0', '> 10' */
+  warn_if: string;
+  error_if: string;
+  /** a filter on the tested model */
+  where?: string | undefined;
+  /** at most this many failing rows */
+  limit?: number | undefined;
+  /** keep the failing rows in a table of <schema>_dbt_test__audit */
+  store_failures: boolean;
+  tags: string[];
+  enabled: boolean;
+}
+
+/** A unit test (dbt 1.8): rows given for a model's inputs and the rows it must return. */
+export interface UnitTestSpec {
+  model: string;
+  given: { input: string; kind: 'ref' | 'source'; ref: string; columns: string[]; rows: Record<string, unknown>[]; line: number }[];
+  expect: { columns: string[]; rows: Record<string, unknown>[] };
+  /** the model's SQL rendered with the overrides and every input replaced by its fixture */
+  sql: string;
+}
+
+export interface TestNode {
+  /** "test.unique_songplays_songplay_id" */
+  id: string;
+  resourceType: 'test';
+  testType: 'generic' | 'singular' | 'unit';
+  name: string;
+  /** dbt's fqn: the project, the folders of the file that declares the test, the test's name */
+  fqn: string[];
+  /** generic tests: the generic test (unique, relationships, a custom test's name) */
+  testName?: string | undefined;
+  path: string;
+  file: string;
+  line: number;
+  /** the model, snapshot or source the test is declared on */
+  attachedTo?: string | undefined;
+  column?: string | undefined;
+  dependsOn: string[];
+  /** the query that returns the failing rows */
+  compiledSql: string;
+  config: TestConfig;
+  /** where store_failures keeps the failing rows */
+  relation: Relation;
+  /** set when the test cannot run (it refers to a model that does not exist); reported when it runs */
+  problem?: string | undefined;
+  unit?: UnitTestSpec | undefined;
+}
 
 /** How a source's JSON keys map to its columns, with Redshift COPY semantics. */
 export type JsonMapping =
@@ -58,6 +119,18 @@ export interface SourceTable {
   file: string;
   line: number;
   tags: string[];
+  /** tests declared on the table itself (not on a column) */
+  tests?: DataTest[] | undefined;
+  /** source freshness: the column holding each row's load time, and the limits */
+  loadedAtField?: string | undefined;
+  freshness?: FreshnessRule | undefined;
+}
+
+export interface FreshnessRule {
+  warnAfter?: { count: number; period: 'minute' | 'hour' | 'day' } | undefined;
+  errorAfter?: { count: number; period: 'minute' | 'hour' | 'day' } | undefined;
+  /** SQL filter applied when computing freshness */
+  filter?: string | undefined;
 }
 
 export interface ModelConfig {
@@ -75,12 +148,18 @@ export interface ModelConfig {
   full_refresh?: boolean | undefined;
   on_schema_change?: string | undefined;
   incremental_strategy?: string | undefined;
+  /** snapshots */
+  strategy?: 'timestamp' | 'check' | undefined;
+  updated_at?: string | undefined;
+  check_cols?: string[] | 'all' | undefined;
+  hard_deletes?: 'ignore' | 'invalidate' | 'new_record' | undefined;
 }
 
 export interface ModelNode {
-  /** "model.songplays" */
+  /** "model.songplays", "snapshot.users_history" */
   id: string;
-  resourceType: 'model';
+  /** a snapshot is a model whose materialization keeps history */
+  resourceType: 'model' | 'snapshot';
   name: string;
   /** dbt's fully qualified name: [project, ...folders under the model path, name] */
   fqn: string[];
@@ -120,7 +199,7 @@ export interface SourceNode {
   config: { tags: string[]; materialized: 'copy' | 'external' };
 }
 
-export type GraphNode = ModelNode | SourceNode;
+export type GraphNode = ModelNode | SourceNode | TestNode;
 
 export interface Relation {
   schema: string;

@@ -26,6 +26,10 @@ export type Step =
   | { kind: 'transaction'; statements: string[] }
   /** a query whose single numeric value is the node's row count */
   | { kind: 'count'; sql: string }
+  /** a query that reads no rows and checks names; if the database refuses it, the node fails with this message */
+  | { kind: 'check'; sql: string; message: string; hint?: string | undefined }
+  /** a data test: a query whose single value is the number of failing rows */
+  | { kind: 'test'; sql: string }
   | LoadStep;
 
 /**
@@ -49,6 +53,8 @@ export interface Dialect {
   surrogateKey(exprs: string[]): string;
   castText(expr: string): string;
 
+  /** the time of the current transaction, as a TIMESTAMP in UTC (snapshots: one time for a whole run) */
+  snapshotTime(): string;
   createSchema(schema: string): string;
   dropRelation(r: Relation, type: 'table' | 'view'): string;
   renameRelation(from: Relation, toName: string, type: 'table' | 'view'): string;

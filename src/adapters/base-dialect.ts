@@ -50,6 +50,11 @@ export abstract class BaseDialect implements Dialect {
     return `MD5(${exprs.map((e) => `COALESCE(${this.castText(e)}, '')`).join(` || '|' || `)})`;
   }
 
+  snapshotTime(): string {
+    // postgres: now() is the start of the transaction
+    return `CAST(NOW() AT TIME ZONE 'UTC' AS TIMESTAMP)`;
+  }
+
   createSchema(schema: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${this.quoteIdent(schema)}`;
   }

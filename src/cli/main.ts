@@ -1,6 +1,6 @@
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { compile, resolveProjectTarget, writeCompiled, writeCompiledInBackground, writeRunPlan, type Compiled, type ProjectOptions } from '../api.js';
+import { BUILD_RESOURCE_TYPES, RUN_RESOURCE_TYPES, compile, compiledPathOf, resolveProjectTarget, writeCompiled, writeCompiledInBackground, writeRunPlan, type Compiled, type ProjectOptions } from '../api.js';
 import { openEngine } from '../adapters/create-engine.js';
 import { describeTarget } from '../config/load-config.js';
 import { compileInline } from '../compile/compile-project.js';
@@ -8,8 +8,10 @@ import { SparkifyError, UsageError } from '../errors.js';
 import { generateData } from '../generate/generate-data.js';
 import { selectNodes } from '../graph/select-nodes.js';
 import { loadProject } from '../project/load-project.js';
-import { runTests } from '../runner/run-tests.js';
-import { planTests } from '../testing/plan-tests.js';
+import { buildCommand } from './commands/build.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { testCommand } from './commands/test.js';
+import { INDIRECT_SELECTION_MODES, type IndirectSelection } from '../graph/select-tests.js';
 import { parse as parseYaml } from 'yaml';
 import { Reporter, type LogFormat } from './reporter.js';
 import { readLastRun, runCommand } from './run-command.js';
@@ -63,6 +65,10 @@ function commonOptions<T>(y: Argv<T>) {
     .option('vars', { type: 'string', describe: "variables for var(), as JSON or YAML: '{\"k\": \"v\"}'" })
     .option('threads', { type: 'number', describe: 'nodes built at once (default 4, or [SPARKIFY] THREADS)' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json prints one JSON event per line' });
+}
+
+function indirectOption<T>(y: Argv<T>) {
+  return y.option('indirect-selection', { choices: INDIRECT_SELECTION_MODES, default: 'eager' as IndirectSelection, describe: 'which tests selecting a node selects: eager (any test on it), cautious (only tests of selected nodes only), buildable, empty' });
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -151,6 +157,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return runCommand(c, reporter, {
           command: 'retry',
           nodes: known,
+          resourceTypes: BUILD_RESOURCE_TYPES,
+          testsGateChildren: true,
           threads: a.threads,
           fullRefresh: a['full-refresh'],
           waitForLock: a['wait-for-lock'],
@@ -160,24 +168,42 @@ export async function main(argv: string[], env: Record<string, string | undefine
     )
     .command(
       'test',
-      'run the data tests (unique, not_null, accepted_values, relationships) of the selected models',
-      (y: Argv) => commonOptions(y),
-      guard(async (a: CommonArgs) => {
+      'run the tests of the selected nodes: generic tests from yml, singular tests in tests/, unit tests',
+      (y: Argv) => indirectOption(commonOptions(y)).option('wait-for-lock', { type: 'boolean', default: false, describe: 'wait for a run that holds the target instead of failing' }),
+      guard(async (a: CommonArgs & { 'indirect-selection': IndirectSelection; 'wait-for-lock': boolean }) => {
         const c = compileFor(a);
-        const selected = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) });
-        const plans = planTests(c.manifest, selected, c.dialect);
-        if (plans.length === 0) {
-          reporter.info('No data tests on the selected models; declare them under columns: in a models/*.yml file');
-          return 0;
-        }
-        const engine = await openEngine(c.target, a.threads ?? c.target.threads ?? 4);
-        try {
-          const results = await runTests(plans, engine, { threads: a.threads ?? c.target.threads ?? 4, onEvent: (e) => reporter.testEvent(e) });
-          reporter.testSummary(results);
-          return results.every((r) => r.status === 'pass') ? 0 : 1;
-        } finally {
-          await engine.close();
-        }
+        return testCommand(c, reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), indirectSelection: a['indirect-selection'], threads: a.threads, waitForLock: a['wait-for-lock'] });
+      }),
+    )
+    .command(
+      'build',
+      'load the sources, build the models, run the snapshots and the tests, in DAG order',
+      (y: Argv) =>
+        indirectOption(commonOptions(y))
+          .option('resource-type', { type: 'array', string: true, describe: 'only these node types: source, model, snapshot, test' })
+          .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' })
+          .option('wait-for-lock', { type: 'boolean', default: false, describe: 'wait for a run that holds the target instead of failing' }),
+      guard(async (a: CommonArgs & { 'indirect-selection': IndirectSelection; 'resource-type'?: string[]; 'full-refresh': boolean; 'wait-for-lock': boolean }) => {
+        const c = compileFor(a);
+        reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);
+        return buildCommand(c, reporter, {
+          select: splitSelectors(a.select),
+          exclude: splitSelectors(a.exclude),
+          resourceTypes: a['resource-type']?.map(String),
+          indirectSelection: a['indirect-selection'],
+          threads: a.threads,
+          fullRefresh: a['full-refresh'],
+          waitForLock: a['wait-for-lock'],
+        });
+      }),
+    )
+    .command(
+      'snapshot',
+      'run the selected snapshots (type 2 history of a query, in snapshots/)',
+      (y: Argv) => commonOptions(y).option('wait-for-lock', { type: 'boolean', default: false, describe: 'wait for a run that holds the target instead of failing' }),
+      guard(async (a: CommonArgs & { 'wait-for-lock': boolean }) => {
+        const c = compileFor(a);
+        return snapshotCommand(c, reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), threads: a.threads, waitForLock: a['wait-for-lock'] });
       }),
     )
     .command(
@@ -194,7 +220,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
           const lines: string[] = [];
           for (const id of ids) {
             const n = c.manifest.nodes[id]!;
-            if (n.resourceType === 'model') lines.push(`compiled ${n.path} -> target/compiled/${n.path}`);
+            if (n.resourceType === 'model' || n.resourceType === 'snapshot') lines.push(`compiled ${n.path} -> ${path.relative(c.manifest.projectDir, compiledPathOf(c.manifest, n))}`);
           }
           reporter.infoLines(lines);
           writeRunPlan(c, ids);
@@ -204,7 +230,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
         }
         await written;
         reporter.info('every statement of a run -> target/compiled/run_plan.sql');
-        reporter.info(`Compiled ${ids.length} nodes for ${c.target.type}; manifest at target/manifest.json`);
+        const runs = ids.filter((id) => RUN_RESOURCE_TYPES.includes(c.manifest.nodes[id]!.resourceType)).length;
+        const snapshots = ids.filter((id) => c.manifest.nodes[id]!.resourceType === 'snapshot').length;
+        const tests = ids.length - runs - snapshots;
+        const more = snapshots + tests > 0 ? ` (and ${snapshots} snapshot${snapshots === 1 ? '' : 's'}, ${tests} test${tests === 1 ? '' : 's'})` : '';
+        reporter.info(`Compiled ${runs} nodes for ${c.target.type}${more}; manifest at target/manifest.json`);
         return 0;
       }),
     )
@@ -217,7 +247,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         const lines: string[] = [];
         for (const id of selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) })) {
           const n = c.manifest.nodes[id]!;
-          const name = n.resourceType === 'model' ? n.name : `source:${n.sourceName}.${n.name}`;
+          const name = n.resourceType === 'source' ? `source:${n.sourceName}.${n.name}` : n.name;
           if (a.output === 'name') lines.push(name);
           else if (a.output === 'path') lines.push(n.path);
           else lines.push(JSON.stringify({ name, id: n.id, resource_type: n.resourceType, path: n.path, materialized: n.config.materialized, tags: n.config.tags, relation: `${n.relation.schema}.${n.relation.name}`, depends_on: n.dependsOn }));
@@ -303,7 +333,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return 0;
       }),
     )
-    .demandCommand(1, 'name a command: run, retry, test, compile, ls, show, debug, generate')
+    .demandCommand(1, 'name a command: run, build, test, snapshot, retry, compile, ls, show, debug, generate')
     .strict()
     .version(VERSION)
     .help()

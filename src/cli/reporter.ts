@@ -1,6 +1,5 @@
 import { formatError, formatLocation, maskSecrets } from '../errors.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
-import type { TestEvent, TestResult } from '../runner/run-tests.js';
 import type { WatchEvent } from './watch-event.js';
 
 export type LogFormat = 'text' | 'json';
@@ -71,7 +70,8 @@ export class Reporter {
 
   event(e: RunEvent): void {
     if (this.format === 'json') {
-      this.json({ level: e.type === 'node_end' && e.result.status === 'error' ? 'error' : 'info', event: e.type, ...eventData(e) });
+      const level = e.type === 'node_end' ? (e.result.status === 'error' || e.result.status === 'fail' ? 'error' : e.result.status === 'warn' ? 'warn' : 'info') : 'info';
+      this.json({ level, event: e.type, ...eventData(e) });
       return;
     }
     switch (e.type) {
@@ -127,43 +127,21 @@ export class Reporter {
     }
   }
 
-  testEvent(e: TestEvent): void {
-    if (this.format === 'json') {
-      this.json({ level: e.type === 'test_end' && e.result.status !== 'pass' ? 'error' : 'info', event: e.type, ...eventData(e) });
-      return;
-    }
-    if (e.type === 'test_start') this.info(dots(`${e.index} of ${e.total} START test ${e.name}`, '[RUN]'));
-    else {
-      const r = e.result;
-      const word = r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'ERROR';
-      const detail = r.status === 'fail' ? `[FAIL ${r.failures} in ${r.duration.toFixed(2)}s]` : `[${word} in ${r.duration.toFixed(2)}s]`;
-      this.info(dots(`${e.index} of ${e.total} ${word} ${r.name}`, detail));
-    }
-  }
-
-  testSummary(results: TestResult[]): void {
-    const count = (s: string) => results.filter((x) => x.status === s).length;
-    if (this.format === 'json') {
-      this.json({ level: 'info', event: 'test_summary', pass: count('pass'), fail: count('fail'), error: count('error'), total: results.length });
-      return;
-    }
-    this.info('');
-    for (const r of results.filter((x) => x.status !== 'pass')) {
-      if (r.status === 'fail') this.info(`  ${r.name}: ${r.failures} failing row${r.failures === 1 ? '' : 's'} in ${r.model}.${r.column}`);
-      else for (const line of (r.message ?? '').split('\n')) this.info(`  ${line}`);
-    }
-    this.info(`Done. PASS=${count('pass')} FAIL=${count('fail')} ERROR=${count('error')} TOTAL=${results.length}`);
-  }
-
   private summary(r: RunResult): void {
     const count = (s: string) => r.results.filter((x) => x.status === s).length;
+    const tests = r.results.some((x) => x.resourceType === 'test');
     this.info('');
     this.info(`Finished running ${r.results.length} nodes in ${r.elapsed.toFixed(2)}s.${r.interrupted ? ' (interrupted)' : ''}`);
-    const failed = r.results.filter((x) => x.status === 'error');
-    if (failed.length === 0 && !r.interrupted) this.info('Completed successfully');
-    else {
-      this.info(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}:`);
-      for (const f of failed) for (const line of (f.message ?? '').split('\n')) this.info(`  ${line}`);
+    const failed = r.results.filter((x) => x.status === 'error' || x.status === 'fail');
+    const warned = r.results.filter((x) => x.status === 'warn');
+    if (failed.length === 0 && !r.interrupted) this.info(warned.length > 0 ? `Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:` : 'Completed successfully');
+    else this.info(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length > 0 ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`);
+    for (const f of [...failed, ...warned]) {
+      if (f.status === 'fail' || f.status === 'warn') {
+        const on = f.testedNode ? ` in ${f.testedNode}${f.testedColumn ? `.${f.testedColumn}` : ''}` : '';
+        this.info(`  ${f.status === 'warn' ? 'Warning' : 'Failure'} in test ${f.name}: ${f.failures} failing row${f.failures === 1 ? '' : 's'}${on}`);
+        if (f.storedFailures) this.info(`    the failing rows are in ${f.storedFailures}`);
+      } else for (const line of (f.message ?? '').split('\n')) this.info(`  ${line}`);
     }
     const rejecting = r.results.filter((x) => x.rejected && x.rejected.count > 0);
     if (rejecting.length > 0) {
@@ -180,11 +158,12 @@ export class Reporter {
         if (count > lines.length) this.info(`    ... and ${count - lines.length} more`);
       }
     }
-    this.info(`Done. PASS=${count('success')} ERROR=${count('error')} SKIP=${count('skipped')} TOTAL=${r.results.length}`);
+    if (tests) this.info(`Done. PASS=${count('success') + count('pass')} WARN=${count('warn')} FAIL=${count('fail')} ERROR=${count('error')} SKIP=${count('skipped')} TOTAL=${r.results.length}`);
+    else this.info(`Done. PASS=${count('success')} ERROR=${count('error')} SKIP=${count('skipped')} TOTAL=${r.results.length}`);
   }
 }
 
-function eventData(e: RunEvent | WatchEvent | TestEvent): Record<string, unknown> {
+function eventData(e: RunEvent | WatchEvent): Record<string, unknown> {
   const { type: _, ...rest } = e;
   return rest;
 }
@@ -198,16 +177,20 @@ function listed(items: string[], max: number): string {
 }
 
 function what(materialization: string, resourceType: string): string {
+  if (resourceType === 'test') return 'test';
+  if (resourceType === 'snapshot') return 'snapshot';
   return resourceType === 'source' ? 'copy source' : `${materialization} model`;
 }
 
 function statusWord(r: NodeResult): string {
-  return r.status === 'success' ? 'OK' : r.status === 'error' ? 'ERROR' : 'SKIP';
+  return r.status === 'success' ? 'OK' : r.status === 'skipped' ? 'SKIP' : r.status.toUpperCase();
 }
 
 function detail(r: NodeResult): string {
-  if (r.status === 'skipped') return '[SKIP]';
+  if (r.status === 'skipped') return r.skippedBecause && r.message ? `[SKIP: ${r.message.replace(/^skipped: /, '')}]` : '[SKIP]';
   if (r.status === 'error') return `[ERROR in ${r.duration.toFixed(2)}s]`;
+  if (r.status === 'pass') return `[PASS in ${r.duration.toFixed(2)}s]`;
+  if (r.status === 'warn' || r.status === 'fail') return `[${r.status.toUpperCase()} ${r.failures} in ${r.duration.toFixed(2)}s]`;
   const rows = r.rows === undefined ? 'OK' : `${r.rows} rows`;
   const files = r.files === undefined ? '' : ` from ${r.files} files`;
   const rejected = r.rejected?.count ? `, ${r.rejected.count} lines rejected` : '';

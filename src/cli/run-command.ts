@@ -6,9 +6,10 @@ import { openEngineForRun } from '../adapters/open-for-run.js';
 import { UsageError } from '../errors.js';
 import type { NodeResult } from '../runner/execute-plan.js';
 import type { Reporter } from './reporter.js';
+import type { IndirectSelection } from '../graph/select-tests.js';
 
 export interface RunCommandOptions {
-  command: 'run' | 'retry';
+  command: 'run' | 'retry' | 'build' | 'test' | 'snapshot';
   select?: string[] | undefined;
   exclude?: string[] | undefined;
   /** node ids chosen already (retry) */
@@ -16,6 +17,9 @@ export interface RunCommandOptions {
   threads?: number | undefined;
   fullRefresh?: boolean | undefined;
   waitForLock?: boolean | undefined;
+  resourceTypes?: string[] | undefined;
+  indirectSelection?: IndirectSelection | undefined;
+  testsGateChildren?: boolean | undefined;
   /** recorded in target/run_results.json */
   args: Record<string, unknown>;
 }
@@ -56,13 +60,16 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
         nodes: opts.nodes,
         threads: opts.threads,
         fullRefresh: opts.fullRefresh,
+        resourceTypes: opts.resourceTypes,
+        indirectSelection: opts.indirectSelection,
+        testsGateChildren: opts.testsGateChildren,
         signal: controller.signal,
         onEvent: (e) => reporter.event(e),
         onWarning: (m) => reporter.warn(m),
       });
       writeRunResults(c, result, opts.args);
       if (result.interrupted) return 130;
-      return result.results.some((r) => r.status === 'error') ? 1 : 0;
+      return result.results.some((r) => r.status === 'error' || r.status === 'fail') ? 1 : 0;
     } finally {
       await engine.close();
     }
@@ -101,7 +108,7 @@ export function readLastRun(projectDir: string): LastRun {
   return {
     target: doc.target?.name,
     generatedAt: doc.generatedAt,
-    retry: results.filter((r) => r.status === 'error' || r.status === 'skipped').map((r) => r.id),
+    retry: results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.id),
     total: results.length,
   };
 }

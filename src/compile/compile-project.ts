@@ -8,6 +8,9 @@ import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
 import { isMap, parseYamlFile } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
+import { customTestNames } from '../template/test-blocks.js';
+import { compileTests } from './compile-tests.js';
+import { SNAPSHOT_CONFIG, checkSnapshotConfig, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
 
@@ -91,12 +94,18 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const vars = { ...settings.vars, ...(opts.vars ?? {}) };
   const targetInfo = { name: target.name, type: target.type, schema: target.schema };
 
+  const customTests = customTestNames(project.macros);
   const { tables, errors: sourceErrors } = parseSources(
     project.sourcesFiles,
     project.dir,
     { target: { ...targetInfo, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
     target.schema,
+    customTests,
   );
+  const { docs, errors: docErrors } = parseModelDocs(project.docFiles, customTests);
+  errors.push(...docErrors);
+  const snapshots = snapshotFiles(project.snapshots ?? [], docs, project.dir, errors);
+  const snapshotNames = new Set(snapshots.map((s) => s.name));
   errors.push(...sourceErrors);
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
@@ -104,7 +113,22 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
+    if (snapshotNames.has(m.name)) {
+      errors.push(new ProjectError(`a model and a snapshot are both named '${m.name}'`, { file: m.file, line: 1, hint: 'names are shared by models and snapshots (ref() finds both); rename one' }));
+      continue;
+    }
     const p = prepareModel(m, templates);
+    if ('marked' in p) prepared.push(p);
+    else errors.push(p);
+  }
+  const snapshotByName = new Map<string, SnapshotFile>();
+  for (const s of snapshots) {
+    if (snapshotByName.has(s.name)) {
+      errors.push(new ProjectError(`two snapshots are named '${s.name}': ${snapshotByName.get(s.name)!.path} and ${s.path}`, { file: s.file, line: s.line, hint: 'rename one of them' }));
+      continue;
+    }
+    snapshotByName.set(s.name, s);
+    const p = prepareModel({ name: s.name, path: s.path, file: s.file, text: s.text }, templates);
     if ('marked' in p) prepared.push(p);
     else errors.push(p);
   }
@@ -116,8 +140,19 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const renders = new Map<string, RenderedModel>();
   const defaultsByFolder = new Map<string, Partial<ModelConfig>>();
   for (const p of prepared) {
-    const r = renderModel(p, baseScope, { isIncremental: false });
+    const snap = snapshotByName.get(p.model.name);
+    const r = renderModel(p, baseScope, { isIncremental: false, config: snap ? SNAPSHOT_CONFIG : undefined });
     renders.set(p.model.name, r);
+    if (snap) {
+      const cfg = { ...DEFAULT_CONFIG, ...ymlSnapshotConfig(snap, errors), ...r.config } as ModelConfig & { invalidate_hard_deletes?: boolean; target_schema?: string };
+      cfg.hard_deletes = checkSnapshotConfig(snap, cfg, errors);
+      cfg.materialized = 'snapshot';
+      if (cfg.target_schema) cfg.schema ??= cfg.target_schema;
+      delete cfg.invalidate_hard_deletes;
+      delete cfg.target_schema;
+      configs.set(p.model.name, cfg);
+      continue;
+    }
     const folder = p.model.path.slice(0, p.model.path.lastIndexOf('/') + 1);
     let defaults = defaultsByFolder.get(folder);
     if (!defaults) defaultsByFolder.set(folder, (defaults = folderDefaults(settings, p.model.path)));
@@ -128,8 +163,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
   const scope: RenderScope = { ...baseScope, models: relations, disabled };
 
-  const { docs, errors: docErrors } = parseModelDocs(project.docFiles);
-  errors.push(...docErrors);
+  const nodeId = (name: string) => (snapshotByName.has(name) ? `snapshot.${name}` : `model.${name}`);
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
     const sourcePath = project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml';
@@ -158,11 +192,11 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     errors.push(...resolved.errors);
     const incrementalRender = config.materialized === 'incremental' ? renderModel(p, scope, { isIncremental: true }) : undefined;
     const incremental = incrementalRender && resolveRelations(incrementalRender.compiledSql, p.model, incrementalRender.refs, scope, relation);
-    const dependsOn = [...r.refs.filter((x) => relations.has(x.name)).map((x) => `model.${x.name}`), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`).filter((id) => id in nodes || tables.some((t) => t.id === id))];
+    const dependsOn = [...r.refs.filter((x) => relations.has(x.name)).map((x) => nodeId(x.name)), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`).filter((id) => id in nodes || tables.some((t) => t.id === id))];
     const doc = docs.get(name);
     const node: ModelNode = {
-      id: `model.${name}`,
-      resourceType: 'model',
+      id: nodeId(name),
+      resourceType: snapshotByName.has(name) ? 'snapshot' : 'model',
       name,
       fqn: fqnOf(settings.name, p.model.path, [name]),
       path: p.model.path,
@@ -182,9 +216,20 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     };
     nodes[node.id] = node;
   }
+  const { tests, errors: testErrors } = compileTests({ nodes, docs, singular: project.tests ?? [], scope, dialect, targetSchema: target.schema, projectName: settings.name });
+  errors.push(...testErrors);
+  for (const t of tests) nodes[t.id] = t;
   let dag: ReturnType<typeof buildDag> | undefined;
   try {
-    dag = buildDag(Object.values(nodes).map((n) => ({ id: n.id, dependsOn: n.dependsOn, path: n.path, file: n.file, refs: n.resourceType === 'model' ? n.refs.map((r) => ({ id: `model.${r.name}`, line: r.line, column: r.column })) : undefined })));
+    dag = buildDag(
+      Object.values(nodes).map((n) => ({
+        id: n.id,
+        dependsOn: n.dependsOn,
+        path: n.path,
+        file: n.file,
+        refs: n.resourceType === 'model' || n.resourceType === 'snapshot' ? n.refs.map((r) => ({ id: nodeId(r.name), line: r.line, column: r.column })) : undefined,
+      })),
+    );
   } catch (e) {
     errors.push(e as SparkifyError);
   }
@@ -209,8 +254,8 @@ export function compileInline(project: Project, manifest: Manifest, opts: Compil
   const models = new Map<string, Relation>();
   const sources = new Map<string, Relation>();
   for (const n of Object.values(manifest.nodes)) {
-    if (n.resourceType === 'model') models.set(n.name, n.relation);
-    else sources.set(`${n.sourceName}.${n.name}`, n.relation);
+    if (n.resourceType === 'model' || n.resourceType === 'snapshot') models.set(n.name, n.relation);
+    else if (n.resourceType === 'source') sources.set(`${n.sourceName}.${n.name}`, n.relation);
   }
   const file = { name: 'inline', path: '<inline>', file: '<inline>', text: sql };
   const p = prepareModel(file, templates);

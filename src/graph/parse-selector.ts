@@ -1,6 +1,6 @@
 import { SelectionError, didYouMean } from '../errors.js';
 
-export type SelectorMethod = 'fqn' | 'tag' | 'path' | 'file' | 'source' | 'config' | 'resource_type' | 'package';
+export type SelectorMethod = 'fqn' | 'tag' | 'path' | 'file' | 'source' | 'config' | 'resource_type' | 'package' | 'test_name' | 'test_type';
 
 export interface SelectorAtom {
   kind: 'atom';
@@ -43,17 +43,20 @@ export const RESOURCE_TYPES = [
   'exposure', 'metric', 'group', 'saved_query', 'semantic_model', 'unit_test', 'fixture', 'function',
 ] as const;
 
-const METHODS = ['tag', 'path', 'file', 'source', 'config', 'resource_type', 'package', 'fqn'] as const;
+const METHODS = ['tag', 'path', 'file', 'source', 'config', 'resource_type', 'package', 'test_name', 'test_type', 'fqn'] as const;
+
+export const TEST_TYPES = ['generic', 'singular', 'unit'] as const;
 
 /** dbt's other selector methods: known words, so they get a plain "not supported" instead of "unknown". */
 const UNSUPPORTED_METHODS = [
-  'group', 'access', 'test_name', 'test_type', 'state', 'exposure', 'metric', 'result', 'source_status', 'version',
+  'group', 'access', 'state', 'exposure', 'metric', 'result', 'source_status', 'version',
   'semantic_model', 'saved_query', 'unit_test', 'selector',
 ] as const;
 
 export const SELECTOR_FORMS =
   'valid selectors: name, folder or dotted path (staging.stg_orders, globs like stg_*), tag:x, path:models/marts, ' +
-  'file:x.sql, source:src, source:src.table, package:name, config.<key>:value, resource_type:model|source|...; ' +
+  'file:x.sql, source:src, source:src.table, package:name, config.<key>:value, resource_type:model|source|..., ' +
+  'test_name:unique, test_type:generic|singular|unit; ' +
   "prefix with +, N+ or @ and/or suffix with + or +N ('@' and a '+' suffix do not combine); " +
   "join with ',' (no spaces) to intersect and with spaces to union";
 
@@ -163,7 +166,11 @@ function parseAtom(text: string, column: number, arg: string, argName: string): 
     const dym = didYouMean(value, RESOURCE_TYPES);
     throw fail(i + colon + 1, `unknown resource type '${value}'`, `${dym ? dym + ' ' : ''}resource types: ${RESOURCE_TYPES.join(', ')}`);
   }
-  if (method !== 'config' && method !== 'resource_type') {
+  if (method === 'test_type' && !(TEST_TYPES as readonly string[]).includes(value)) {
+    const dym = didYouMean(value, TEST_TYPES);
+    throw fail(i + colon + 1, `unknown test type '${value}'`, `${dym ? dym + ' ' : ''}test types: ${TEST_TYPES.join(', ')}`);
+  }
+  if (method !== 'config' && method !== 'resource_type' && method !== 'test_type') {
     try {
       globToRegExp(value, false);
     } catch {

@@ -181,7 +181,17 @@ function matcher(atom: SelectorAtom, projectName: string): (node: GraphNode) => 
     }
     case 'resource_type':
       return (n) => n.resourceType === value;
+    case 'test_name':
+      return testNameMatcher(value);
+    case 'test_type':
+      return (n) => n.resourceType === 'test' && n.testType === value;
   }
+}
+
+/** test_name: the generic test (unique, relationships, a custom one) or, for singular tests, the test's name. */
+function testNameMatcher(value: string): (node: GraphNode) => boolean {
+  const re = globToRegExp(value, false);
+  return (n) => n.resourceType === 'test' && re.test(n.testType === 'generic' ? (n.testName ?? n.name) : n.name);
 }
 
 /** The value at a dotted config key (`meta.owner`), as a list; own properties only. */
@@ -292,6 +302,12 @@ function noMatchHint(atom: SelectorAtom, nodes: GraphNode[], projectName: string
     }
     case 'resource_type':
       return `the project has no ${atom.value} nodes`;
+    case 'test_type':
+      return `the project has no ${atom.value} tests`;
+    case 'test_name':
+      candidates = uniq(nodes.flatMap((n) => (n.resourceType === 'test' ? [n.testType === 'generic' ? (n.testName ?? n.name) : n.name] : [])));
+      what = 'tests';
+      break;
   }
   const dym = didYouMean(atom.value, candidates);
   if (dym) return dym;

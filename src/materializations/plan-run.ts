@@ -1,6 +1,8 @@
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect, ExistingRelation, Step } from '../adapters/adapter.js';
-import type { GraphNode, Manifest, ModelNode, Relation, SourceNode } from '../types.js';
+import type { GraphNode, Manifest, ModelNode, Relation, TestConfig, TestNode } from '../types.js';
+import { snapshotSteps } from './snapshot.js';
+import { testSteps } from './test.js';
 
 export const TMP_SUFFIX = '__sparkify_tmp';
 export const OLD_SUFFIX = '__sparkify_old';
@@ -8,8 +10,10 @@ export const OLD_SUFFIX = '__sparkify_old';
 export interface NodePlan {
   id: string;
   name: string;
-  resourceType: 'model' | 'source';
+  resourceType: GraphNode['resourceType'];
   materialization: string;
+  /** tests: how the number of failing rows becomes pass, warn or fail; where failures are stored */
+  test?: { config: TestConfig; storedIn?: string | undefined; problem?: string | undefined } | undefined;
   relation: Relation;
   steps: Step[];
   /** steps that remove what a failed build left behind */
@@ -26,6 +30,11 @@ export interface Plan {
 
 export interface PlanOptions {
   fullRefresh?: boolean;
+  /**
+   * build: the children of a tested node wait for its tests (so a failing test skips them), and
+   * each node's tests come right after it
+   */
+  testsGateChildren?: boolean;
 }
 
 const key = (r: { schema: string; name: string }) => `${r.schema}.${r.name}`;
@@ -42,6 +51,8 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
 
   for (const id of selected) {
     const node = manifest.nodes[id]!;
+    // a unit test reads its fixtures, not its model's inputs
+    if (node.resourceType === 'test' && node.testType === 'unit') continue;
     for (const parentId of manifest.parentMap[id] ?? []) {
       if (chosen.has(parentId)) continue;
       const parent = manifest.nodes[parentId]!;
@@ -50,7 +61,7 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
           new ProjectError(`${label(node)} depends on ${label(parent)}, whose relation ${key(parent.relation)} does not exist yet`, {
             file: node.file,
             node: node.name,
-            hint: `build it first: sparkify run --select +${node.resourceType === 'model' ? node.name : `source:${(node as SourceNode).sourceName}.${node.name}`}`,
+            hint: `build it first: sparkify ${node.resourceType === 'test' ? 'build' : 'run'} --select +${node.resourceType === 'source' ? `source:${node.sourceName}.${node.name}` : node.name}`,
           }),
         );
       }
@@ -61,7 +72,8 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
   }
   throwIfAny(errors);
 
-  const schemas = [...new Set(selected.map((id) => manifest.nodes[id]!.relation.schema))].sort();
+  // a test's relation is where it stores failures: its schema is made only when it does
+  const schemas = [...new Set(selected.filter((id) => { const n = manifest.nodes[id]!; return n.resourceType !== 'test' || (n.config.store_failures && n.testType !== 'unit'); }).map((id) => manifest.nodes[id]!.relation.schema))].sort();
   const setup: Step[] = schemas.map((s) => ({ kind: 'sql', sql: dialect.createSchema(s) }));
   // created before the loads start, so that two sources rejecting lines at once do not race to create it
   if (selected.some((id) => { const n = manifest.nodes[id]!; return n.resourceType === 'source' && (n.table.copy?.maxErrors ?? 0) > 0 && n.table.location; })) {
@@ -76,14 +88,77 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
 
   const nodes: NodePlan[] = [];
   const parents: Record<string, string[]> = {};
-  for (const id of manifest.order) {
-    if (!chosen.has(id)) continue;
+  const order = opts.testsGateChildren ? testsAfterTheirNodes(manifest, chosen) : manifest.order.filter((id) => chosen.has(id));
+  for (const id of order) {
     const node = manifest.nodes[id]!;
     parents[id] = (manifest.parentMap[id] ?? []).filter((p) => chosen.has(p));
     const plan = planNode(node, exists, dialect, opts);
     if (plan) nodes.push(plan);
   }
+  if (opts.testsGateChildren) addTestEdges(manifest, chosen, parents);
   return { setup, nodes, parents };
+}
+
+/** The order of a build: each node, then its tests (those whose last parent in the order it is). */
+function testsAfterTheirNodes(manifest: Manifest, chosen: Set<string>): string[] {
+  const position = new Map(manifest.order.map((id, i) => [id, i]));
+  const testsAfter = new Map<string, string[]>();
+  const free: string[] = [];
+  for (const id of manifest.order) {
+    const n = manifest.nodes[id]!;
+    if (!chosen.has(id) || n.resourceType !== 'test') continue;
+    if (n.testType === 'unit') continue;
+    const ps = (manifest.parentMap[id] ?? []).filter((p) => chosen.has(p));
+    if (ps.length === 0) free.push(id);
+    else {
+      const last = ps.reduce((a, b) => (position.get(a)! > position.get(b)! ? a : b));
+      testsAfter.set(last, [...(testsAfter.get(last) ?? []), id]);
+    }
+  }
+  const out: string[] = [...free];
+  for (const id of manifest.order) {
+    const n = manifest.nodes[id]!;
+    if (!chosen.has(id) || n.resourceType === 'test') continue;
+    // unit tests run before the model they test
+    for (const t of manifest.childMap[id] ?? []) {
+      const tn = manifest.nodes[t];
+      if (chosen.has(t) && tn?.resourceType === 'test' && tn.testType === 'unit') out.push(t);
+    }
+    out.push(id, ...(testsAfter.get(id) ?? []));
+  }
+  return out;
+}
+
+/**
+ * dbt's build graph: a test gates the children of the nodes it tests, unless such a child is one of
+ * the test's parents or an ancestor of one (which would be a cycle). A unit test gates its model.
+ */
+function addTestEdges(manifest: Manifest, chosen: Set<string>, parents: Record<string, string[]>): void {
+  const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const p of manifest.parentMap[id] ?? []) if (!seen.has(p)) { seen.add(p); ancestors(p, seen); }
+    return seen;
+  };
+  for (const id of Object.keys(parents)) {
+    const t = manifest.nodes[id]!;
+    if (t.resourceType !== 'test') continue;
+    if (t.testType === 'unit') {
+      if (t.attachedTo && parents[t.attachedTo]) {
+        parents[t.attachedTo]!.push(id);
+        parents[id] = [];
+      }
+      continue;
+    }
+    const testParents = parents[id]!;
+    const upstream = new Set<string>();
+    for (const p of testParents) for (const a of ancestors(p)) upstream.add(a);
+    for (const p of testParents) {
+      for (const child of manifest.childMap[p] ?? []) {
+        if (!chosen.has(child) || child === id || manifest.nodes[child]?.resourceType === 'test') continue;
+        if (testParents.includes(child) || upstream.has(child)) continue;
+        if (!parents[child]!.includes(id)) parents[child]!.push(id);
+      }
+    }
+  }
 }
 
 /** On an engine that folds names to lower case, a model named MixedCase exists as mixedcase: match them up. */
@@ -97,7 +172,7 @@ function inManifestCase(manifest: Manifest, existing: ExistingRelation[]): Exist
 }
 
 function label(n: GraphNode): string {
-  return n.resourceType === 'model' ? `model ${n.name}` : `source ${n.sourceName}.${n.name}`;
+  return n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `${n.resourceType} ${n.name}`;
 }
 
 function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dialect, opts: PlanOptions): NodePlan | undefined {
@@ -105,6 +180,11 @@ function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dia
   const tmp = { schema: rel.schema, name: rel.name + TMP_SUFFIX };
   const onFailure: Step[] = [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }];
   const base = { id: node.id, name: node.name, resourceType: node.resourceType, relation: rel, onFailure };
+  if (node.resourceType === 'test') return planTest(node, d);
+  if (node.resourceType === 'snapshot') {
+    const deleted = { schema: rel.schema, name: `${rel.name}__deleted${TMP_SUFFIX}` };
+    return { ...base, materialization: 'snapshot', onFailure: [...onFailure, { kind: 'sql', sql: d.dropRelation(deleted, 'table') }], steps: snapshotSteps(node, exists.get(key(rel)) === 'table', d) };
+  }
   if (node.resourceType === 'source') {
     const copy = node.table.copy;
     if (!node.table.location || !copy) return undefined;
@@ -145,6 +225,20 @@ function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dia
         ],
       };
   }
+}
+
+function planTest(t: TestNode, d: Dialect): NodePlan {
+  const storedIn = t.config.store_failures && t.testType !== 'unit' ? `${t.relation.schema}.${t.relation.name}` : undefined;
+  return {
+    id: t.id,
+    name: t.name,
+    resourceType: 'test',
+    materialization: 'test',
+    relation: t.relation,
+    steps: t.problem ? [] : testSteps(t, d),
+    onFailure: [],
+    test: { config: t.config, storedIn, problem: t.problem },
+  };
 }
 
 function analyze(r: Relation, d: Dialect): Step[] {

@@ -10,7 +10,10 @@ function renderStep(s: Step, d: Dialect): string {
   switch (s.kind) {
     case 'sql':
     case 'count':
+    case 'test':
       return `${s.sql};`;
+    case 'check':
+      return `-- check: the query reads the columns its config names\n${s.sql};`;
     case 'transaction':
       return `BEGIN;\n${s.statements.map((x) => `${x};`).join('\n')}\nCOMMIT;`;
     case 'load':

@@ -14,8 +14,12 @@ export interface Project {
   models: ModelFile[];
   macros: TemplateFile[];
   sourcesFiles: TemplateFile[];
-  /** schema.yml-style files under models/ that describe models */
+  /** schema.yml-style files under models/ (and snapshots/) that describe models and snapshots */
   docFiles: TemplateFile[];
+  /** singular tests: the .sql files under tests/, outside tests/generic/ */
+  tests?: TemplateFile[] | undefined;
+  /** the .sql files under snapshots/: {% snapshot name %} ... {% endsnapshot %} blocks */
+  snapshots?: TemplateFile[] | undefined;
   projectFile?: TemplateFile | undefined;
   /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
   problems: SparkifyError[];
@@ -56,6 +60,11 @@ function read(dir: string, rel: string): TemplateFile {
 
 export const PROJECT_FILE = 'sparkify.yml';
 
+/** Where tests and snapshots live: dbt's default folders. */
+export function projectPaths(_dir: string): { testPaths: string[]; snapshotPaths: string[] } {
+  return { testPaths: ['tests'], snapshotPaths: ['snapshots'] };
+}
+
 export function loadProject(dir: string): Project {
   const abs = path.resolve(dir);
   if (!existsSync(path.join(abs, 'models'))) {
@@ -81,9 +90,24 @@ export function loadProject(dir: string): Project {
     models.push(m);
   }
   const macros = listFiles(path.join(abs, 'macros'), ['.sql']).map((rel) => read(abs, `macros/${rel}`));
+  const { testPaths, snapshotPaths } = projectPaths(abs);
+  const tests: TemplateFile[] = [];
+  for (const folder of testPaths) {
+    for (const rel of listFiles(path.join(abs, folder), ['.sql'])) {
+      // custom generic tests ({% test %} blocks) are macros; the other files are singular tests
+      if (rel.startsWith('generic/')) macros.push(read(abs, `${folder}/${rel}`));
+      else tests.push(read(abs, `${folder}/${rel}`));
+    }
+  }
+  const snapshots: TemplateFile[] = [];
+  const snapshotDocs: TemplateFile[] = [];
+  for (const folder of snapshotPaths) {
+    for (const rel of listFiles(path.join(abs, folder), ['.sql'])) snapshots.push(read(abs, `${folder}/${rel}`));
+    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) snapshotDocs.push(read(abs, `${folder}/${rel}`));
+  }
   const sourcesFiles: TemplateFile[] = [];
   for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(read(abs, name));
-  const docFiles = listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).map((rel) => read(abs, `models/${rel}`));
+  const docFiles = [...listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).map((rel) => read(abs, `models/${rel}`)), ...snapshotDocs];
   const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? read(abs, PROJECT_FILE) : undefined;
-  return { dir: abs, models, macros, sourcesFiles, docFiles, projectFile, problems };
+  return { dir: abs, models, macros, sourcesFiles, docFiles, tests, snapshots, projectFile, problems };
 }

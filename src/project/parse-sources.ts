@@ -3,12 +3,13 @@ import nunjucks from 'nunjucks';
 import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
 import { COLUMN_TYPE_NAMES, formatColumnType, parseColumnType } from '../adapters/column-types.js';
-import type { ColumnSpec, CopyOptions, JsonMapping, SourceTable } from '../types.js';
+import type { ColumnSpec, CopyOptions, FreshnessRule, JsonMapping, SourceTable } from '../types.js';
+import { BUILTIN_TESTS, parseDataTests } from './parse-data-tests.js';
 import type { TemplateFile } from '../template/environment.js';
 import { isMap, parseYamlFile, type YamlFile } from './yaml-file.js';
 
-const SOURCE_KEYS = ['name', 'description', 'schema', 'tables', 'tags', 'loader'];
-const TABLE_KEYS = ['name', 'identifier', 'description', 'location', 'copy', 'columns', 'tags'];
+const SOURCE_KEYS = ['name', 'description', 'schema', 'tables', 'tags', 'loader', 'loaded_at_field', 'freshness'];
+const TABLE_KEYS = ['name', 'identifier', 'description', 'location', 'copy', 'columns', 'tags', 'tests', 'data_tests', 'loaded_at_field', 'freshness'];
 const COPY_KEYS = [
   'format',
   'json',
@@ -40,9 +41,16 @@ export interface SourceRenderContext {
 }
 
 /** Reads sources.yml: string values are templates (target, var, env_var), as in dbt's yml files. */
-export function parseSources(files: TemplateFile[], projectDir: string, ctx: SourceRenderContext, defaultSchema: string): { tables: SourceTable[]; errors: SparkifyError[] } {
+export function parseSources(
+  files: TemplateFile[],
+  projectDir: string,
+  ctx: SourceRenderContext,
+  defaultSchema: string,
+  customTests: string[] = [],
+): { tables: SourceTable[]; errors: SparkifyError[] } {
   const tables: SourceTable[] = [];
   const errors: SparkifyError[] = [];
+  const known = [...BUILTIN_TESTS, ...customTests];
   for (const f of files) {
     let y: YamlFile;
     try {
@@ -114,7 +122,9 @@ export function parseSources(files: TemplateFile[], projectDir: string, ctx: Sou
             return;
           }
           if (columns.some((x) => x.name === c.name)) err(cp, `duplicate column '${c.name}'`);
-          columns.push({ name: c.name, type: formatColumnType(parsed), description: typeof c.description === 'string' ? c.description : undefined });
+          const key = c.data_tests !== undefined ? 'data_tests' : 'tests';
+          const tests = parseDataTests(c.data_tests ?? c.tests, y, [...cp, key], known, errors, true);
+          columns.push({ name: c.name, type: formatColumnType(parsed), description: typeof c.description === 'string' ? c.description : undefined, tests: tests.length > 0 ? tests : undefined });
         });
         let location: string | undefined;
         let copy: CopyOptions | undefined;
@@ -129,6 +139,15 @@ export function parseSources(files: TemplateFile[], projectDir: string, ctx: Sou
           if (columns.length === 0) err(tp, `source table '${t.name}' is loaded from a location, so it needs typed columns`);
           copy = parseCopy([...tp, 'copy'], t.copy, render, err, unknownKeys, projectDir);
         }
+        const testsKey = t.data_tests !== undefined ? 'data_tests' : 'tests';
+        const tests = parseDataTests(t.data_tests ?? t.tests, y, [...tp, testsKey], known, errors, false);
+        const loadedAtField = t.loaded_at_field ?? src.loaded_at_field;
+        if (loadedAtField !== undefined && (typeof loadedAtField !== 'string' || !SAFE_IDENTIFIER.test(loadedAtField))) {
+          err([...(t.loaded_at_field !== undefined ? tp : sp), 'loaded_at_field'], 'loaded_at_field must be a column name');
+        }
+        const freshnessAt = t.freshness !== undefined ? [...tp, 'freshness'] : [...sp, 'freshness'];
+        const freshness = parseFreshness(t.freshness !== undefined ? t.freshness : src.freshness, freshnessAt, err);
+        if (freshness && typeof loadedAtField !== 'string') err(freshnessAt, 'freshness needs a loaded_at_field: the column holding when each row was loaded');
         const tags = Array.isArray(t.tags) ? t.tags.map(String) : Array.isArray(src.tags) ? src.tags.map(String) : [];
         tables.push({
           id: `source.${src.name}.${t.name}`,
@@ -143,6 +162,9 @@ export function parseSources(files: TemplateFile[], projectDir: string, ctx: Sou
           file: f.file,
           line: y.at(tp).line,
           tags,
+          tests: tests.length > 0 ? tests : undefined,
+          loadedAtField: typeof loadedAtField === 'string' && SAFE_IDENTIFIER.test(loadedAtField) ? loadedAtField : undefined,
+          freshness,
         });
       });
     });
@@ -201,4 +223,31 @@ function parseCopy(
     manifest: bool('manifest', false),
     region,
   };
+}
+
+const PERIODS = ['minute', 'hour', 'day'] as const;
+
+/** dbt's `freshness: {warn_after: {count, period}, error_after: {...}, filter}`; `freshness: null` turns it off. */
+function parseFreshness(raw: unknown, p: (string | number)[], err: (p: (string | number)[], m: string, h?: string) => void): FreshnessRule | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isMap(raw)) {
+    err(p, 'freshness must be a mapping: {warn_after: {count: 12, period: hour}, error_after: {...}}');
+    return undefined;
+  }
+  const rule: FreshnessRule = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'warn_after' || k === 'error_after') {
+      const count = isMap(v) ? v.count : undefined;
+      const period = isMap(v) ? v.period : undefined;
+      if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0 || !(PERIODS as readonly unknown[]).includes(period)) {
+        err([...p, k], `${k} needs count: a positive whole number and period: minute, hour or day`);
+        continue;
+      }
+      rule[k === 'warn_after' ? 'warnAfter' : 'errorAfter'] = { count, period: period as (typeof PERIODS)[number] };
+    } else if (k === 'filter') {
+      if (typeof v === 'string' && v.trim() !== '' && !/;|--|\/\*/.test(v)) rule.filter = v.trim();
+      else err([...p, k], 'filter must be one SQL condition, without ; or comments');
+    } else err([...p, k], `unknown freshness key '${k}'`, 'freshness knows warn_after, error_after and filter');
+  }
+  return rule.warnAfter || rule.errorAfter ? rule : undefined;
 }

@@ -1,20 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { DatabaseError, LoadError, SparkifyError, UsageError, formatError } from '../errors.js';
+import { DatabaseError, LoadError, ProjectError, SparkifyError, UsageError, formatError } from '../errors.js';
 import type { Connection, Engine, Step } from '../adapters/adapter.js';
 import { LOAD_ERRORS_TABLE, sourceLabel, type RejectedLine } from '../loaders/load-errors.js';
 import type { NodePlan, Plan } from '../materializations/plan-run.js';
-import type { Manifest, ModelNode } from '../types.js';
+import type { GraphNode, Manifest, ModelNode } from '../types.js';
+import { meetsCondition } from '../project/parse-data-tests.js';
 import { templateLine } from '../template/line-markers.js';
 
-export type NodeStatus = 'success' | 'error' | 'skipped';
+/** models, snapshots and sources: success, error or skipped; tests: pass, warn, fail, error or skipped */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'warn' | 'fail';
+
+/** A node that did its job: its children may run. */
+export function succeeded(status: NodeStatus | undefined): boolean {
+  return status === 'success' || status === 'pass' || status === 'warn';
+}
 
 export interface NodeResult {
   id: string;
   name: string;
-  resourceType: 'model' | 'source';
+  resourceType: GraphNode['resourceType'];
   materialization: string;
   relation: string;
   status: NodeStatus;
+  /** tests: the number of failing rows */
+  failures?: number | undefined;
+  /** tests with store_failures: the table holding the failing rows */
+  storedFailures?: string | undefined;
+  /** tests: the column and the node they test, for the summary */
+  testedNode?: string | undefined;
+  testedColumn?: string | undefined;
   rows?: number | undefined;
   files?: number | undefined;
   /** seconds */
@@ -65,6 +79,7 @@ export interface ExecuteOptions {
 
 /** What the steps of one node report back. */
 interface StepsOutcome {
+  failures?: number;
   rows?: number;
   files?: number;
   records?: number;
@@ -132,8 +147,17 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
     emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
     const outcome: StepsOutcome = {};
     try {
+      if (n.test?.problem) throw new ProjectError(n.test.problem);
       await engine.withConnection((c) => runSteps(c, n.steps, ctx, outcome));
       const { rows, files, records, rejected } = outcome;
+      if (n.test) {
+        const status = testStatus(n.test.config, outcome.failures ?? 0);
+        const node = manifest.nodes[n.id];
+        const tested = node?.resourceType === 'test' && node.attachedTo ? manifest.nodes[node.attachedTo]?.name : undefined;
+        finish({ ...baseResult(n, manifest), status, failures: outcome.failures, storedFailures: n.test.storedIn, testedNode: tested, testedColumn: node?.resourceType === 'test' ? node.column : undefined, duration: (performance.now() - t0) / 1000 }, index);
+        if (status === 'fail') skipDescendants(n.id);
+        return;
+      }
       finish({ ...baseResult(n, manifest), status: 'success', rows, files, records, rejected, duration: (performance.now() - t0) / 1000 }, index);
     } catch (err) {
       const e = locateError(err, n, manifest, opts);
@@ -155,7 +179,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
     }
     for (const id of [...pending]) {
       if (running.size >= opts.threads) break;
-      const ready = plan.parents[id]!.every((p) => results.get(p)?.status === 'success' || !byId.has(p));
+      const ready = plan.parents[id]!.every((p) => succeeded(results.get(p)?.status) || !byId.has(p));
       if (!ready) continue;
       pending.delete(id);
       const index = ++started;
@@ -184,6 +208,18 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
       case 'transaction':
         await c.transaction(s.statements);
         break;
+      case 'check':
+        try {
+          await c.query(s.sql);
+        } catch (err) {
+          throw new ProjectError(`${s.message}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { hint: s.hint });
+        }
+        break;
+      case 'test': {
+        const r = await c.query(s.sql);
+        out.failures = Number(r[0]?.failures ?? 0);
+        break;
+      }
       case 'count': {
         const r = await c.query(s.sql);
         const v = r[0] ? Object.values(r[0])[0] : undefined;
@@ -227,6 +263,13 @@ async function recordRejections(c: Connection, ctx: StepContext, source: Extract
   };
 }
 
+/** dbt: error_if is checked first; a test that does not meet it warns if it meets warn_if. */
+export function testStatus(config: { severity: 'error' | 'warn'; warn_if: string; error_if: string }, failures: number): 'pass' | 'warn' | 'fail' {
+  if (config.severity === 'error' && meetsCondition(config.error_if, failures)) return 'fail';
+  if (meetsCondition(config.warn_if, failures)) return 'warn';
+  return 'pass';
+}
+
 function hasAncestor(id: string, ancestor: string, parents: Record<string, string[]>): boolean {
   const stack = [...(parents[id] ?? [])];
   const seen = new Set<string>();
@@ -249,7 +292,9 @@ function baseResult(n: NodePlan, manifest: Manifest): Omit<NodeResult, 'status' 
 function locateError(err: unknown, n: NodePlan, manifest: Manifest, opts: ExecuteOptions): SparkifyError {
   const node = manifest.nodes[n.id]!;
   const e = err instanceof SparkifyError ? err : new DatabaseError(err instanceof Error ? err.message : String(err), { cause: err });
-  if (node.resourceType === 'model') {
+  if (node.resourceType === 'test') {
+    e.addContext({ node: node.name, file: node.file, line: node.line });
+  } else if (node.resourceType !== 'source') {
     let compiledLine: number | undefined;
     if (e instanceof DatabaseError && e.sql && e.statementLine !== undefined) {
       const at = e.sql.indexOf(node.compiledSql.trim());

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { TemplateError } from '../errors.js';
+import { rewriteTestBlocks } from './test-blocks.js';
 
 export interface TemplateFile {
   /** name used by nunjucks and in errors: the path relative to the project */
@@ -17,7 +18,7 @@ class MemoryLoader extends nunjucks.Loader {
   getSource(name: string): nunjucks.LoaderSource {
     const f = this.files.get(name);
     if (!f) throw new Error(`template not found: ${name}`);
-    return { src: f.text, path: f.path, noCache: false };
+    return { src: rewriteTestBlocks(f.text), path: f.path, noCache: false };
   }
 }
 
@@ -79,10 +80,11 @@ function buildTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
   const macroNames: string[] = [];
   const errors: TemplateError[] = [];
   for (const m of macros) {
-    const names = [...m.text.matchAll(MACRO_DEF)].map((x) => x[1]!);
+    const text = rewriteTestBlocks(m.text);
+    const names = [...text.matchAll(MACRO_DEF)].map((x) => x[1]!);
     if (names.length === 0) continue;
     try {
-      const t = new nunjucks.Template(m.text, env, m.path, true);
+      const t = new nunjucks.Template(text, env, m.path, true);
       const exporting = t as unknown as { getExported(ctx: object, frame: null, cb: (err: Error | null, exported: Record<string, unknown>) => void): void };
       exporting.getExported({}, null, (err, exported) => {
         if (err) throw err;

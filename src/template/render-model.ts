@@ -140,7 +140,16 @@ function kwargs(args: unknown[]): Record<string, unknown> {
  * Renders one model. ref(), source() and config() record what they see; unknown names become
  * located errors (all of them, not just the first) and render as a placeholder.
  */
-export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: { isIncremental: boolean }): RenderedModel {
+/** The config() keys a kind of node accepts, and the check of each value (undefined when it is valid). */
+export interface ConfigRules {
+  keys: readonly string[];
+  check(key: string, value: unknown): string | undefined;
+}
+
+export const MODEL_CONFIG: ConfigRules = { keys: CONFIG_KEYS, check: (k, v) => checkConfigValue(k, v) };
+
+export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: { isIncremental: boolean; config?: ConfigRules | undefined }): RenderedModel {
+  const rules = opts.config ?? MODEL_CONFIG;
   const model = prepared.model;
   const errors: SparkifyError[] = [];
   const refs: RenderedModel['refs'] = [];
@@ -191,19 +200,19 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     const kw = kwargs(args);
     const where = lineOf(/\bconfig\s*\(/);
     for (const [k, v] of Object.entries(kw)) {
-      if (!(CONFIG_KEYS as readonly string[]).includes(k)) {
+      if (!rules.keys.includes(k)) {
         const wk = lineOf(new RegExp(`\\b${escapeRe(k)}\\s*=`));
         errors.push(
           new ProjectError(`unknown config key '${k}'`, {
             file: model.file,
             line: wk.line ?? where.line,
             column: wk.column ?? where.column,
-            hint: didYouMean(k, CONFIG_KEYS) ?? `valid keys: ${CONFIG_KEYS.join(', ')}`,
+            hint: didYouMean(k, rules.keys) ?? `valid keys: ${rules.keys.join(', ')}`,
           }),
         );
         continue;
       }
-      const problem = checkConfigValue(k, v);
+      const problem = rules.check(k, v);
       if (problem) {
         const wk = lineOf(new RegExp(`\\b${escapeRe(k)}\\s*=`));
         errors.push(new ProjectError(`config ${k}: ${problem}`, { file: model.file, line: wk.line, column: wk.column }));
@@ -333,7 +342,7 @@ export function prepareModel(model: ModelFile, templates: TemplateEnvironment): 
   return prepared;
 }
 
-function checkConfigValue(key: string, v: unknown): string | undefined {
+export function checkConfigValue(key: string, v: unknown): string | undefined {
   const isStrList = (x: unknown) => typeof x === 'string' || (Array.isArray(x) && x.every((s) => typeof s === 'string'));
   switch (key) {
     case 'materialized':

@@ -70,7 +70,8 @@ function hasChanged(before: GraphNode | undefined, after: GraphNode): boolean {
 
 /** Everything that goes into building a node, as a canonical string. */
 export function buildFingerprint(n: GraphNode): string {
-  if (n.resourceType === 'model') {
+  if (n.resourceType === 'test') return canonicalJson({ type: n.resourceType, compiledSql: normalizeSql(n.compiledSql), config: n.config, dependsOn: [...n.dependsOn].sort() });
+  if (n.resourceType !== 'source') {
     return canonicalJson({
       type: n.resourceType,
       compiledSql: normalizeSql(n.compiledSql),

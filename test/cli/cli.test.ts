@@ -307,13 +307,13 @@ models:
     expect(run(dir, 'run').code).toBe(0);
     const r = run(dir, 'test');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/PASS unique_base_id/);
-    expect(r.stdout).toMatch(/FAIL accepted_values_base_kind .*\[FAIL 1 in/);
+    expect(r.stdout).toMatch(/PASS test unique_base_id/);
+    expect(r.stdout).toMatch(/FAIL test accepted_values_base_kind .*\[FAIL 1 in/);
     expect(r.stdout).toContain('accepted_values_base_kind: 1 failing row in base.kind');
-    expect(r.stdout).toContain('Done. PASS=3 FAIL=1 ERROR=0 TOTAL=4');
+    expect(r.stdout).toContain('Done. PASS=3 WARN=0 FAIL=1 ERROR=0 SKIP=0 TOTAL=4');
     const only = run(dir, 'test', '-s', 'by_kind');
     expect(only.code).toBe(0);
-    expect(only.stdout).toContain('Done. PASS=1 FAIL=0 ERROR=0 TOTAL=1');
+    expect(only.stdout).toContain('Done. PASS=1 WARN=0 FAIL=0 ERROR=0 SKIP=0 TOTAL=1');
   });
 
   it('locates an unknown test; a relationships test to an unknown model errors when run', () => {

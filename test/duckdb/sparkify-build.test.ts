@@ -105,14 +105,13 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse on DuckDB from the pub
   });
 
   it('passes every data test declared in models/star/schema.yml', async () => {
-    const { planTests } = await import('../../src/testing/plan-tests.js');
-    const { runTests } = await import('../../src/runner/run-tests.js');
+    const { runCompiled } = await import('../../src/api.js');
     const opts = { projectDir: dir, env: {} };
     const compiled = compile(opts, resolveProjectTarget(opts));
-    const plans = planTests(compiled.manifest, compiled.manifest.order, compiled.dialect);
-    expect(plans.length).toBe(18);
-    const results = await runTests(plans, engine, { threads: 4 });
-    expect(results.filter((r) => r.status !== 'pass')).toEqual([]);
+    const { result } = await runCompiled(compiled, engine, { resourceTypes: ['test'], select: ['path:models/star'] });
+    const generic = result.results.filter((r) => r.resourceType === 'test' && compiled.manifest.nodes[r.id]?.resourceType === 'test' && (compiled.manifest.nodes[r.id] as { testType: string }).testType === 'generic');
+    expect(generic.length).toBe(18);
+    expect(result.results.filter((r) => r.status !== 'pass')).toEqual([]);
   });
 
   it('writes the compiled SQL and the manifest', async () => {

@@ -17,6 +17,11 @@ export class DuckDbDialect extends BaseDialect {
     return super.columnType(type).toUpperCase();
   }
 
+  override snapshotTime(): string {
+    // duckdb: current_timestamp is the start of the transaction, a TIMESTAMPTZ; timezone() makes it UTC
+    return `timezone('UTC', current_timestamp)`;
+  }
+
   epochMsToTimestamp(expr: string): string {
     return `EPOCH_MS(CAST(${expr} AS BIGINT))`;
   }

@@ -58,6 +58,11 @@ export class RedshiftDialect extends PostgresDialect {
 
   // redshift: DATEADD takes an INTEGER count (AWS docs, DATEADD function); whole days, then the
   // milliseconds of the day, keep both counts in range for any date and the result exact to the ms
+  override snapshotTime(): string {
+    // redshift: SYSDATE is the start of the transaction, in UTC (AWS docs, SYSDATE)
+    return 'SYSDATE';
+  }
+
   override epochMsToTimestamp(expr: string): string {
     const ms = `CAST(${expr} AS BIGINT)`;
     return `DATEADD(ms, CAST(${ms} % 86400000 AS INTEGER), DATEADD(day, CAST(${ms} / 86400000 AS INTEGER), TIMESTAMP '1970-01-01 00:00:00'))`;

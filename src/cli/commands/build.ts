@@ -1,0 +1,57 @@
+import { BUILD_RESOURCE_TYPES, selectForRun, type Compiled } from '../../api.js';
+import { UsageError } from '../../errors.js';
+import { RESOURCE_TYPES } from '../../graph/parse-selector.js';
+import type { IndirectSelection } from '../../graph/select-tests.js';
+import type { Reporter } from '../reporter.js';
+import { runCommand } from '../run-command.js';
+
+export interface BuildArgs {
+  select?: string[] | undefined;
+  exclude?: string[] | undefined;
+  resourceTypes?: string[] | undefined;
+  indirectSelection?: IndirectSelection | undefined;
+  threads?: number | undefined;
+  fullRefresh?: boolean | undefined;
+  waitForLock?: boolean | undefined;
+}
+
+/** Counts of the selected nodes by type, for the "Found ..." line. */
+export function describeSelection(c: Compiled, ids: string[]): string {
+  const count = (t: string) => ids.filter((id) => c.manifest.nodes[id]?.resourceType === t).length;
+  const parts = [
+    [count('model'), 'model'],
+    [count('snapshot'), 'snapshot'],
+    [count('test'), 'test'],
+    [count('source'), 'source'],
+  ] as const;
+  return parts.map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`).join(', ');
+}
+
+/**
+ * sparkify build: sources, models, snapshots and tests of the selection in DAG order. A node's
+ * tests run right after it; a failing test (severity error) skips the node's descendants.
+ */
+export async function buildCommand(c: Compiled, reporter: Reporter, a: BuildArgs): Promise<number> {
+  const types = a.resourceTypes?.length ? a.resourceTypes : BUILD_RESOURCE_TYPES;
+  for (const t of types) {
+    if (!(RESOURCE_TYPES as readonly string[]).includes(t)) throw new UsageError(`unknown resource type '${t}'`, { hint: `resource types: ${RESOURCE_TYPES.join(', ')}` });
+  }
+  const ids = selectForRun(c.manifest, { select: a.select, exclude: a.exclude, resourceTypes: types, indirectSelection: a.indirectSelection });
+  reporter.info(`Found ${describeSelection(c, ids)} to build on ${c.target.type} (target ${c.target.name})`);
+  if (ids.length === 0) {
+    reporter.info('Nothing to build: the selection has no nodes of these types');
+    return 0;
+  }
+  return runCommand(c, reporter, {
+    command: 'build',
+    select: a.select,
+    exclude: a.exclude,
+    threads: a.threads,
+    fullRefresh: a.fullRefresh,
+    waitForLock: a.waitForLock,
+    resourceTypes: types,
+    indirectSelection: a.indirectSelection,
+    testsGateChildren: true,
+    args: { command: 'build', select: a.select, exclude: a.exclude, resource_types: types, indirect_selection: a.indirectSelection },
+  });
+}

@@ -1,0 +1,24 @@
+import { selectForRun, type Compiled } from '../../api.js';
+import type { IndirectSelection } from '../../graph/select-tests.js';
+import type { Reporter } from '../reporter.js';
+import { runCommand } from '../run-command.js';
+
+/** sparkify test: the data tests (generic, singular) and unit tests of the selection. */
+export async function testCommand(c: Compiled, reporter: Reporter, a: { select?: string[] | undefined; exclude?: string[] | undefined; indirectSelection?: IndirectSelection | undefined; threads?: number | undefined; waitForLock?: boolean | undefined }): Promise<number> {
+  const ids = selectForRun(c.manifest, { select: a.select, exclude: a.exclude, resourceTypes: ['test'], indirectSelection: a.indirectSelection });
+  if (ids.length === 0) {
+    reporter.info('No tests on the selected nodes: declare data_tests in a models/*.yml file, or write tests/*.sql');
+    return 0;
+  }
+  reporter.info(`Found ${ids.length} test${ids.length === 1 ? '' : 's'} on ${c.target.type} (target ${c.target.name})`);
+  return runCommand(c, reporter, {
+    command: 'test',
+    select: a.select,
+    exclude: a.exclude,
+    threads: a.threads,
+    waitForLock: a.waitForLock,
+    resourceTypes: ['test'],
+    indirectSelection: a.indirectSelection,
+    args: { command: 'test', select: a.select, exclude: a.exclude, indirect_selection: a.indirectSelection },
+  });
+}

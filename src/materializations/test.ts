@@ -1,0 +1,18 @@
+import type { Dialect, Step } from '../adapters/adapter.js';
+import type { TestNode } from '../types.js';
+
+/**
+ * A data test: count the failing rows its query returns (at most `limit`). With store_failures the
+ * failing rows are kept in a table of <schema>_dbt_test__audit, replaced on every run.
+ */
+export function testSteps(t: TestNode, d: Dialect): Step[] {
+  const failing = t.config.limit === undefined ? t.compiledSql.trim() : `SELECT * FROM (\n${t.compiledSql.trim()}\n) AS dbt_limited\nLIMIT ${t.config.limit}`;
+  if (t.config.store_failures && t.testType !== 'unit') {
+    return [
+      { kind: 'sql', sql: d.dropRelation(t.relation, 'table') },
+      { kind: 'sql', sql: d.createTableAs(t.relation, failing, { materialized: 'table', tags: [], enabled: true }) },
+      { kind: 'test', sql: `SELECT COUNT(*) AS failures FROM ${d.relation(t.relation)}` },
+    ];
+  }
+  return [{ kind: 'test', sql: `SELECT COUNT(*) AS failures FROM (\n${failing}\n) AS dbt_internal_test` }];
+}
