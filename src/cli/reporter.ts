@@ -187,7 +187,7 @@ function statusWord(r: NodeResult): string {
 }
 
 function detail(r: NodeResult): string {
-  if (r.status === 'skipped') return r.skippedBecause && r.message ? `[SKIP: ${r.message.replace(/^skipped: /, '')}]` : '[SKIP]';
+  if (r.status === 'skipped') return r.message ? `[SKIP: ${r.message.replace(/^skipped: /, '')}]` : '[SKIP]';
   if (r.status === 'error') return `[ERROR in ${r.duration.toFixed(2)}s]`;
   if (r.status === 'pass') return `[PASS in ${r.duration.toFixed(2)}s]`;
   if (r.status === 'warn' || r.status === 'fail') return `[${r.status.toUpperCase()} ${r.failures} in ${r.duration.toFixed(2)}s]`;

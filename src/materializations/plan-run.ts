@@ -18,6 +18,8 @@ export interface NodePlan {
   steps: Step[];
   /** steps that remove what a failed build left behind */
   onFailure: Step[];
+  /** set when the node cannot run and is reported as skipped, with this reason */
+  skip?: string | undefined;
 }
 
 export interface Plan {
@@ -48,6 +50,7 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
   const exists = new Map(existing.map((r) => [key(r), r.type]));
   const chosen = new Set(selected);
   const errors: SparkifyError[] = [];
+  const skips = new Map<string, string>();
 
   for (const id of selected) {
     const node = manifest.nodes[id]!;
@@ -56,7 +59,10 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
     for (const parentId of manifest.parentMap[id] ?? []) {
       if (chosen.has(parentId)) continue;
       const parent = manifest.nodes[parentId]!;
-      if (!exists.has(key(parent.relation))) {
+      if (!exists.has(key(parent.relation)) && node.resourceType === 'test' && opts.testsGateChildren) {
+        // build: a test selected through one parent (eager) whose other parent is neither built nor selected
+        skips.set(id, `skipped: ${label(parent)} is not built yet and not selected`);
+      } else if (!exists.has(key(parent.relation))) {
         errors.push(
           new ProjectError(`${label(node)} depends on ${label(parent)}, whose relation ${key(parent.relation)} does not exist yet`, {
             file: node.file,
@@ -93,9 +99,9 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
     const node = manifest.nodes[id]!;
     parents[id] = (manifest.parentMap[id] ?? []).filter((p) => chosen.has(p));
     const plan = planNode(node, exists, dialect, opts);
-    if (plan) nodes.push(plan);
+    if (plan) nodes.push(skips.has(id) ? { ...plan, skip: skips.get(id) } : plan);
   }
-  if (opts.testsGateChildren) addTestEdges(manifest, chosen, parents);
+  if (opts.testsGateChildren) addTestEdges(manifest, chosen, parents, new Set(skips.keys()));
   return { setup, nodes, parents };
 }
 
@@ -133,14 +139,15 @@ function testsAfterTheirNodes(manifest: Manifest, chosen: Set<string>): string[]
  * dbt's build graph: a test gates the children of the nodes it tests, unless such a child is one of
  * the test's parents or an ancestor of one (which would be a cycle). A unit test gates its model.
  */
-function addTestEdges(manifest: Manifest, chosen: Set<string>, parents: Record<string, string[]>): void {
+function addTestEdges(manifest: Manifest, chosen: Set<string>, parents: Record<string, string[]>, skipped: Set<string>): void {
   const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
     for (const p of manifest.parentMap[id] ?? []) if (!seen.has(p)) { seen.add(p); ancestors(p, seen); }
     return seen;
   };
   for (const id of Object.keys(parents)) {
     const t = manifest.nodes[id]!;
-    if (t.resourceType !== 'test') continue;
+    // a test that cannot run gates nothing
+    if (t.resourceType !== 'test' || skipped.has(id)) continue;
     if (t.testType === 'unit') {
       if (t.attachedTo && parents[t.attachedTo]) {
         parents[t.attachedTo]!.push(id);

@@ -143,6 +143,10 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
   };
 
   const runNode = async (n: NodePlan, index: number) => {
+    if (n.skip) {
+      finish({ ...baseResult(n, manifest), status: 'skipped', duration: 0, message: n.skip }, index);
+      return;
+    }
     const t0 = performance.now();
     emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
     const outcome: StepsOutcome = {};
@@ -186,7 +190,16 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
       const p = runNode(byId.get(id)!, index).finally(() => running.delete(id));
       running.set(id, p);
     }
-    if (running.size === 0) break;
+    if (running.size === 0) {
+      // nodes left waiting on a parent that never succeeded (it was skipped) are skipped too
+      for (const id of [...pending]) {
+        pending.delete(id);
+        started++;
+        const parent = plan.parents[id]!.find((p) => byId.has(p) && !succeeded(results.get(p)?.status));
+        finish({ ...baseResult(byId.get(id)!, manifest), status: 'skipped', duration: 0, skippedBecause: parent, message: `skipped: ${parent ? (manifest.nodes[parent]?.name ?? parent) : 'an upstream node'} did not run` }, started);
+      }
+      break;
+    }
     await Promise.race(running.values());
   }
   opts.signal?.removeEventListener('abort', onAbort);

@@ -25,11 +25,12 @@ export function writeProject(files: Record<string, string>): string {
   return dir;
 }
 
-/** A copy of the repo's own project (models, sources.yml) in a temp folder, with a dwh.cfg. */
+/** A copy of the repo's own project (models, sources.yml, snapshots, tests) in a temp folder, with a dwh.cfg. */
 export function copyRepoProject(cfg: string): string {
   const dir = tempDir();
   cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
+  for (const folder of ['snapshots', 'tests']) if (existsSync(path.join(REPO_ROOT, folder))) cpSync(path.join(REPO_ROOT, folder), path.join(dir, folder), { recursive: true });
   writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
   return dir;
 }

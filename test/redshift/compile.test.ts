@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../src/adapters/adapter.js';
 import { removeDir, runCli } from '../helpers/project.js';
 import { planRun } from '../../src/materializations/plan-run.js';
-import { SEED_CFG, compileRedshift, existingRelations, planOf, planText, sparkifyProject, variantsProject } from './redshift-project.js';
+import { SEED_CFG, buildPlanText, compileRedshift, existingRelations, planOf, planText, sparkifyProject, variantsProject } from './redshift-project.js';
 
 const dirs: string[] = [];
 const keep = (d: string) => (dirs.push(d), d);
@@ -44,6 +44,18 @@ describe('sparkify compile --target redshift, offline', () => {
     const text = planText(c, 'none');
     await expect(text).toMatchFileSnapshot('./__golden__/sparkify-first-build.sql');
     expect(text).not.toContain('__sparkify_old');
+  });
+
+  it('pins the snapshot and the data tests of the Sparkify project: its first build, then a build where users_history exists', async () => {
+    const c = compileRedshift(keep(sparkifyProject()));
+    const only = (text: string) => text.split('\n\n').filter((block) => /^-- (snapshot|test)\./.test(block)).join('\n\n') + '\n';
+    await expect(only(buildPlanText(c, 'none'))).toMatchFileSnapshot('./__golden__/sparkify-build-first.sql');
+    const rebuild = only(buildPlanText(c, 'all'));
+    await expect(rebuild).toMatchFileSnapshot('./__golden__/sparkify-build-rebuild.sql');
+    // redshift: one transaction; SYSDATE is the transaction's start, so every version of the run has one time (AWS docs, SYSDATE)
+    expect(rebuild).toContain('UPDATE "public"."users_history"\nSET "dbt_valid_to" = s."dbt_valid_from"\nFROM "public"."users_history__sparkify_tmp" AS s');
+    expect(rebuild).toContain('SYSDATE AS "dbt_updated_at"');
+    expect(rebuild).not.toMatch(/IS (NOT )?DISTINCT FROM|ON CONFLICT|MERGE/);
   });
 
   it('pins every config variant: dist and sort keys, views, incremental upserts, COPY options', async () => {

@@ -5,7 +5,7 @@ import type { RedshiftDialect } from '../../src/adapters/redshift/redshift-diale
 import { DATE_PARTS } from '../../src/adapters/adapter.js';
 import { removeDir } from '../helpers/project.js';
 import { connect } from '../postgres/pg.js';
-import { compileRedshift, planOf, sparkifyProject, variantsProject } from './redshift-project.js';
+import { buildPlanOf, compileRedshift, planOf, sparkifyProject, variantsProject } from './redshift-project.js';
 
 /**
  * Redshift is not reachable from here, so every statement the Redshift dialect emits goes through
@@ -24,8 +24,7 @@ const statementsOf = (s: Step): string[] => (s.kind === 'transaction' ? s.statem
 const all: string[] = [];
 for (const c of compiled) {
   for (const existing of ['none', 'all'] as const) {
-    const plan = planOf(c, existing);
-    all.push(...plan.setup.flatMap(statementsOf), ...plan.nodes.flatMap((n) => [...n.steps, ...n.onFailure].flatMap(statementsOf)));
+    for (const plan of [planOf(c, existing), buildPlanOf(c, existing)]) all.push(...plan.setup.flatMap(statementsOf), ...plan.nodes.flatMap((n) => [...n.steps, ...n.onFailure].flatMap(statementsOf)));
   }
 }
 all.push(

@@ -28,6 +28,7 @@ export function sparkifyProject(cfg = SEED_CFG): string {
   const dir = tempDir('sparkify-redshift-');
   cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
+  cpSync(path.join(REPO_ROOT, 'snapshots'), path.join(dir, 'snapshots'), { recursive: true });
   writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
   return dir;
 }
@@ -92,8 +93,19 @@ export function existingRelations(c: Compiled): ExistingRelation[] {
   }));
 }
 
+/** The plan of `sparkify run`: sources and models. */
 export function planOf(c: Compiled, existing: 'none' | 'all'): Plan {
-  return planRun(c.manifest, c.manifest.order, existing === 'all' ? existingRelations(c) : [], c.dialect);
+  const runs = c.manifest.order.filter((id) => ['model', 'source'].includes(c.manifest.nodes[id]!.resourceType));
+  return planRun(c.manifest, runs, existing === 'all' ? existingRelations(c) : [], c.dialect);
+}
+
+/** The plan of `sparkify build`: sources, models, snapshots and tests, each node's tests after it. */
+export function buildPlanOf(c: Compiled, existing: 'none' | 'all'): Plan {
+  return planRun(c.manifest, c.manifest.order, existing === 'all' ? existingRelations(c) : [], c.dialect, { testsGateChildren: true });
+}
+
+export function buildPlanText(c: Compiled, existing: 'none' | 'all'): string {
+  return renderPlan(buildPlanOf(c, existing), c.dialect).split(c.manifest.projectDir).join('<project>');
 }
 
 /** The plan as run_plan.sql spells it, with the temp project dir taken out. */
