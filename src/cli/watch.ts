@@ -2,11 +2,10 @@ import { hostname } from 'node:os';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch } from 'chokidar';
-import { compile, resolveProjectTarget, runCompiled, writeCompiled, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
+import { compile, resolveProjectTarget, runCompiled, selectForRun, writeCompiled, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
 import type { Engine } from '../adapters/adapter.js';
 import { openEngine } from '../adapters/create-engine.js';
 import type { Target } from '../config/load-config.js';
-import { selectNodes } from '../graph/select-nodes.js';
 import { planRebuild } from '../watch/plan-rebuild.js';
 import { RebuildScheduler } from '../watch/rebuild-scheduler.js';
 import { isWatchedPath } from '../watch/watched-path.js';
@@ -85,7 +84,8 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
       }
       const c = compile(opts.project, target);
       writeCompiled(c);
-      const selected = selectNodes(c.manifest, opts.select, opts.exclude, { onWarning: (m) => reporter.warn(m) });
+      // run --watch builds what run builds: sources and models, not tests or snapshots
+      const selected = selectForRun(c.manifest, { select: opts.select, exclude: opts.exclude, onWarning: (m) => reporter.warn(m) });
       const plan = planRebuild({ previous: built?.manifest, next: c.manifest, selected, stale, touchedFiles: touched, full: needFull });
       reporter.watch({
         type: 'rebuild_plan',

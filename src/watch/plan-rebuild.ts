@@ -35,7 +35,8 @@ export function planRebuild(input: RebuildInput): RebuildPlan {
   const { previous, next, stale } = input;
   const selected = new Set(input.selected);
   const changed = previous ? next.order.filter((id) => hasChanged(previous.nodes[id], next.nodes[id]!)) : [...next.order];
-  const deleted = previous ? previous.order.filter((id) => !(id in next.nodes)).map((id) => previous.nodes[id]!) : [];
+  // a removed test leaves no relation behind (unless it stored failures, which are the test's own)
+  const deleted = previous ? previous.order.filter((id) => !(id in next.nodes) && previous.nodes[id]!.resourceType !== 'test').map((id) => previous.nodes[id]!) : [];
   if (input.full || !previous) return { nodes: next.order.filter((id) => selected.has(id)), changed, deleted };
 
   const touched = new Set(input.touchedFiles);

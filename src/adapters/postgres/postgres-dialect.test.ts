@@ -48,7 +48,7 @@ describe('PostgresDialect', () => {
     target.s3 = { logData: '/data/log_data', logJsonPath: '/data/log_json_path.json', songData: '/data/song_data' };
     const manifest = compileProject(loadProject(repo), { target, dialect: d, env: {} });
     const existing = manifest.order.map((id) => ({ ...manifest.nodes[id]!.relation, type: 'table' as const }));
-    const plan = planRun(manifest, manifest.order, existing, d);
+    const plan = planRun(manifest, manifest.order.filter((id) => ['model', 'source'].includes(manifest.nodes[id]!.resourceType)), existing, d);
     const step = (s: Step) =>
       s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id}: ${d.createTable(s.into, s.source.columns)};\n${d.copyFromStdin(s.into, s.source.columns)};` : `${s.sql};`;
     const text = ['-- setup', ...plan.setup.map(step), ...plan.nodes.flatMap((n) => [`\n-- ${n.id} (${n.materialization})`, ...n.steps.map(step)])].join('\n') + '\n';
