@@ -22,6 +22,8 @@ export interface ProjectOptions {
   targetName?: string | undefined;
   vars?: Record<string, unknown> | undefined;
   env: Record<string, string | undefined>;
+  /** resolve the target without needing to connect: missing credentials become placeholders (compile) */
+  offline?: boolean | undefined;
 }
 
 export interface Compiled {
@@ -31,7 +33,7 @@ export interface Compiled {
 }
 
 export function resolveProjectTarget(opts: ProjectOptions): Target {
-  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env });
+  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env, offline: opts.offline });
 }
 
 /** load -> compile: reads the project and renders every model for the chosen target. */
@@ -58,10 +60,11 @@ export function writeCompiled(c: Compiled): void {
  * writeCompiled, with the compiled files written by a worker thread while the caller goes on (the
  * manifest is written before it returns). Creating 10k files takes the kernel a few hundred
  * milliseconds, which the compile command spends planning target/compiled/run_plan.sql instead.
- * The promise settles when every file is written, with the first write error if any.
+ * The promise settles when every file is written, with the first write error if any. With `only`
+ * (node ids), only those models' files are written.
  */
-export async function writeCompiledInBackground(c: Compiled): Promise<void> {
-  const written = writeFilesInWorker(compiledFiles(c));
+export async function writeCompiledInBackground(c: Compiled, only?: string[]): Promise<void> {
+  const written = writeFilesInWorker(compiledFiles(c, only));
   try {
     writeManifest(c);
   } catch (err) {
@@ -71,9 +74,11 @@ export async function writeCompiledInBackground(c: Compiled): Promise<void> {
   return written;
 }
 
-function compiledFiles(c: Compiled): CompiledFile[] {
+/** The compiled file of every model, or of the models among `only` (node ids). */
+function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
   const files: CompiledFile[] = [];
-  for (const node of Object.values(c.manifest.nodes)) {
+  const nodes = only === undefined ? Object.values(c.manifest.nodes) : only.map((id) => c.manifest.nodes[id]!);
+  for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'snapshot') continue;
     files.push({ file: compiledPathOf(c.manifest, node), text: maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets) });
   }
@@ -138,6 +143,8 @@ export interface RunOptions {
   indirectSelection?: IndirectSelection | undefined;
   /** build: the children of a tested node wait for its tests, and a failing test skips them */
   testsGateChildren?: boolean | undefined;
+  /** emit node_progress events while sources load */
+  progress?: boolean | undefined;
 }
 
 /** The nodes a command runs: the selection, its tests (indirect selection) when tests run, of the command's resource types. */
@@ -164,6 +171,7 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
     threads: opts.threads ?? c.target.threads ?? 4,
     onEvent: opts.onEvent,
     signal: opts.signal,
+    progress: opts.progress,
     compiledPath: (n) => path.relative(process.cwd(), compiledPathOf(c.manifest, n)),
   });
   return { plan, result, selected };

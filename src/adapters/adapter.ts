@@ -24,8 +24,8 @@ export type Step =
   | { kind: 'sql'; sql: string }
   /** statements that must commit together */
   | { kind: 'transaction'; statements: string[] }
-  /** a query whose single numeric value is the node's row count */
-  | { kind: 'count'; sql: string }
+  /** a query whose single numeric value is the node's row count (of: 'inserted', the rows an incremental run adds) */
+  | { kind: 'count'; sql: string; of?: 'inserted' }
   /** a query that reads no rows and checks names; if the database refuses it, the node fails with this message */
   | { kind: 'check'; sql: string; message: string; hint?: string | undefined }
   /** a data test: a query whose single value is the number of failing rows */
@@ -56,6 +56,12 @@ export interface Dialect {
   /** the time of the current transaction, as a TIMESTAMP in UTC (snapshots: one time for a whole run) */
   snapshotTime(): string;
   createSchema(schema: string): string;
+  /** starts a transaction that may only read (show) */
+  beginReadOnly(): string;
+  /** makes unqualified names resolve in the schema, for this session */
+  setSearchPath(schema: string): string;
+  /** the relation name of a "relation does not exist" error message from this engine, if it is one */
+  missingRelation(message: string): string | undefined;
   dropRelation(r: Relation, type: 'table' | 'view'): string;
   renameRelation(from: Relation, toName: string, type: 'table' | 'view'): string;
   createTableAs(r: Relation, sql: string, config: ModelConfig): string;
@@ -86,6 +92,15 @@ export interface LoadResult {
   rejected?: RejectedLine[] | undefined;
 }
 
+/** How far a load has got: told after each file or batch of files, and once more when it is done. */
+export interface LoadProgress {
+  files: number;
+  filesDone: number;
+  rows: number;
+  /** bytes of input read (uncompressed JSON) */
+  bytes: number;
+}
+
 /** One database session. Only connections talk to a database. */
 export interface Connection {
   /** runs a query and returns its rows as JSON-friendly values */
@@ -94,8 +109,8 @@ export interface Connection {
   execute(sql: string): Promise<number | undefined>;
   /** runs statements in one transaction; rolls back on any error */
   transaction(statements: string[]): Promise<void>;
-  /** bulk-loads a source into step.into with the engine's own loader */
-  load(step: LoadStep): Promise<LoadResult>;
+  /** bulk-loads a source into step.into with the engine's own loader; onProgress, when given, is told how far it got */
+  load(step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
 }
 
 /** Who runs: shown to a second run that finds the lock taken. */

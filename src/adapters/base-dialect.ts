@@ -59,6 +59,19 @@ export abstract class BaseDialect implements Dialect {
     return `CREATE SCHEMA IF NOT EXISTS ${this.quoteIdent(schema)}`;
   }
 
+  // redshift: BEGIN takes READ ONLY too (AWS docs, BEGIN)
+  beginReadOnly(): string {
+    return 'BEGIN READ ONLY';
+  }
+
+  setSearchPath(schema: string): string {
+    return `SET search_path TO ${this.quoteIdent(schema)}`;
+  }
+
+  missingRelation(message: string): string | undefined {
+    return /relation "([^"]+)" does not exist/.exec(message)?.[1];
+  }
+
   dropRelation(r: Relation, type: 'table' | 'view'): string {
     return `DROP ${type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${this.relation(r)}`;
   }

@@ -14,11 +14,19 @@ const DIALECTS: Partial<Record<EngineType, (t: Target | undefined) => Dialect>> 
 
 // Engines are imported when a command opens one: their drivers (@duckdb/node-api, pg, the AWS SDK)
 // take a quarter of a second to load, which compile, ls and the other offline commands never need.
-const ENGINES: Partial<Record<EngineType, (t: Target, threads: number) => Promise<Engine>>> = {
-  duckdb: async (t) => (await import('./duckdb/duckdb-engine.js')).DuckDbEngine.open(t.duckdb!.path, t.schema, t.s3),
-  postgres: async (t, threads) => (await import('./postgres/postgres-engine.js')).PostgresEngine.open(t.postgres!, t.schema, threads, undefined, t.s3),
-  redshift: async (t, threads) => (await import('./redshift/redshift-engine.js')).RedshiftEngine.openCluster(t.redshift!, t.schema, threads),
+const ENGINES: Partial<Record<EngineType, (t: Target, threads: number, o: OpenOptions) => Promise<Engine>>> = {
+  duckdb: async (t, _, o) => (await import('./duckdb/duckdb-engine.js')).DuckDbEngine.open(t.duckdb!.path, t.schema, t.s3, o),
+  postgres: async (t, threads, o) => (await import('./postgres/postgres-engine.js')).PostgresEngine.open(t.postgres!, t.schema, threads, undefined, t.s3, o),
+  redshift: async (t, threads, o) => (await import('./redshift/redshift-engine.js')).RedshiftEngine.openCluster(t.redshift!, t.schema, threads, o),
 };
+
+export interface OpenOptions {
+  /**
+   * For commands that only read (show, debug): the target schema is not created, and a DuckDB file
+   * is opened read-only (one that does not exist yet opens as an empty database, and none is created).
+   */
+  readOnly?: boolean | undefined;
+}
 
 /** The dialect of an engine; the target supplies settings that reach SQL (Redshift's IAM role and region). */
 export function createDialect(type: EngineType, target?: Target): Dialect {
@@ -27,8 +35,8 @@ export function createDialect(type: EngineType, target?: Target): Dialect {
   return make(target);
 }
 
-export async function openEngine(target: Target, threads: number): Promise<Engine> {
+export async function openEngine(target: Target, threads: number, opts: OpenOptions = {}): Promise<Engine> {
   const open = ENGINES[target.type];
   if (!open) throw new UsageError(`running on ${target.type} is not available in this version`, { hint: 'use --target duckdb' });
-  return open(target, threads);
+  return open(target, threads, opts);
 }

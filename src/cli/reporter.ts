@@ -1,17 +1,99 @@
+import pc from 'picocolors';
 import { formatError, formatLocation, maskSecrets } from '../errors.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
 import type { WatchEvent } from './watch-event.js';
 
 export type LogFormat = 'text' | 'json';
 
+export interface TerminalOptions {
+  /** colour on stdout / stderr (decided by the CLI from --no-color, NO_COLOR, FORCE_COLOR and isTTY) */
+  colorOut?: boolean;
+  colorErr?: boolean;
+  /** stdout is a terminal: progress is one line redrawn in place */
+  tty?: boolean;
+  /** the clock, in ms; progress is redrawn at most once per PROGRESS_MS */
+  now?: () => number;
+}
+
+/** progress lines and events: at most one per second (the first and the last of each task always) */
+export const PROGRESS_MS = 1000;
+
+/** One piece of long work going on (a load, generate): what a progress line shows. */
+export interface Progress {
+  /** "source:sparkify.staging_events", "generate" */
+  task: string;
+  done: number;
+  total: number;
+  /** "files", "events" */
+  unit: string;
+  rows: number;
+  bytes: number;
+  /** what the bytes are: "read" (default) or "written" */
+  bytesAre?: 'read' | 'written';
+  /** seconds since the task started */
+  elapsed: number;
+}
+
 /** The only place that prints. Every line goes through the secret mask. */
 export class Reporter {
+  private readonly paint: ReturnType<typeof pc.createColors>;
+  private readonly paintErr: ReturnType<typeof pc.createColors>;
+  private readonly tty: boolean;
+  private readonly now: () => number;
+  /** a progress line is on screen (TTY): cleared before anything else prints */
+  private progressShown = false;
+  private readonly lastProgress = new Map<string, number>();
+
   constructor(
-    private readonly format: LogFormat,
+    readonly format: LogFormat,
     private secrets: string[] = [],
-    private readonly out: (s: string) => void = (s) => process.stdout.write(s),
+    private readonly rawOut: (s: string) => void = (s) => process.stdout.write(s),
     private readonly err: (s: string) => void = (s) => process.stderr.write(s),
-  ) {}
+    terminal: TerminalOptions = {},
+  ) {
+    this.paint = pc.createColors(terminal.colorOut ?? false);
+    this.paintErr = pc.createColors(terminal.colorErr ?? false);
+    this.tty = terminal.tty ?? false;
+    this.now = terminal.now ?? (() => performance.now());
+  }
+
+  private out(s: string): void {
+    if (this.progressShown) {
+      this.rawOut('\r\x1b[2K');
+      this.progressShown = false;
+    }
+    this.rawOut(s);
+  }
+
+  /** whether progress is shown at all: as events in JSON mode, as one redrawn line on a terminal, never in a pipe */
+  get showsProgress(): boolean {
+    return this.format === 'json' || this.tty;
+  }
+
+  /**
+   * Reports long work. A task's first and last report always show; those between, at most once
+   * per second. JSON mode prints `event` lines (node_progress, generate_progress); a terminal gets
+   * one line redrawn in place; a pipe or file gets nothing.
+   */
+  progress(p: Progress, event: string, data: Record<string, unknown> = {}): void {
+    if (!this.showsProgress) return;
+    const t = this.now();
+    const last = this.lastProgress.get(p.task);
+    const final = p.done >= p.total;
+    if (last !== undefined && !final && t - last < PROGRESS_MS) return;
+    this.lastProgress.set(p.task, t);
+    if (final) this.lastProgress.delete(p.task);
+    const rate = p.elapsed > 0 ? Math.round(p.rows / p.elapsed) : 0;
+    if (this.format === 'json') {
+      this.json({ level: 'info', event, ...data, done: p.done, total: p.total, unit: p.unit, rows: p.rows, bytes: p.bytes, rows_per_second: rate, elapsed: p.elapsed });
+      return;
+    }
+    const mb = (p.bytes / 1e6).toFixed(1);
+    const line = `${this.stamp()}  ${p.task}: ${p.done} of ${p.total} ${p.unit}, ${p.rows} rows, ${mb} MB ${p.bytesAre ?? 'read'}, ${rate} rows/s`;
+    const width = process.stdout.columns || 120;
+    this.out(maskSecrets(line.length > width - 1 ? line.slice(0, width - 1) : line, this.secrets));
+    this.progressShown = true;
+  }
 
   setSecrets(secrets: string[]): void {
     this.secrets = secrets;
@@ -61,14 +143,28 @@ export class Reporter {
     if (this.format === 'json') {
       const e = err as { toJSON?: () => unknown; message?: string };
       this.json({ level: 'error', event: 'error', error: typeof e?.toJSON === 'function' ? e.toJSON() : { message: String(e?.message ?? err) } });
-    } else this.err(maskSecrets(formatError(err), this.secrets) + '\n');
+    } else {
+      if (this.progressShown) this.out('');
+      const text = maskSecrets(formatError(err), this.secrets);
+      this.err(text.replace(/^([^\n]*?\b[A-Z][a-z]+ error\b)/, (m) => this.paintErr.red(m)) + '\n');
+    }
   }
 
   json(obj: Record<string, unknown>): void {
     this.out(maskSecrets(JSON.stringify({ ts: new Date().toISOString(), ...obj }), this.secrets) + '\n');
   }
 
+  private colourWord(line: string, word: string, colour: 'green' | 'red' | 'yellow'): string {
+    const at = line.indexOf(` ${word} `);
+    if (at < 0) return line;
+    return line.slice(0, at + 1) + this.paint[colour](word) + line.slice(at + 1 + word.length);
+  }
+
   event(e: RunEvent): void {
+    if (e.type === 'node_progress') {
+      this.progress({ task: e.name, done: e.filesDone, total: e.files, unit: 'files', rows: e.rows, bytes: e.bytes, elapsed: e.elapsed }, 'node_progress', { id: e.id, index: e.index });
+      return;
+    }
     if (this.format === 'json') {
       const level = e.type === 'node_end' ? (e.result.status === 'error' || e.result.status === 'fail' ? 'error' : e.result.status === 'warn' ? 'warn' : 'info') : 'info';
       this.json({ level, event: e.type, ...eventData(e) });
@@ -81,9 +177,13 @@ export class Reporter {
       case 'node_start':
         this.info(dots(`${e.index} of ${e.total} START ${what(e.materialization, e.resourceType)} ${e.name}`, '[RUN]'));
         break;
-      case 'node_end':
-        this.info(dots(`${e.index} of ${e.total} ${statusWord(e.result)} ${what(e.result.materialization, e.result.resourceType)} ${e.result.name}`, detail(e.result)));
+      case 'node_end': {
+        const word = statusWord(e.result);
+        const line = dots(`${e.index} of ${e.total} ${word} ${what(e.result.materialization, e.result.resourceType)} ${e.result.name}`, detail(e.result));
+        this.info(this.colourWord(line, word, e.result.status === 'success' || e.result.status === 'pass' ? 'green' : e.result.status === 'error' || e.result.status === 'fail' ? 'red' : 'yellow'));
         break;
+      }
+
       case 'run_end':
         this.summary(e.result);
         break;
@@ -134,8 +234,8 @@ export class Reporter {
     this.info(`Finished running ${r.results.length} nodes in ${r.elapsed.toFixed(2)}s.${r.interrupted ? ' (interrupted)' : ''}`);
     const failed = r.results.filter((x) => x.status === 'error' || x.status === 'fail');
     const warned = r.results.filter((x) => x.status === 'warn');
-    if (failed.length === 0 && !r.interrupted) this.info(warned.length > 0 ? `Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:` : 'Completed successfully');
-    else this.info(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length > 0 ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`);
+    if (failed.length === 0 && !r.interrupted) this.info(warned.length > 0 ? this.paint.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`) : this.paint.green('Completed successfully'));
+    else this.info(this.paint.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length > 0 ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
     for (const f of [...failed, ...warned]) {
       if (f.status === 'fail' || f.status === 'warn') {
         const on = f.testedNode ? ` in ${f.testedNode}${f.testedColumn ? `.${f.testedColumn}` : ''}` : '';
@@ -191,7 +291,7 @@ function detail(r: NodeResult): string {
   if (r.status === 'error') return `[ERROR in ${r.duration.toFixed(2)}s]`;
   if (r.status === 'pass') return `[PASS in ${r.duration.toFixed(2)}s]`;
   if (r.status === 'warn' || r.status === 'fail') return `[${r.status.toUpperCase()} ${r.failures} in ${r.duration.toFixed(2)}s]`;
-  const rows = r.rows === undefined ? 'OK' : `${r.rows} rows`;
+  const rows = r.inserted !== undefined ? `${r.inserted} rows inserted, ${r.rows ?? '?'} total` : r.rows === undefined ? 'OK' : `${r.rows} rows`;
   const files = r.files === undefined ? '' : ` from ${r.files} files`;
   const rejected = r.rejected?.count ? `, ${r.rejected.count} lines rejected` : '';
   return `[${rows}${files}${rejected} in ${r.duration.toFixed(2)}s]`;

@@ -64,6 +64,7 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
         indirectSelection: opts.indirectSelection,
         testsGateChildren: opts.testsGateChildren,
         signal: controller.signal,
+        progress: reporter.showsProgress,
         onEvent: (e) => reporter.event(e),
         onWarning: (m) => reporter.warn(m),
       });

@@ -30,7 +30,15 @@ export interface Target {
   s3: S3Locations;
   /** Every secret value, for maskSecrets(). */
   secrets: string[];
+  /**
+   * Settings that were missing and stand as placeholders (offline resolution: `sparkify compile
+   * --target redshift` needs no cluster), e.g. "[CLUSTER] HOST", "[IAM_ROLE] ARN".
+   */
+  placeholders?: string[];
 }
+
+/** The IAM role that COPY statements name when the config has none (offline compile). */
+export const PLACEHOLDER_IAM_ROLE = 'arn:aws:iam::000000000000:role/sparkify-placeholder';
 
 export interface ResolveTargetOptions {
   projectDir: string;
@@ -41,6 +49,11 @@ export interface ResolveTargetOptions {
   env: Record<string, string | undefined>;
   /** Returns undefined when the file does not exist. Defaults to fs. */
   readFile?: (p: string) => string | undefined;
+  /**
+   * For commands that write SQL without connecting (compile): missing connection settings and
+   * credentials (Redshift's [CLUSTER] and [IAM_ROLE]) are placeholders, listed in target.placeholders.
+   */
+  offline?: boolean | undefined;
 }
 
 const TARGETS: Record<string, EngineType> = { duckdb: 'duckdb', postgres: 'postgres', redshift: 'redshift', cluster: 'redshift' };
@@ -224,7 +237,23 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
     iamRole: matching(ini('IAM_ROLE', 'ARN', 'ARN_ROLE'), IAM_ROLE, 'IAM role ARN (arn:aws:iam::<account id>:role/<name>)'),
     region: s3Region ?? matching(ini('CLUSTER', 'REGION'), REGION, 'AWS region (e.g. us-west-2)') ?? 'us-west-2',
   };
-  if (type === 'redshift') errors.push(...missingClusterKeys(doc, configFile ?? path.join(projectDir, 'dwh.cfg')));
+  const placeholders: string[] = [];
+  if (type === 'redshift') {
+    const missing = missingClusterKeys(doc, configFile ?? path.join(projectDir, 'dwh.cfg'));
+    if (!opts.offline) errors.push(...missing);
+    else {
+      const need = (value: string | undefined, label: string, placeholder: string): string => {
+        if (value !== undefined) return value;
+        placeholders.push(label);
+        return placeholder;
+      };
+      cluster.host = need(cluster.host, '[CLUSTER] HOST', 'placeholder.invalid');
+      cluster.database = need(cluster.database, '[CLUSTER] DB_NAME', 'dev');
+      cluster.user = need(cluster.user, '[CLUSTER] DB_USER', 'placeholder');
+      if (!clusterPassword) placeholders.push('[CLUSTER] DB_PASSWORD');
+      cluster.iamRole = need(cluster.iamRole, '[IAM_ROLE] ARN', PLACEHOLDER_IAM_ROLE);
+    }
+  }
 
   throwIfAny(errors);
 
@@ -238,6 +267,7 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
     ...(configFile !== undefined ? { configFile } : {}),
     s3: s3 as S3Locations,
     secrets: [...new Set(secrets)],
+    ...(placeholders.length > 0 ? { placeholders } : {}),
   };
   if (type === 'duckdb') {
     target.schema = duckdb.schema;

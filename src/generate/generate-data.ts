@@ -24,6 +24,16 @@ export interface GenerateOptions {
   startDate?: string;
   /** Default 30. */
   days?: number;
+  /** told how far the events have got: before the first, after each buffer written, and at the end */
+  onProgress?: (p: GenerateProgress) => void;
+}
+
+export interface GenerateProgress {
+  events: number;
+  eventsDone: number;
+  files: number;
+  /** bytes written so far */
+  bytes: number;
 }
 
 export interface GenerateResult {
@@ -612,6 +622,9 @@ async function writeEvents(o: Required<GenerateOptions>, startMs: number, cat: C
   let sessionIds = 0;
   let matched = 0;
   let nextSongs = 0;
+  let written = 0;
+  const progress = () => o.onProgress?.({ events: o.events, eventsDone: written, files: out.files, bytes: out.bytes });
+  progress();
 
   const pickUser = (): User => {
     for (let t = 0; t < 8; t++) {
@@ -746,13 +759,18 @@ async function writeEvents(o: Required<GenerateOptions>, startMs: number, cat: C
     for (let s = heap.peek(); s && s.ts < dayEnd; s = heap.peek()) {
       heap.pop();
       const line = step(s);
+      written++;
       if (!out.add(day, line)) await out.open(day, line);
-      if (out.full) await out.flush();
+      if (out.full) {
+        await out.flush();
+        progress();
+      }
       if (s.left > 0) heap.push(s);
     }
   }
   if (heap.size > 0) throw new Error('internal: sessions left after the last day');
   await out.close();
+  progress();
   return {
     eventFiles: out.files,
     bytes: out.bytes,
@@ -792,6 +810,7 @@ function normalise(opts: GenerateOptions): { o: Required<GenerateOptions>; start
     users: opts.users ?? Math.max(1, Math.round(opts.events / 80)),
     startDate: opts.startDate ?? '2018-11-01',
     days: opts.days ?? 30,
+    onProgress: opts.onProgress ?? (() => undefined),
   };
   const isCount = (n: number, min: number): boolean => Number.isSafeInteger(n) && n >= min;
   if (!o.outDir) throw new UsageError('generate: the output directory is required');

@@ -28,8 +28,8 @@ export function copyTextRow(values: (string | null)[]): string {
 export interface CopyTextOptions {
   /** the source being loaded, for errors */
   source: SourceTable;
-  /** counts records read, rows produced and records rejected, as the text streams */
-  stats?: { records: number; rows: number };
+  /** counts records read, rows produced and records rejected, as the text streams (and, when present, files done and bytes read) */
+  stats?: { records: number; rows: number; files?: number; bytes?: number };
   /** applies max_errors: bad records are kept here, and the one past the limit throws */
   limit?: RejectionLimit;
   /** characters per yielded chunk: fewer, larger writes cost less per row */
@@ -94,7 +94,9 @@ export async function* jsonFilesToCopyText(files: string[], compression: CopyOpt
     const input = open(file, compression);
     try {
       for await (const chunk of input) {
-        splitter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+        if (stats.bytes !== undefined) stats.bytes += buf.length;
+        splitter.push(buf);
         yield* out.full();
       }
       splitter.end();
@@ -103,6 +105,7 @@ export async function* jsonFilesToCopyText(files: string[], compression: CopyOpt
     } finally {
       input.destroy();
     }
+    if (stats.files !== undefined) stats.files++;
     yield* out.full();
   }
   const last = out.rest();

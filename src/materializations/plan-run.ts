@@ -278,6 +278,8 @@ function incrementalSteps(m: ModelNode, tmp: Relation, d: Dialect): Step[] {
   return [
     { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
     { kind: 'sql', sql: d.createTableAs(tmp, sql, m.config) },
+    // the rows this run adds (with a unique_key, some replace rows of the same key)
+    { kind: 'count', sql: d.countRows(tmp), of: 'inserted' },
     { kind: 'transaction', statements },
     { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
   ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError, LoadError, ProjectError, SparkifyError, UsageError, formatError } from '../errors.js';
-import type { Connection, Engine, Step } from '../adapters/adapter.js';
+import type { Connection, Engine, LoadProgress, Step } from '../adapters/adapter.js';
 import { LOAD_ERRORS_TABLE, sourceLabel, type RejectedLine } from '../loaders/load-errors.js';
 import type { NodePlan, Plan } from '../materializations/plan-run.js';
 import type { GraphNode, Manifest, ModelNode } from '../types.js';
@@ -30,6 +30,8 @@ export interface NodeResult {
   testedNode?: string | undefined;
   testedColumn?: string | undefined;
   rows?: number | undefined;
+  /** incremental models appended to: the rows this run inserted (rows is then the table's total) */
+  inserted?: number | undefined;
   files?: number | undefined;
   /** seconds */
   duration: number;
@@ -64,6 +66,8 @@ export interface RunResult {
 export type RunEvent =
   | { type: 'run_start'; total: number; threads: number }
   | { type: 'node_start'; id: string; name: string; index: number; total: number; materialization: string; resourceType: string }
+  /** a load's progress (only when ExecuteOptions.progress is set): after each file or batch, and at the end */
+  | { type: 'node_progress'; id: string; name: string; index: number; files: number; filesDone: number; rows: number; bytes: number; elapsed: number }
   | { type: 'node_end'; index: number; total: number; result: NodeResult }
   | { type: 'run_end'; result: RunResult };
 
@@ -75,12 +79,15 @@ export interface ExecuteOptions {
   compiledPath?: (node: ModelNode) => string;
   /** defaults to a random UUID */
   runId?: string | undefined;
+  /** emit node_progress events during loads (measuring costs a little: only when someone shows them) */
+  progress?: boolean | undefined;
 }
 
 /** What the steps of one node report back. */
 interface StepsOutcome {
   failures?: number;
   rows?: number;
+  inserted?: number;
   files?: number;
   records?: number;
   rejected?: RejectedSummary;
@@ -91,6 +98,7 @@ interface StepContext {
   engine: Engine;
   runId: string;
   signal?: AbortSignal | undefined;
+  onProgress?: ((p: LoadProgress) => void) | undefined;
 }
 
 /**
@@ -150,10 +158,13 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
     const t0 = performance.now();
     emit({ type: 'node_start', id: n.id, name: n.name, index, total, materialization: n.materialization, resourceType: n.resourceType });
     const outcome: StepsOutcome = {};
+    const onProgress = opts.progress
+      ? (p: LoadProgress) => emit({ type: 'node_progress', id: n.id, name: n.name, index, ...p, elapsed: (performance.now() - t0) / 1000 })
+      : undefined;
     try {
       if (n.test?.problem) throw new ProjectError(n.test.problem);
-      await engine.withConnection((c) => runSteps(c, n.steps, ctx, outcome));
-      const { rows, files, records, rejected } = outcome;
+      await engine.withConnection((c) => runSteps(c, n.steps, { ...ctx, onProgress }, outcome));
+      const { rows, inserted, files, records, rejected } = outcome;
       if (n.test) {
         const status = testStatus(n.test.config, outcome.failures ?? 0);
         const node = manifest.nodes[n.id];
@@ -162,7 +173,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
         if (status === 'fail') skipDescendants(n.id);
         return;
       }
-      finish({ ...baseResult(n, manifest), status: 'success', rows, files, records, rejected, duration: (performance.now() - t0) / 1000 }, index);
+      finish({ ...baseResult(n, manifest), status: 'success', rows, ...(inserted !== undefined ? { inserted } : {}), files, records, rejected, duration: (performance.now() - t0) / 1000 }, index);
     } catch (err) {
       const e = locateError(err, n, manifest, opts);
       if (interrupted) e.message = `interrupted: ${e.message}`;
@@ -236,14 +247,16 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
       case 'count': {
         const r = await c.query(s.sql);
         const v = r[0] ? Object.values(r[0])[0] : undefined;
-        out.rows = v === undefined || v === null ? undefined : Number(v);
+        const n = v === undefined || v === null ? undefined : Number(v);
+        if (s.of === 'inserted') out.inserted = n;
+        else out.rows = n;
         break;
       }
       case 'load': {
         const tolerant = (s.source.copy?.maxErrors ?? 0) > 0;
         let r;
         try {
-          r = await c.load(s);
+          r = await c.load(s, ctx.onProgress);
         } catch (err) {
           // a load past max_errors: the lines it rejected are recorded too, as Redshift keeps them in STL_LOAD_ERRORS
           if (tolerant && err instanceof LoadError && err.rejected?.length) {

@@ -8,6 +8,19 @@ import { BaseDialect } from '../base-dialect.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
 
 export class DuckDbDialect extends BaseDialect {
+  override beginReadOnly(): string {
+    return 'BEGIN TRANSACTION READ ONLY';
+  }
+
+  // duckdb: the default schema for unqualified names is the `schema` setting (DuckDB docs, Configuration)
+  override setSearchPath(schema: string): string {
+    return `SET schema = ${this.quoteLiteral(schema)}`;
+  }
+
+  override missingRelation(message: string): string | undefined {
+    return /Table with name ("[^"]+"|\S+?) does not exist/.exec(message)?.[1]?.replace(/^"|"$/g, '');
+  }
+
   readonly type = 'duckdb' as const;
 
   override columnType(type: string): string {

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,12 +14,20 @@ import type { S3Settings } from '../../loaders/s3-client.js';
 import { isS3Uri } from '../../loaders/s3-uri.js';
 import { SourceFiles, type StagedBatch } from '../../loaders/source-files.js';
 import type { Relation, SourceTable } from '../../types.js';
-import type { Connection, Engine, ExistingRelation, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
+import type { Connection, Engine, ExistingRelation, LoadProgress, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
 import { describeSince } from '../describe-since.js';
 import { DuckDbDialect, type DuckDbLoadOptions } from './duckdb-dialect.js';
 
 /** Files per INSERT: DuckDB reads many small files far faster in batches than as one huge list. */
 const FILES_PER_BATCH = 2000;
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -70,7 +78,7 @@ class DuckDbConnection implements Connection {
     }
   }
 
-  async load(step: LoadStep): Promise<LoadResult> {
+  async load(step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     const { source, into } = step;
     const copy = source.copy;
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, { file: source.file, line: source.line });
@@ -93,6 +101,9 @@ class DuckDbConnection implements Connection {
     await this.execute(this.dialect.createTable(into, source.columns));
     let rows = 0;
     let records = 0;
+    let filesDone = 0;
+    let bytes = 0;
+    onProgress?.({ files: files.length, filesDone, rows, bytes });
     // S3 objects are downloaded a batch at a time into a temporary folder, deleted after the batch
     for await (const staged of this.files.stage(files, { maxFiles: FILES_PER_BATCH })) {
       let n: number;
@@ -104,6 +115,11 @@ class DuckDbConnection implements Connection {
         n = await this.insertTolerant(err, source, into, staged, paths, mapper, limit, (r) => (records += r));
       }
       rows += n;
+      if (onProgress) {
+        filesDone += staged.paths.length;
+        bytes += staged.refs.reduce((sum, f, i) => sum + (f.size ?? fileSize(staged.paths[i]!)), 0);
+        onProgress({ files: files.length, filesDone, rows, bytes });
+      }
     }
     return { rows, files: files.length, records, rejected: limit.rejected };
   }
@@ -231,13 +247,16 @@ export class DuckDbEngine implements Engine {
     private readonly files: SourceFiles,
   ) {}
 
-  static async open(file: string, schema: string, s3?: S3Settings): Promise<DuckDbEngine> {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  static async open(file: string, schema: string, s3?: S3Settings, opts: { readOnly?: boolean | undefined } = {}): Promise<DuckDbEngine> {
+    // read-only and not built yet: an empty database in memory, so that nothing is created
+    const readOnly = opts.readOnly === true && file !== ':memory:';
+    if (readOnly && !existsSync(file)) file = ':memory:';
+    if (file !== ':memory:' && !readOnly) mkdirSync(path.dirname(file), { recursive: true });
     let instance: DuckDBInstance;
     try {
       // duckdb: with preserve_insertion_order on, loads of many JSON files buffer rows to keep file order: about half
       // the speed and far more memory (DuckDB performance guide; bench/RESULTS.md). Nothing here relies on row order.
-      instance = await DuckDBInstance.create(file, { preserve_insertion_order: 'false' });
+      instance = await DuckDBInstance.create(file, { preserve_insertion_order: 'false', ...(readOnly && file !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (/lock/i.test(msg)) {
@@ -254,7 +273,7 @@ export class DuckDbEngine implements Engine {
       throw new DatabaseError(`cannot open DuckDB file ${file}: ${msg}`, { file, cause: err });
     }
     const engine = new DuckDbEngine(instance, schema, file, new SourceFiles(s3));
-    await engine.withConnection((c) => c.execute(engine.dialect.createSchema(schema)));
+    if (!opts.readOnly) await engine.withConnection((c) => c.execute(engine.dialect.createSchema(schema)));
     return engine;
   }
 

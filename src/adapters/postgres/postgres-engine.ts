@@ -13,7 +13,7 @@ import type { S3Settings } from '../../loaders/s3-client.js';
 import { SourceFiles } from '../../loaders/source-files.js';
 import { isS3Uri } from '../../loaders/s3-uri.js';
 import type { SourceTable } from '../../types.js';
-import type { Connection, Engine, ExistingRelation, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
+import type { Connection, Engine, ExistingRelation, LoadProgress, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
 import { describeSince } from '../describe-since.js';
 import { PostgresDialect } from './postgres-dialect.js';
 
@@ -128,7 +128,7 @@ export class PgConnection implements Connection {
   }
 
   /** Streams every file of the source through one COPY, in one transaction: all rows or none. */
-  async load(step: LoadStep): Promise<LoadResult> {
+  async load(step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     const { source, into } = step;
     const copy = source.copy;
     const where = { file: source.file, line: source.line };
@@ -137,7 +137,7 @@ export class PgConnection implements Connection {
     const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest })).map((f) => f.uri);
     const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source, this.files));
     const reader = this.files.opener(files, copy.compression);
-    const stats = { records: 0, rows: 0 };
+    const stats = { records: 0, rows: 0, files: 0, bytes: 0 };
     // max_errors: bad lines are skipped and returned, up to the limit (Redshift's MAXERROR)
     const limit = new RejectionLimit(source);
     const copySql = this.dialect.copyFromStdin(into, source.columns);
@@ -147,7 +147,9 @@ export class PgConnection implements Connection {
       if (this.cancelled) throw new DatabaseError('canceling statement due to user request');
       const sink = this.client.query(copyFrom(copySql));
       try {
-        await pipeline(Readable.from(jsonFilesToCopyText(files, copy.compression, mapper, { source, stats, limit, open: reader.open })), sink);
+        const text = jsonFilesToCopyText(files, copy.compression, mapper, { source, stats, limit, open: reader.open });
+        await pipeline(Readable.from(onProgress ? withProgress(text, files.length, stats, onProgress) : text), sink);
+        onProgress?.({ files: files.length, filesDone: files.length, rows: stats.rows, bytes: stats.bytes });
       } catch (err) {
         if (err instanceof SparkifyError) throw err;
         throw await this.locateCopyError(err, source, files, copySql, mapper, (f, c) => this.files.open(f, c));
@@ -173,6 +175,15 @@ export class PgConnection implements Connection {
     const e = toDatabaseError(err, sql);
     e.message = `cannot load ${source.id}: ${e.message}`;
     return e.addContext({ file: source.file, line: source.line });
+  }
+}
+
+/** Tells onProgress how far the COPY text has got, before the first chunk and after each one. */
+async function* withProgress(chunks: AsyncGenerator<Buffer>, files: number, stats: { rows: number; files: number; bytes: number }, onProgress: (p: LoadProgress) => void): AsyncGenerator<Buffer> {
+  onProgress({ files, filesDone: 0, rows: 0, bytes: 0 });
+  for await (const chunk of chunks) {
+    yield chunk;
+    if (stats.files < files) onProgress({ files, filesDone: stats.files, rows: stats.rows, bytes: stats.bytes });
   }
 }
 
@@ -228,14 +239,14 @@ export class PostgresEngine implements Engine {
     this.pool.on('error', () => undefined);
   }
 
-  static async open(settings: PostgresSettings, schema: string, threads: number, dialect = new PostgresDialect(), s3?: S3Settings): Promise<PostgresEngine> {
-    return new PostgresEngine(dialect, schema, postgresServer(settings), threads, new SourceFiles(s3)).init();
+  static async open(settings: PostgresSettings, schema: string, threads: number, dialect = new PostgresDialect(), s3?: S3Settings, opts: { readOnly?: boolean | undefined } = {}): Promise<PostgresEngine> {
+    return new PostgresEngine(dialect, schema, postgresServer(settings), threads, new SourceFiles(s3)).init(opts.readOnly);
   }
 
-  /** Creates the target schema; on failure closes the pool and rethrows. */
-  protected async init(): Promise<this> {
+  /** Creates the target schema (read-only: only connects); on failure closes the pool and rethrows. */
+  protected async init(readOnly = false): Promise<this> {
     try {
-      await this.withConnection((c) => c.execute(this.dialect.createSchema(this.schema)));
+      await this.withConnection((c) => c.execute(readOnly ? 'SELECT 1' : this.dialect.createSchema(this.schema)));
     } catch (err) {
       await this.close().catch(() => undefined);
       throw err;

@@ -158,6 +158,8 @@ export class RedshiftConnection extends PgConnection {
 export interface RedshiftEngineOptions {
   dialect?: RedshiftDialect;
   retry?: RetryOptions;
+  /** show, debug: connect without creating the target schema */
+  readOnly?: boolean | undefined;
 }
 
 /** Redshift through the PostgreSQL engine's pg pool, with its own dialect, client and session. */
@@ -176,7 +178,7 @@ export class RedshiftEngine extends PostgresEngine {
 
   static async openCluster(settings: RedshiftSettings, schema: string, threads: number, options: RedshiftEngineOptions = {}): Promise<RedshiftEngine> {
     const dialect = options.dialect ?? redshiftDialectFor(settings);
-    return new RedshiftEngine(dialect, schema, redshiftServer(settings), threads, options.retry ?? {}).init();
+    return new RedshiftEngine(dialect, schema, redshiftServer(settings), threads, options.retry ?? {}).init(options.readOnly);
   }
 
   protected override newConnection(client: pg.PoolClient): PgConnection {

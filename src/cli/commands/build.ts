@@ -1,4 +1,7 @@
-import { BUILD_RESOURCE_TYPES, selectForRun, type Compiled } from '../../api.js';
+import { BUILD_RESOURCE_TYPES, selectForRun, writeCompiled, type Compiled } from '../../api.js';
+import { defineCommand } from '../cli-command.js';
+import { compileFor, indirectOption, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
+import { VERSION } from '../version.js';
 import { UsageError } from '../../errors.js';
 import { RESOURCE_TYPES } from '../../graph/parse-selector.js';
 import type { IndirectSelection } from '../../graph/select-tests.js';
@@ -55,3 +58,26 @@ export async function buildCommand(c: Compiled, reporter: Reporter, a: BuildArgs
     args: { command: 'build', select: a.select, exclude: a.exclude, resource_types: types, indirect_selection: a.indirectSelection },
   });
 }
+
+export const buildCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'indirect-selection': IndirectSelection; 'resource-type'?: string[]; 'full-refresh': boolean; 'wait-for-lock': boolean }>({
+  names: ['build'],
+  describe: 'load the sources, build the models, run the snapshots and the tests, in DAG order',
+  options: (y) =>
+    waitForLockOption(indirectOption(threadsOption(selectOptions(y))))
+      .option('resource-type', { type: 'array', string: true, describe: 'only these node types: source, model, snapshot, test' })
+      .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' }),
+  run: (a, ctx) => {
+    const c = compileFor(a, ctx);
+    writeCompiled(c);
+    ctx.reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);
+    return buildCommand(c, ctx.reporter, {
+      select: splitSelectors(a.select),
+      exclude: splitSelectors(a.exclude),
+      resourceTypes: a['resource-type']?.map(String),
+      indirectSelection: a['indirect-selection'],
+      threads: a.threads,
+      fullRefresh: a['full-refresh'],
+      waitForLock: a['wait-for-lock'],
+    });
+  },
+});

@@ -1,4 +1,6 @@
-import { selectForRun, type Compiled } from '../../api.js';
+import { selectForRun, writeCompiled, type Compiled } from '../../api.js';
+import { defineCommand } from '../cli-command.js';
+import { compileFor, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../run-command.js';
 
@@ -20,3 +22,14 @@ export async function snapshotCommand(c: Compiled, reporter: Reporter, a: { sele
     args: { command: 'snapshot', select: a.select, exclude: a.exclude },
   });
 }
+
+export const snapshotCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'wait-for-lock': boolean }>({
+  names: ['snapshot'],
+  describe: 'run the selected snapshots (type 2 history of a query, in snapshots/)',
+  options: (y) => waitForLockOption(threadsOption(selectOptions(y))),
+  run: (a, ctx) => {
+    const c = compileFor(a, ctx);
+    writeCompiled(c);
+    return snapshotCommand(c, ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), threads: a.threads, waitForLock: a['wait-for-lock'] });
+  },
+});

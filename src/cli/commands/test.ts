@@ -1,5 +1,7 @@
-import { selectForRun, type Compiled } from '../../api.js';
+import { selectForRun, writeCompiled, type Compiled } from '../../api.js';
 import type { IndirectSelection } from '../../graph/select-tests.js';
+import { defineCommand } from '../cli-command.js';
+import { compileFor, indirectOption, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../run-command.js';
 
@@ -22,3 +24,14 @@ export async function testCommand(c: Compiled, reporter: Reporter, a: { select?:
     args: { command: 'test', select: a.select, exclude: a.exclude, indirect_selection: a.indirectSelection },
   });
 }
+
+export const testCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'indirect-selection': IndirectSelection; 'wait-for-lock': boolean }>({
+  names: ['test'],
+  describe: 'run the tests of the selected nodes: generic tests from yml, singular tests in tests/, unit tests',
+  options: (y) => waitForLockOption(indirectOption(threadsOption(selectOptions(y)))),
+  run: (a, ctx) => {
+    const c = compileFor(a, ctx);
+    writeCompiled(c);
+    return testCommand(c, ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), indirectSelection: a['indirect-selection'], threads: a.threads, waitForLock: a['wait-for-lock'] });
+  },
+});

@@ -1,0 +1,44 @@
+import { resolveProjectTarget } from '../../api.js';
+import { describeTarget } from '../../config/load-config.js';
+import { checkConnection } from '../../debug/check-connection.js';
+import { loadProject } from '../../project/load-project.js';
+import { defineCommand } from '../cli-command.js';
+import { projectOptions, targetOptions, type ProjectArgs } from '../options.js';
+import { VERSION } from '../version.js';
+
+export const debugCliCommand = defineCommand<ProjectArgs>({
+  names: ['debug'],
+  describe: 'check the config and the connection (passwords masked; read-only: creates nothing)',
+  options: (y) => targetOptions(y),
+  run: async (a, ctx) => {
+    const { reporter, env } = ctx;
+    const opts = projectOptions(a, env);
+    const target = resolveProjectTarget(opts);
+    reporter.setSecrets(target.secrets);
+    const project = loadProject(opts.projectDir);
+    const json = reporter.format === 'json';
+    const described = describeTarget(target);
+    if (json) reporter.json({ level: 'info', event: 'debug_target', version: VERSION, node: process.version, config: target.configFile ?? null, target: described, project: project.dir, models: project.models.length });
+    else {
+      reporter.print(`sparkify ${VERSION}, node ${process.version}`);
+      reporter.print(`config: ${target.configFile ?? '(none: built-in defaults, sample data)'}`);
+      reporter.print(JSON.stringify(described, null, 2));
+      reporter.print(`project: ${project.dir} (${project.models.length} models)`);
+    }
+    let relations: number;
+    try {
+      relations = (await checkConnection(target)).relations;
+    } catch (err) {
+      if (json) reporter.json({ level: 'error', event: 'debug_connection', ok: false });
+      else reporter.print('connection: FAILED');
+      throw err;
+    }
+    const schema = `schema ${target.schema}: ${relations === 0 ? 'empty or not created yet (sparkify run creates it)' : `${relations} relation${relations === 1 ? '' : 's'}`}`;
+    if (json) reporter.json({ level: 'info', event: 'debug_connection', ok: true, schema: target.schema, relations });
+    else {
+      reporter.print('connection: OK');
+      reporter.print(schema);
+    }
+    return 0;
+  },
+});
