@@ -321,26 +321,31 @@ function locateError(err: unknown, n: NodePlan, manifest: Manifest, opts: Execut
   if (node.resourceType === 'test') {
     e.addContext({ node: node.name, file: node.file, line: node.line });
   } else if (node.resourceType !== 'source') {
-    let compiledLine: number | undefined;
+    let renderedLine: number | undefined;
     if (e instanceof DatabaseError && e.sql && e.statementLine !== undefined) {
       const at = e.sql.indexOf(node.compiledSql.trim());
       if (at >= 0) {
         const offset = e.sql.slice(0, at).split('\n').length - 1;
-        const leading = node.compiledSql.length - node.compiledSql.trimStart().length;
-        const lead = node.compiledSql.slice(0, leading).split('\n').length - 1;
+        const lead = leadingLines(node.compiledSql);
+        // l counts lines of the rendered SQL; the compiled file is that SQL trimmed, `lead` lines shorter
         const l = e.statementLine - offset + lead;
-        if (l >= 1) compiledLine = l;
+        if (l >= 1) renderedLine = l;
       }
     }
     e.addContext({
       node: node.name,
       file: node.file,
-      line: compiledLine === undefined ? undefined : templateLine(node.lineMap, compiledLine),
+      line: renderedLine === undefined ? undefined : templateLine(node.lineMap, renderedLine),
       compiledPath: opts.compiledPath?.(node),
-      compiledLine,
+      compiledLine: renderedLine === undefined ? undefined : renderedLine - leadingLines(node.compiledSql),
     });
   } else {
     e.addContext({ node: `${node.sourceName}.${node.name}`, file: node.file, line: node.table.line });
   }
   return e;
+}
+
+/** Lines before the first non-blank one: the compiled file (the SQL trimmed) starts that much earlier. */
+function leadingLines(sql: string): number {
+  return sql.slice(0, sql.length - sql.trimStart().length).split('\n').length - 1;
 }

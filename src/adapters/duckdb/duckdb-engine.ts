@@ -39,7 +39,24 @@ function toDatabaseError(err: unknown, sql: string): DatabaseError {
   e.sql = sql;
   const m = /LINE (\d+):/.exec(message);
   if (m) e.statementLine = Number(m[1]);
+  else e.statementLine = lineWithoutPosition(message, sql);
   return e;
+}
+
+/**
+ * Some DuckDB errors carry no position (a binder error about a column that `SELECT *` brings in
+ * and GROUP BY leaves out). The line is then the first one that names the column, else, for a
+ * GROUP BY error, the GROUP BY clause.
+ */
+function lineWithoutPosition(message: string, sql: string): number | undefined {
+  const lineOf = (re: RegExp) => {
+    const at = re.exec(sql)?.index;
+    return at === undefined ? undefined : sql.slice(0, at).split('\n').length;
+  };
+  const column = /\bcolumn "([^"]+)"/i.exec(message)?.[1];
+  const named = column === undefined ? undefined : lineOf(new RegExp(`(?<![\\w."])"?${column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w"])`, 'i'));
+  if (named !== undefined) return named;
+  return /GROUP BY/i.test(message) ? lineOf(/\bgroup\s+by\b/i) : undefined;
 }
 
 class DuckDbConnection implements Connection {

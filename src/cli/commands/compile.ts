@@ -38,7 +38,7 @@ export const compileCliCommand = defineCommand<SelectArgs>({
       const role = c.target.placeholders.includes('[IAM_ROLE] ARN') ? `; COPY statements name the placeholder role ${PLACEHOLDER_IAM_ROLE}` : '';
       reporter.info(`Offline: no connection is needed to write SQL, so ${c.target.placeholders.join(', ')} ${c.target.placeholders.length === 1 ? 'is' : 'are'} not set and stand as placeholders${role}. Fill them in ${c.target.configFile ?? 'dwh.cfg'} before sparkify run`);
     }
-    reporter.info(`every statement of a run of ${whole ? 'the project' : 'the selection'} -> target/compiled/run_plan.sql`);
+    reporter.info(`every statement of a run${whole ? '' : ' of the selection'} -> target/compiled/run_plan.sql`);
     const runs = ids.filter((id) => RUN_RESOURCE_TYPES.includes(c.manifest.nodes[id]!.resourceType)).length;
     const snapshots = ids.filter((id) => c.manifest.nodes[id]!.resourceType === 'snapshot').length;
     const tests = ids.length - runs - snapshots;

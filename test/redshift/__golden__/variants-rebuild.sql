@@ -61,6 +61,7 @@ CREATE TABLE "public"."appended__sparkify_tmp"
 AS
 select id from "public"."auto_folder"
 where id > (select max(id) from "public"."appended");
+SELECT COUNT(*) AS n FROM "public"."appended__sparkify_tmp";
 BEGIN;
 INSERT INTO "public"."appended" SELECT * FROM "public"."appended__sparkify_tmp";
 COMMIT;
@@ -169,6 +170,7 @@ SORTKEY ("at")
 AS
 select id, note, at from "public"."auto_folder"
 where at > (select max(at) from "public"."upserted");
+SELECT COUNT(*) AS n FROM "public"."upserted__sparkify_tmp";
 BEGIN;
 DELETE FROM "public"."upserted" USING "public"."upserted__sparkify_tmp" WHERE "public"."upserted"."id" = "upserted__sparkify_tmp"."id";
 INSERT INTO "public"."upserted" SELECT * FROM "public"."upserted__sparkify_tmp";
