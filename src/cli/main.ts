@@ -42,7 +42,7 @@ export function colourWanted(argv: string[], env: Record<string, string | undefi
   if (flag === '--no-color' || flag === '--color=false') return false;
   if (flag === '--color' || flag === '--color=true') return true;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return isTTY && env.TERM !== 'dumb';
 }
 
