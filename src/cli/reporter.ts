@@ -43,6 +43,8 @@ export class Reporter {
   /** a progress line is on screen (TTY): cleared before anything else prints */
   private progressShown = false;
   private readonly lastProgress = new Map<string, number>();
+  /** tasks whose first report has been shown and whose last has not */
+  private readonly progressTasks = new Set<string>();
 
   constructor(
     readonly format: LogFormat,
@@ -78,11 +80,15 @@ export class Reporter {
   progress(p: Progress, event: string, data: Record<string, unknown> = {}): void {
     if (!this.showsProgress) return;
     const t = this.now();
-    const last = this.lastProgress.get(p.task);
+    const seen = this.progressTasks.has(p.task);
     const final = p.done >= p.total;
-    if (last !== undefined && !final && t - last < PROGRESS_MS) return;
-    this.lastProgress.set(p.task, t);
-    if (final) this.lastProgress.delete(p.task);
+    // the terminal's one line is redrawn at most once a second whichever task it shows; JSON: per task
+    const key = this.format === 'json' ? p.task : '';
+    const last = this.lastProgress.get(key);
+    if (seen && !final && last !== undefined && t - last < PROGRESS_MS) return;
+    if (final) this.progressTasks.delete(p.task);
+    else this.progressTasks.add(p.task);
+    this.lastProgress.set(key, t);
     const rate = p.elapsed > 0 ? Math.round(p.rows / p.elapsed) : 0;
     if (this.format === 'json') {
       this.json({ level: 'info', event, ...data, done: p.done, total: p.total, unit: p.unit, rows: p.rows, bytes: p.bytes, rows_per_second: rate, elapsed: p.elapsed });
