@@ -55,6 +55,18 @@ function logFormatOf(argv: string[]): 'text' | 'json' {
   return format;
 }
 
+const FLAGS = new Set(['--color', '--no-color', '--help', '-h', '--version', '-v', '--full-refresh', '--watch', '--wait-for-lock', '--force']);
+
+/** The command word: the first argument that is neither an option nor an option's value. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) return a;
+    if (!a.includes('=') && !FLAGS.has(a)) i++;
+  }
+  return undefined;
+}
+
 /** An unknown command word: "did you mean" among the commands and their aliases. */
 function unknownCommand(word: string): UsageError {
   const names = COMMANDS.flatMap((c) => c.names);
@@ -80,10 +92,10 @@ export async function main(
     exitCode = err instanceof SparkifyError ? err.exitCode : 2;
   };
 
-  const first = argv[0];
+  const word = commandWord(argv);
   const names = new Set(COMMANDS.flatMap((c) => c.names));
-  if (first !== undefined && !first.startsWith('-') && !names.has(first)) {
-    fail(unknownCommand(first));
+  if (word !== undefined && !names.has(word)) {
+    fail(unknownCommand(word));
     return exitCode;
   }
 
@@ -112,8 +124,6 @@ export async function main(
       // a coerce function's error reaches here re-wrapped by yargs, as a YError with its message
       if (err && !(err instanceof SparkifyError) && err.name === 'YError') throw new UsageError(err.message, { hint: 'see sparkify <command> --help' });
       if (err) throw err;
-      const unknown = /^Unknown arguments?: ([^,\s]+)/.exec(msg ?? '')?.[1];
-      if (unknown !== undefined && !unknown.startsWith('-') && !names.has(unknown) && argv.indexOf(unknown) === argv.findIndex((x) => !x.startsWith('-'))) throw unknownCommand(unknown);
       throw new UsageError(msg, { hint: 'see sparkify --help' });
     });
 

@@ -272,6 +272,9 @@ describe('commands, options and help', () => {
     expect(r.stderr).toContain("Usage error: unknown command 'rnu'");
     expect(r.stderr).toContain("did you mean 'run'?");
     expect(cli(dir, ['complie']).stderr).toContain("did you mean 'compile'?");
+    // after global options too
+    const json = jsonLines(cli(dir, ['--log-format', 'json', '--no-color', 'tset']).stdout);
+    expect(json).toEqual([expect.objectContaining({ event: 'error', error: expect.objectContaining({ message: "unknown command 'tset'", hint: expect.stringContaining("did you mean 'test'?") }) })]);
   });
 
   it('every command takes --project-dir, --config and --log-format', () => {
