@@ -34,7 +34,7 @@ async function schemaExists(): Promise<boolean> {
   }
 }
 
-describe('debug and show on PostgreSQL', () => {
+describe('debug, show and load progress on PostgreSQL', () => {
   it('debug and show create no schema; show of an unbuilt model says how to build it', async () => {
     const debug = cli('debug');
     expect(debug.code).toBe(0);
@@ -51,7 +51,15 @@ describe('debug and show on PostgreSQL', () => {
   });
 
   it('show --inline resolves bare names in the target schema (search_path); a missing relation names the schema searched', async () => {
-    expect(cli('run').code).toBe(0);
+    const run = cli('run', '--log-format', 'json');
+    expect(run.code).toBe(0);
+    // the load's progress on PostgreSQL, where sparkify streams the files into COPY
+    const progress = run.stdout
+      .split('\n')
+      .filter((l) => l.includes('"node_progress"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(progress[0]).toMatchObject({ id: 'source.raw.events', done: 0, total: 1, rows: 0 });
+    expect(progress[progress.length - 1]).toMatchObject({ id: 'source.raw.events', done: 1, total: 1, rows: 3, bytes: 48 });
     const bare = cli('show', '--inline', 'select n, total from totals', '--output', 'json');
     expect(bare.stderr).toBe('');
     expect(JSON.parse(bare.stdout)).toEqual([{ n: '3', total: '60' }]);
