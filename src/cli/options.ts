@@ -44,10 +44,13 @@ export function targetOptions<T>(y: Argv<T>) {
     .option('vars', { type: 'string', describe: "variables for var(), as JSON or YAML: '{\"k\": \"v\"}'" });
 }
 
+export function selectOption<T>(y: Argv<T>) {
+  return y.option('select', { alias: ['s', 'm', 'models', 'model'], type: 'array', string: true, describe: 'nodes to include (dbt selector grammar; repeat or space-separate for union); -m, --models and --model are aliases, as in dbt' });
+}
+
+/** --target, --vars, --select and --exclude */
 export function selectOptions<T>(y: Argv<T>) {
-  return targetOptions(y)
-    .option('select', { alias: ['s', 'm', 'models', 'model'], type: 'array', string: true, describe: 'nodes to include (dbt selector grammar; repeat or space-separate for union); -m, --models and --model are aliases, as in dbt' })
-    .option('exclude', { type: 'array', string: true, describe: 'nodes to leave out (same grammar)' });
+  return selectOption(targetOptions(y)).option('exclude', { type: 'array', string: true, describe: 'nodes to leave out (same grammar)' });
 }
 
 export function indirectOption<T>(y: Argv<T>) {

@@ -320,6 +320,7 @@ describe('commands, options and help', () => {
     const retry = cli(dir, ['retry', '--help']).stdout;
     expect(retry).not.toContain('--select');
     expect(retry).not.toContain('--exclude');
+    expect(cli(dir, ['show', '--help']).stdout).not.toContain('--exclude');
     const generate = cli(dir, ['generate', '--help']).stdout;
     for (const o of ['--events', '--songs', '--seed', '--match-rate', '--force']) expect(generate).toMatch(new RegExp(`${o}\\s+\\w`));
   });
