@@ -104,11 +104,11 @@ describe('compile -s writes what it says', () => {
     const dir = project();
     const r = cli(dir, ['compile', '-s', 'base']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Compiled 1 node for duckdb: 1 model file written to target/compiled');
+    expect(r.stdout).toContain('Compiled 1 node for duckdb: 1 compiled file written to target/compiled');
     expect(readdirSync(path.join(dir, 'target/compiled/models'))).toEqual(['base.sql']);
     expect(readFileSync(path.join(dir, 'target/compiled/run_plan.sql'), 'utf8')).not.toContain('by_kind');
     const all = cli(dir, ['compile']);
-    expect(all.stdout).toContain('Compiled 3 nodes for duckdb: 2 model files written to target/compiled');
+    expect(all.stdout).toContain('Compiled 3 nodes for duckdb: 2 compiled files written to target/compiled');
     expect(readdirSync(path.join(dir, 'target/compiled/models')).sort()).toEqual(['base.sql', 'by_kind.sql']);
   });
 });
@@ -272,6 +272,7 @@ describe('commands, options and help', () => {
     expect(r.stderr).toContain("Usage error: unknown command 'rnu'");
     expect(r.stderr).toContain("did you mean 'run'?");
     expect(cli(dir, ['complie']).stderr).toContain("did you mean 'compile'?");
+    expect(cli(dir, ['biuld']).stderr).toContain("did you mean 'build'?");
     // after global options too
     const json = jsonLines(cli(dir, ['--log-format', 'json', '--no-color', 'tset']).stdout);
     expect(json).toEqual([expect.objectContaining({ event: 'error', error: expect.objectContaining({ message: "unknown command 'tset'", hint: expect.stringContaining("did you mean 'test'?") }) })]);
@@ -282,7 +283,7 @@ describe('commands, options and help', () => {
     const common = ['--config', path.join(dir, 'other.cfg'), '--log-format', 'json'];
     expect(cli(dir, ['run', ...common]).code).toBe(0);
     expect(existsSync(path.join(dir, 'target/other.duckdb'))).toBe(true);
-    for (const args of [['retry'], ['test'], ['compile'], ['ls'], ['show', '--select', 'base'], ['debug'], ['generate', '--out', 'gen', '--events', '50', '--songs', '2']]) {
+    for (const args of [['retry'], ['build'], ['test'], ['snapshot'], ['compile'], ['ls'], ['show', '--select', 'base'], ['debug'], ['generate', '--out', 'gen', '--events', '50', '--songs', '2']]) {
       const r = cli(dir, [...args, ...common]);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
       const out = r.stdout.trim().split('\n');
@@ -309,7 +310,7 @@ describe('commands, options and help', () => {
 
   it('help: every option of every command has a description; retry lists no --select; generate describes its sizes', () => {
     const dir = project();
-    const commands = ['run', 'retry', 'test', 'compile', 'ls', 'show', 'debug', 'generate'];
+    const commands = ['run', 'build', 'test', 'snapshot', 'retry', 'compile', 'ls', 'show', 'debug', 'generate'];
     for (const c of [undefined, ...commands]) {
       const r = cli(dir, c === undefined ? ['--help'] : [c, '--help']);
       expect(r.code).toBe(0);

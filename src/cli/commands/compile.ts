@@ -43,7 +43,7 @@ export const compileCliCommand = defineCommand<SelectArgs>({
     const snapshots = ids.filter((id) => c.manifest.nodes[id]!.resourceType === 'snapshot').length;
     const tests = ids.length - runs - snapshots;
     const more = snapshots + tests > 0 ? ` (and ${snapshots} snapshot${snapshots === 1 ? '' : 's'}, ${tests} test${tests === 1 ? '' : 's'})` : '';
-    reporter.info(`Compiled ${runs} node${runs === 1 ? '' : 's'} for ${c.target.type}${more}: ${models} model and snapshot file${models === 1 ? '' : 's'} written to target/compiled; manifest of the whole project at target/manifest.json`);
+    reporter.info(`Compiled ${runs} node${runs === 1 ? '' : 's'} for ${c.target.type}${more}: ${models} compiled file${models === 1 ? '' : 's'} written to target/compiled; manifest of the whole project at target/manifest.json`);
     return 0;
   },
 });
