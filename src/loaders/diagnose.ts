@@ -28,8 +28,35 @@ export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<Ro
       raw: rec.raw,
     };
   }
-  if (mapped !== undefined && isRejection(mapped)) return { file, line: rec.line, column: mapped.column, reason: mapped.reason, raw: rec.raw };
+  if (mapped !== undefined && isRejection(mapped)) {
+    if (mapped.offset === undefined) return { file, line: rec.line, column: mapped.column, reason: mapped.reason, raw: rec.raw };
+    const { lines, position } = placeOf(rec.raw, mapped.offset, rec.column ?? 1);
+    return {
+      file,
+      line: rec.line + lines,
+      column: mapped.column,
+      position,
+      reason: mapped.reason + (lines > 0 ? ` (in the record that starts on line ${rec.line})` : ''),
+      raw: rec.raw,
+    };
+  }
   return undefined;
+}
+
+/** The line (counted from the record's first) and 1-based character position of an offset in a record's text. */
+function placeOf(raw: string, offset: number, startColumn: number): { lines: number; position: number } {
+  let lines = 0;
+  let lineStart = 0;
+  for (let i = raw.indexOf('\n'); i >= 0 && i < offset; i = raw.indexOf('\n', i + 1)) {
+    lines++;
+    lineStart = i + 1;
+  }
+  let chars = 0;
+  for (let i = lineStart; i < offset; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) chars++; // a surrogate pair is one character
+  }
+  return { lines, position: (lines === 0 ? startColumn : 1) + chars };
 }
 
 /**

@@ -2,6 +2,7 @@ import { INTEGER_RANGES, parseColumnType, type ColumnType } from '../adapters/co
 import type { ColumnSpec, JsonMapping } from '../types.js';
 import { createFastRowEncoder, type FastRowEncoder } from './fast-copy-rows.js';
 import type { PathStep } from './json-paths.js';
+import { MAX_NESTING, inspectRecord, type InspectTarget } from './inspect-record.js';
 
 /**
  * Maps one JSON record to column values as text, with Redshift COPY's JSON semantics:
@@ -21,6 +22,8 @@ export interface Rejection {
   rejected: true;
   column?: string;
   reason: string;
+  /** the offset in the record's text where the problem is, when it is one place */
+  offset?: number;
 }
 
 export function isRejection(v: unknown): v is Rejection {
@@ -45,6 +48,9 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
       return undefined;
     };
   });
+  const targets: InspectTarget[] = columns.map((c, i) =>
+    mapping.kind === 'jsonpaths' ? { steps: paths![i]! } : { steps: [c.name], ignoreCase: mapping.kind === 'auto_ignorecase' },
+  );
   return {
     columns,
     fast: createFastRowEncoder(columns, mapping, paths),
@@ -54,14 +60,43 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
         const found = Array.isArray(record) ? 'an array' : record === null ? 'null' : typeof record === 'object' ? 'an object' : `a ${typeof record}`;
         return { rejected: true, reason: `expected a JSON object, found ${found}${Array.isArray(record) ? " (only a JSONPaths file can map an array's elements to columns)" : ''}` };
       }
+      if (mapping.kind === 'jsonpaths') {
+        // redshift: a JSONPaths file maps an array's elements by index ($[0]) and an object's members by name
+        // ($['key']); an expression of the other kind finds nothing to load, and the line is an error
+        const isArray = Array.isArray(record);
+        const wrong = paths!.findIndex((steps) => (typeof steps[0] === 'number') !== isArray);
+        if (wrong >= 0) {
+          const expr = pathText(paths![wrong]!);
+          return {
+            rejected: true,
+            column: columns[wrong]!.name,
+            reason: isArray
+              ? `the record is an array, but the JSONPath ${expr} reads an object's member (an array's elements are mapped by index, $[0])`
+              : `the record is an object, but the JSONPath ${expr} reads an array's element (an object's members are mapped by name, $['key'])`,
+          };
+        }
+      }
+      const facts = inspectRecord(raw, targets);
       const out: (string | null)[] = new Array(columns.length);
       for (let i = 0; i < columns.length; i++) {
+        const f = facts[i]!;
+        if (f.count > 1) {
+          const where = mapping.kind === 'jsonpaths' ? `the JSONPath ${pathText(paths![i]!)} finds` : mapping.kind === 'auto_ignorecase' ? `keys matching "${columns[i]!.name}" ignoring case:` : `the key "${columns[i]!.name}" is written`;
+          return { rejected: true, column: columns[i]!.name, reason: `${where} ${f.count} times in one object (a duplicate key; Redshift does not define which value loads)` };
+        }
+        if (f.tooDeepAt !== undefined) {
+          return { rejected: true, column: columns[i]!.name, reason: `the value nests more than ${MAX_NESTING.toLocaleString('en-US')} arrays and objects deep`, offset: f.tooDeepAt };
+        }
         const v = getters[i]!(record as Record<string, unknown>);
         const t = types[i]!;
-        const text = toText(v, raw);
+        const text = typeof v === 'number' && f.token !== undefined ? tokenText(f.token, v) : toText(v, raw);
         if (text === null) {
           out[i] = null;
           continue;
+        }
+        // postgres: a double that underflows to zero is an error; JSON.parse has already made it 0
+        if (typeof v === 'number' && v === 0 && f.token !== undefined && (t.base === 'double precision' || t.base === 'real') && !ZERO_RE.test(f.token)) {
+          return { rejected: true, column: columns[i]!.name, reason: `${clip(f.token)} is out of range for ${t.base}` };
         }
         const problem = checkValue(text, t);
         if (problem) return { rejected: true, column: columns[i]!.name, reason: problem };
@@ -70,6 +105,26 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
       return out;
     },
   };
+}
+
+/** A JSONPath as Redshift spells it: $['key'][0]. */
+function pathText(steps: PathStep[]): string {
+  return '$' + steps.map((s) => (typeof s === 'number' ? `[${s}]` : `['${s.replace(/['\\]/g, '\\$&')}']`)).join('');
+}
+
+/**
+ * The text of a JSON number from its token as written, spelled as DuckDB's JSON reader spells it:
+ * integers as written (any size; `-0` as `0`), other numbers in shortest round-trip form with ".0"
+ * when integral (`1e3` -> `1000.0`, `10e-1` -> `1.0`, `4.60` -> `4.6`), numbers too large for a
+ * double as written.
+ */
+export function tokenText(token: string, n: number = Number(token)): string {
+  if (!/[.eE]/.test(token)) return token === '-0' ? '0' : token;
+  if (!Number.isFinite(n)) return token;
+  let s = Object.is(n, -0) ? '-0' : String(n);
+  s = s.replace('e+', 'e');
+  if (!/[.e]/.test(s)) s += '.0';
+  return s;
 }
 
 function walk(value: unknown, steps: PathStep[]): unknown {

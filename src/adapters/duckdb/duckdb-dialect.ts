@@ -2,6 +2,7 @@ import { LoadError } from '../../errors.js';
 import type { ColumnSpec, CopyOptions, JsonMapping, Relation, SourceTable } from '../../types.js';
 import type { PathStep } from '../../loaders/json-paths.js';
 import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
+import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
@@ -52,11 +53,9 @@ export class DuckDbDialect extends BaseDialect {
   loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][], opts: DuckDbLoadOptions = {}): string {
     // extract each value once (inner query), then convert it (outer query)
     const raw = source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
-    const cols = source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name))} AS ${this.quoteIdent(c.name)}`);
+    const cols = source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name), opts.checked)} AS ${this.quoteIdent(c.name)}`);
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
-    // redshift: a record is an object, or an array when a JSONPaths file maps it; at most 4 MB
-    const kinds = mapping.kind === 'jsonpaths' ? "('OBJECT', 'ARRAY')" : "('OBJECT')";
-    const record = `CASE WHEN json_type(json) IN ${kinds} AND strlen(json) <= ${MAX_RECORD_BYTES} THEN json ELSE error('record: not a JSON object, or larger than 4 MB') END`;
+    const record = `CASE WHEN ${this.recordChecks(source, mapping, paths, opts.checked).join(' AND ')} THEN json ELSE error('record: not a JSON object, or larger than 4 MB, or one sparkify reads itself') END`;
     // duckdb: format 'auto' would read a file holding one JSON array as one record per element, so the format is explicit
     const reader =
       `read_json_objects(${fileList}, format = '${opts.format ?? 'newline_delimited'}', ` +
@@ -65,6 +64,37 @@ export class DuckDbDialect extends BaseDialect {
       `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n` +
       `  FROM (SELECT ${record} AS json FROM ${reader}) AS r\n) AS records`
     );
+  }
+
+  /**
+   * What a record must pass to load as DuckDB reads it. Beyond its kind and size, a record that
+   * DuckDB's reader cannot judge as the JS row mapper does fails here, and the load falls back to
+   * the mapper (which decides, line by line): a key written twice (DuckDB reads the first value),
+   * and a number that underflows a double (DuckDB reads 1e-400 as 0). Records the mapper already
+   * checked (`checked`) skip these.
+   */
+  private recordChecks(source: SourceTable, mapping: JsonMapping, paths: PathStep[][] | undefined, checked: boolean | undefined): string[] {
+    // redshift: a record is an object, or, when every expression of a JSONPaths file indexes an array ($[0]), an array
+    const kinds =
+      mapping.kind !== 'jsonpaths'
+        ? ['OBJECT']
+        : [...(paths ?? []).every((p) => typeof p[0] === 'string') ? ['OBJECT'] : [], ...((paths ?? []).every((p) => typeof p[0] === 'number') ? ['ARRAY'] : [])];
+    const checks = [kinds.length === 0 ? 'false' : `json_type(json) IN (${kinds.map((k) => `'${k}'`).join(', ')})`, `strlen(json) <= ${MAX_RECORD_BYTES}`];
+    if (checked) return checks;
+    const distinct = (keys: string) => `coalesce(len(${keys}) = len(list_distinct(${keys})), true)`;
+    if (mapping.kind === 'auto') checks.push(distinct('json_keys(json)'));
+    else if (mapping.kind === 'auto_ignorecase') checks.push(distinct('list_transform(json_keys(json), k -> lower(k))'));
+    else {
+      // every object a path reads a member of: the root and the objects along the way
+      const objects = new Set<string>();
+      for (const steps of paths ?? []) steps.forEach((s, i) => typeof s === 'string' && objects.add(duckdbPath(steps.slice(0, i))));
+      for (const o of objects) checks.push(distinct(o === '$' ? 'json_keys(json)' : `json_keys(json, ${this.quoteLiteral(o)})`));
+    }
+    if (source.columns.some((c) => ['double precision', 'real'].includes(parseColumnType(c.type)?.base ?? ''))) {
+      // an exponent of -300 or less, or 300 zeros after the point: perhaps below the smallest double
+      checks.push(`NOT regexp_matches(json, '[eE]-0*([3-9][0-9]{2}|[1-9][0-9]{3,})|[.]0{300}')`);
+    }
+    return checks;
   }
 
   private extract(c: ColumnSpec, i: number, mapping: JsonMapping, paths?: PathStep[][]): string {
@@ -80,7 +110,7 @@ export class DuckDbDialect extends BaseDialect {
   }
 
   /** Converts the text of one value exactly as checkValue() in src/loaders/json-rows.ts accepts it, or raises an error. */
-  convertValue(c: ColumnSpec, v: string): string {
+  convertValue(c: ColumnSpec, v: string, checked = false): string {
     const t = parseColumnType(c.type);
     if (!t) throw new LoadError(`unknown column type ${c.type}`);
     const fail = (what: string) => `error(${this.quoteLiteral(`${c.name}: ${what}`)})`;
@@ -91,7 +121,11 @@ export class DuckDbDialect extends BaseDialect {
       case 'varchar': {
         // postgres and redshift cannot store NUL, so no engine loads it
         const tooLong = t.base === 'varchar' && t.length !== undefined ? `strlen(${v}) > ${t.length} OR ` : '';
-        return `CASE WHEN ${tooLong}contains(${v}, chr(0)) THEN ${fail(`value longer than ${t.length ?? 0} bytes, or holding a NUL`)} ELSE ${v} END`;
+        // an array or object with more brackets than a value may nest: perhaps too deep, which the JS mapper decides
+        const deep = checked
+          ? ''
+          : `(left(${v}, 1) IN ('[', '{') AND strlen(${v}) - strlen(replace(replace(${v}, '[', ''), '{', '')) > ${MAX_NESTING}) OR `;
+        return `CASE WHEN ${tooLong}${deep}contains(${v}, chr(0)) THEN ${fail(`value longer than ${t.length ?? 0} bytes, nested too deep, or holding a NUL`)} ELSE ${v} END`;
       }
       case 'smallint':
       case 'integer':
@@ -127,6 +161,8 @@ export interface DuckDbLoadOptions {
   /** 'newline_delimited' (fast, one value per line) or 'unstructured' (values one after another, pretty-printed) */
   format?: 'newline_delimited' | 'unstructured';
   compression?: CopyOptions['compression'];
+  /** the records were written by sparkify from values its row mapper accepted: skip the checks that defer to it */
+  checked?: boolean;
 }
 
 /** A JSONPaths expression in DuckDB's JSON path syntax: $."key"[0]. */

@@ -8,7 +8,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DatabaseError, LoadError, RunLockedError } from '../../errors.js';
 import { parseJsonPathsFile, type PathStep } from '../../loaders/json-paths.js';
 import { createRowMapper, type RowMapper } from '../../loaders/json-rows.js';
-import { mapRecords } from '../../loaders/diagnose.js';
+import { mapRecords, type OpenFile } from '../../loaders/diagnose.js';
+import { openLocalFile } from '../../loaders/read-json-records.js';
 import { RejectionLimit, sourceLabel } from '../../loaders/load-errors.js';
 import type { S3Settings } from '../../loaders/s3-client.js';
 import { isS3Uri } from '../../loaders/s3-uri.js';
@@ -123,14 +124,20 @@ class DuckDbConnection implements Connection {
     onProgress?.({ files: files.length, filesDone, rows, bytes });
     // S3 objects are downloaded a batch at a time into a temporary folder, deleted after the batch
     for await (const staged of this.files.stage(files, { maxFiles: FILES_PER_BATCH })) {
-      let n: number;
+      // every file is read as of one moment: its size now (a log file may grow while it loads)
+      const sizes = fileSizes(staged.paths);
+      let n: number | undefined;
+      let failure: unknown;
       try {
-        n = await this.insertStrict(source, into, staged.paths, paths);
-        records += n;
+        n = await this.insertAsOf(sizes, () => this.insertStrict(source, into, staged.paths, paths));
       } catch (err) {
-        // the batch holds a line that cannot load: find every one (the line numbers are the scanner's), then load the rest
-        n = await this.insertTolerant(err, source, into, staged, paths, mapper, limit, (r) => (records += r));
+        if (/INTERRUPT/i.test(errorText(err))) throw err;
+        failure = err;
       }
+      if (n !== undefined) records += n;
+      // the batch holds a line that cannot load (or that DuckDB cannot judge), or a file grew while DuckDB read it:
+      // sparkify reads the batch itself, finds every bad line, and loads the rest
+      else n = await this.insertTolerant(failure, source, into, staged, paths, mapper, limit, sizes, (r) => (records += r));
       rows += n;
       if (onProgress) {
         filesDone += staged.paths.length;
@@ -144,6 +151,28 @@ class DuckDbConnection implements Connection {
   private insertSql(source: SourceTable, into: Relation, files: string[], paths: PathStep[][] | undefined, opts: DuckDbLoadOptions): string {
     const select = this.dialect.loadStatement(source, into, files, source.copy!.json, paths, opts).replace(/^CREATE TABLE [^\n]+ AS\n/, '');
     return `INSERT INTO ${this.dialect.relation(into)}\n${select}`;
+  }
+
+  /**
+   * Runs an insert of files in a transaction that commits only when no file changed size while
+   * DuckDB read it; returns the rows, or undefined (nothing inserted) when one did.
+   */
+  private async insertAsOf(sizes: Map<string, number | undefined>, insert: () => Promise<number>): Promise<number | undefined> {
+    await this.execute('BEGIN TRANSACTION');
+    let n: number;
+    try {
+      n = await insert();
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    const now = fileSizes([...sizes.keys()]);
+    if ([...sizes].some(([f, size]) => now.get(f) !== size)) {
+      await this.execute('ROLLBACK');
+      return undefined;
+    }
+    await this.execute('COMMIT');
+    return n;
   }
 
   /**
@@ -162,9 +191,11 @@ class DuckDbConnection implements Connection {
   }
 
   /**
-   * The strict load of a batch failed. The JS scanner reads the batch and finds every bad record
-   * (max_errors 0: the first one, as the error). Files with bad records are copied without them,
-   * and the batch loads again, strictly, from the copies and the untouched files.
+   * The strict load of a batch failed, or a file grew while DuckDB read it. The JS scanner reads the
+   * batch (each file up to its size when the batch began) and finds every bad record (max_errors 0:
+   * the first one, as the error). Files without bad records load again, strictly, as DuckDB reads
+   * them; the others, and any DuckDB refuses or that grew, load from a copy holding the values the
+   * JS row mapper made of their good records, so both engines load exactly the same rows.
    */
   private async insertTolerant(
     err: unknown,
@@ -174,20 +205,25 @@ class DuckDbConnection implements Connection {
     paths: PathStep[][] | undefined,
     mapper: RowMapper,
     limit: RejectionLimit,
+    sizes: Map<string, number | undefined>,
     countRecords: (n: number) => void,
   ): Promise<number> {
-    if (/INTERRUPT/i.test(errorText(err))) throw err;
     const compression = source.copy!.compression;
-    const cannotLoad = (cause: unknown, why = errorText(cause)) =>
-      new LoadError(`cannot load ${source.id}: ${why}`, { file: source.file, line: source.line, node: sourceLabel(source), cause });
+    const cannotLoad = (cause: unknown, why = errorText(cause)) => {
+      // an error that names one of the data files is about that file, not about the source's entry in sources.yml
+      const named = staged.paths.find((p) => why.includes(`"${p}"`) || why.includes(`'${p}'`));
+      const where = named ? { file: staged.uriOf(named) } : { file: source.file, line: source.line };
+      return new LoadError(`cannot load ${source.id}: ${why}`, { ...where, node: sourceLabel(source), cause });
+    };
     if (compression === 'zstd' || staged.paths.some((p) => p.endsWith('.zst'))) {
       throw cannotLoad(err, `${errorText(err)} (sparkify reads zstd files through DuckDB only, so it cannot point at the line; gzip files can be)`);
     }
+    const open: OpenFile = (f, c) => openLocalFile(f, c, sizes.get(f));
     const before = limit.rejected.length;
     let records = 0;
     const bad = new Set<string>();
     try {
-      for await (const r of mapRecords(staged.paths, compression, mapper)) {
+      for await (const r of mapRecords(staged.paths, compression, mapper, open)) {
         records++;
         if (r.bad) {
           bad.add(r.file);
@@ -199,42 +235,70 @@ class DuckDbConnection implements Connection {
       throw cannotLoad(e);
     }
     const rejected = limit.rejected.length - before;
-    if (rejected === 0) throw cannotLoad(err);
     countRecords(records);
+    let n = 0;
+    let rewrite = staged.paths.filter((p) => bad.has(p));
+    const direct = staged.paths.filter((p) => !bad.has(p));
+    if (direct.length > 0 && err !== undefined) {
+      const directSizes = new Map(direct.map((p) => [p, sizes.get(p)]));
+      let m: number | undefined;
+      try {
+        m = await this.insertAsOf(directSizes, () => this.insertStrict(source, into, direct, paths));
+      } catch (e) {
+        if (/INTERRUPT/i.test(errorText(e))) throw e;
+      }
+      if (m === undefined) rewrite = staged.paths;
+      else n += m;
+    } else if (direct.length > 0) {
+      rewrite = staged.paths;
+    }
+    if (rewrite.length > 0) n += await this.insertMapped(source, into, rewrite, mapper, open, cannotLoad);
+    if (n !== records - rejected) throw cannotLoad(err, `DuckDB loaded ${n} rows where sparkify read ${records} records and rejected ${rejected}`);
+    return n;
+  }
+
+  /** Loads the good records of files as the JS row mapper maps them: a copy of their values, one JSON array per row. */
+  private async insertMapped(
+    source: SourceTable,
+    into: Relation,
+    files: string[],
+    mapper: RowMapper,
+    open: OpenFile,
+    cannotLoad: (cause: unknown, why?: string) => LoadError,
+  ): Promise<number> {
+    const compression = source.copy!.compression;
     const clean = await mkdtemp(path.join(tmpdir(), 'sparkify-clean-'));
     try {
-      const copies: string[] = [];
-      for (const file of staged.paths.filter((p) => bad.has(p))) {
-        const copy = path.join(clean, `${copies.length}.json`);
-        const out = createWriteStream(copy);
-        try {
-          await pipeline(
-            Readable.from(
-              (async function* () {
-                for await (const r of mapRecords([file], compression, mapper)) if (!r.bad) yield r.record.raw + '\n';
-              })(),
-            ),
-            out,
-          );
-        } finally {
-          out.destroy();
-        }
-        copies.push(copy);
-      }
-      const untouched = staged.paths.filter((p) => !bad.has(p));
-      let n = 0;
+      const copy = path.join(clean, 'rows.json');
+      const out = createWriteStream(copy);
       try {
-        if (untouched.length > 0) n += (await this.execute(this.insertSql(source, into, untouched, paths, { format: 'unstructured', compression }))) ?? 0;
-        if (copies.length > 0) n += (await this.execute(this.insertSql(source, into, copies, paths, { format: 'unstructured', compression: 'none' }))) ?? 0;
+        await pipeline(
+          Readable.from(
+            (async function* () {
+              for await (const r of mapRecords(files, compression, mapper, open)) if (!r.bad) yield JSON.stringify(r.values) + '\n';
+            })(),
+          ),
+          out,
+        );
+      } finally {
+        out.destroy();
+      }
+      const mapped: SourceTable = { ...source, copy: { ...source.copy!, json: { kind: 'jsonpaths', location: copy }, compression: 'none' } };
+      const byIndex = source.columns.map((_, i) => [i]);
+      try {
+        return (await this.execute(this.insertSql(mapped, into, [copy], byIndex, { format: 'newline_delimited', compression: 'none', checked: true }))) ?? 0;
       } catch (e) {
         throw cannotLoad(e, `DuckDB rejected a record that sparkify's own checks accept: ${errorText(e)}`);
       }
-      if (n !== records - rejected) throw cannotLoad(err, `DuckDB loaded ${n} rows where sparkify read ${records} records and rejected ${rejected}`);
-      return n;
     } finally {
       await rm(clean, { recursive: true, force: true });
     }
   }
+}
+
+/** The size of each local file now (undefined when it cannot be read). */
+function fileSizes(files: string[]): Map<string, number | undefined> {
+  return new Map(files.map((f) => [f, statSync(f, { throwIfNoEntry: false })?.size]));
 }
 
 interface LockInfo extends RunLockHolder {
