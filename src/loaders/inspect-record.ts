@@ -16,6 +16,8 @@ export interface InspectTarget {
 export interface ValueFacts {
   /** how many values were found at the column's path: 2 or more means a duplicate key */
   count: number;
+  /** the offset in the record's text where the first value starts */
+  start?: number | undefined;
   /** the number as written, when the (first) value is a number */
   token?: string | undefined;
   /** the offset in the record's text where the value nests deeper than MAX_NESTING, when it does */
@@ -61,7 +63,8 @@ function decodeKey(text: string, from: number, to: number): string {
 
 /**
  * Reads a record's JSON text (known to be valid: JSON.parse took it) without recursion and reports,
- * for each target path, how many values it has (a key written twice), the number token as written
+ * for each target path, how many values it has and where the first starts (a key written twice:
+ * JSON.parse keeps the last value, DuckDB's reader the first), the number token as written
  * (JSON.parse turns `10e-1` into 1 and `1e-400` into 0) and whether the value nests too deep.
  * Memory is bounded by the record's size (at most 4 MB); the stack does not grow with the input.
  */
@@ -123,7 +126,7 @@ export function inspectRecord(text: string, targets: InspectTarget[]): ValueFact
     for (const t of here) {
       if (targets[t]!.steps.length === stack.length) ends.push(t);
     }
-    for (const t of ends) facts[t]!.count++;
+    for (const t of ends) if (++facts[t]!.count === 1) facts[t]!.start = i;
     if (c === LBRACE || c === LBRACKET) {
       const depth = stack.length + 1;
       for (const t of ends) if (facts[t]!.count === 1) open.push({ target: t, depth });
@@ -192,4 +195,21 @@ function containerEnd(text: string, at: number): number {
     i++;
   }
   return i;
+}
+
+/** The first value at `start` in a record's text, parsed (for a key written twice: the first one). */
+export function parseValueAt(text: string, start: number): unknown {
+  const c = text.charCodeAt(start);
+  let end: number;
+  if (c === LBRACE || c === LBRACKET) end = containerEnd(text, start);
+  else if (c === QUOTE) end = stringEnd(text, start);
+  else {
+    end = start + 1;
+    while (end < text.length) {
+      const d = text.charCodeAt(end);
+      if (d <= 0x20 || d === COMMA || d === RBRACE || d === RBRACKET) break;
+      end++;
+    }
+  }
+  return JSON.parse(text.slice(start, end));
 }

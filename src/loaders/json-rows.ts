@@ -2,7 +2,7 @@ import { INTEGER_RANGES, parseColumnType, type ColumnType } from '../adapters/co
 import type { ColumnSpec, JsonMapping } from '../types.js';
 import { createFastRowEncoder, type FastRowEncoder } from './fast-copy-rows.js';
 import type { PathStep } from './json-paths.js';
-import { MAX_NESTING, inspectRecord, type InspectTarget } from './inspect-record.js';
+import { MAX_NESTING, inspectRecord, parseValueAt, type InspectTarget } from './inspect-record.js';
 
 /**
  * Maps one JSON record to column values as text, with Redshift COPY's JSON semantics:
@@ -80,14 +80,11 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
       const out: (string | null)[] = new Array(columns.length);
       for (let i = 0; i < columns.length; i++) {
         const f = facts[i]!;
-        if (f.count > 1) {
-          const where = mapping.kind === 'jsonpaths' ? `the JSONPath ${pathText(paths![i]!)} finds` : mapping.kind === 'auto_ignorecase' ? `keys matching "${columns[i]!.name}" ignoring case:` : `the key "${columns[i]!.name}" is written`;
-          return { rejected: true, column: columns[i]!.name, reason: `${where} ${f.count} times in one object (a duplicate key; Redshift does not define which value loads)` };
-        }
         if (f.tooDeepAt !== undefined) {
           return { rejected: true, column: columns[i]!.name, reason: `the value nests more than ${MAX_NESTING.toLocaleString('en-US')} arrays and objects deep`, offset: f.tooDeepAt };
         }
-        const v = getters[i]!(record as Record<string, unknown>);
+        // a key written twice: the first value, on every engine (JSON.parse keeps the last, DuckDB's reader the first)
+        const v = f.count > 1 ? parseValueAt(raw, f.start!) : getters[i]!(record as Record<string, unknown>);
         const t = types[i]!;
         const text = typeof v === 'number' && f.token !== undefined ? tokenText(f.token, v) : toText(v, raw);
         if (text === null) {

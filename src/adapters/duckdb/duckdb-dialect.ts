@@ -51,27 +51,32 @@ export class DuckDbDialect extends BaseDialect {
    * raises an error instead, so nothing is silently lost and every engine loads the same rows.
    */
   loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][], opts: DuckDbLoadOptions = {}): string {
-    // extract each value once (inner query), then convert it (outer query)
-    const raw = source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
+    // extract each value once (inner query), then convert it (outer query); with fixed paths, one call
+    // extracts them all, parsing the record once instead of once per column
+    const fixed = mapping.kind !== 'auto_ignorecase';
+    const raw = fixed
+      ? source.columns.map((c, i) => `    v[${i + 1}] AS ${this.quoteIdent(c.name)}`)
+      : source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
     const cols = source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name), opts.checked)} AS ${this.quoteIdent(c.name)}`);
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
-    const record = `CASE WHEN ${this.recordChecks(source, mapping, paths, opts.checked).join(' AND ')} THEN json ELSE error('record: not a JSON object, or larger than 4 MB, or one sparkify reads itself') END`;
+    const checks = this.recordChecks(source, mapping, paths, opts.checked);
+    const record = `CASE WHEN ${checks.join(' AND ')} THEN json ELSE error('record: not a JSON object, or larger than 4 MB, or one sparkify reads itself') END`;
     // duckdb: format 'auto' would read a file holding one JSON array as one record per element, so the format is explicit
     const reader =
       `read_json_objects(${fileList}, format = '${opts.format ?? 'newline_delimited'}', ` +
       `compression = '${opts.compression === 'gzip' ? 'gzip' : opts.compression === 'zstd' ? 'zstd' : 'auto_detect'}', maximum_object_size = ${MAX_RECORD_BYTES + 1})`;
-    return (
-      `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n` +
-      `  FROM (SELECT ${record} AS json FROM ${reader}) AS r\n) AS records`
-    );
+    const records = `(SELECT ${record} AS json FROM ${reader}) AS r`;
+    const from = fixed
+      ? `(SELECT json_extract_string(json, [${source.columns.map((c, i) => this.quoteLiteral(duckdbPath(this.pathOf(c, i, mapping, paths)))).join(', ')}]) AS v FROM ${records}) AS e`
+      : records;
+    return `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n  FROM ${from}\n) AS records`;
   }
 
   /**
    * What a record must pass to load as DuckDB reads it. Beyond its kind and size, a record that
    * DuckDB's reader cannot judge as the JS row mapper does fails here, and the load falls back to
-   * the mapper (which decides, line by line): a key written twice (DuckDB reads the first value),
-   * and a number that underflows a double (DuckDB reads 1e-400 as 0). Records the mapper already
-   * checked (`checked`) skip these.
+   * the mapper (which decides, line by line): a number that may underflow a double (DuckDB reads
+   * 1e-400 as 0). Records the mapper already checked (`checked`) skip this.
    */
   private recordChecks(source: SourceTable, mapping: JsonMapping, paths: PathStep[][] | undefined, checked: boolean | undefined): string[] {
     // redshift: a record is an object, or, when every expression of a JSONPaths file indexes an array ($[0]), an array
@@ -81,20 +86,19 @@ export class DuckDbDialect extends BaseDialect {
         : [...(paths ?? []).every((p) => typeof p[0] === 'string') ? ['OBJECT'] : [], ...((paths ?? []).every((p) => typeof p[0] === 'number') ? ['ARRAY'] : [])];
     const checks = [kinds.length === 0 ? 'false' : `json_type(json) IN (${kinds.map((k) => `'${k}'`).join(', ')})`, `strlen(json) <= ${MAX_RECORD_BYTES}`];
     if (checked) return checks;
-    const distinct = (keys: string) => `coalesce(len(${keys}) = len(list_distinct(${keys})), true)`;
-    if (mapping.kind === 'auto') checks.push(distinct('json_keys(json)'));
-    else if (mapping.kind === 'auto_ignorecase') checks.push(distinct('list_transform(json_keys(json), k -> lower(k))'));
-    else {
-      // every object a path reads a member of: the root and the objects along the way
-      const objects = new Set<string>();
-      for (const steps of paths ?? []) steps.forEach((s, i) => typeof s === 'string' && objects.add(duckdbPath(steps.slice(0, i))));
-      for (const o of objects) checks.push(distinct(o === '$' ? 'json_keys(json)' : `json_keys(json, ${this.quoteLiteral(o)})`));
-    }
     if (source.columns.some((c) => ['double precision', 'real'].includes(parseColumnType(c.type)?.base ?? ''))) {
       // an exponent of -300 or less, or 300 zeros after the point: perhaps below the smallest double
       checks.push(`NOT regexp_matches(json, '[eE]-0*([3-9][0-9]{2}|[1-9][0-9]{3,})|[.]0{300}')`);
     }
     return checks;
+  }
+
+  /** The path a column is read from, for 'auto' (its name) or a JSONPaths file. */
+  private pathOf(c: ColumnSpec, i: number, mapping: JsonMapping, paths?: PathStep[][]): PathStep[] {
+    if (mapping.kind !== 'jsonpaths') return [c.name];
+    const steps = paths?.[i];
+    if (!steps) throw new LoadError(`no JSONPath for column ${c.name}`);
+    return steps;
   }
 
   private extract(c: ColumnSpec, i: number, mapping: JsonMapping, paths?: PathStep[][]): string {
@@ -124,7 +128,7 @@ export class DuckDbDialect extends BaseDialect {
         // an array or object with more brackets than a value may nest: perhaps too deep, which the JS mapper decides
         const deep = checked
           ? ''
-          : `(left(${v}, 1) IN ('[', '{') AND strlen(${v}) - strlen(replace(replace(${v}, '[', ''), '{', '')) > ${MAX_NESTING}) OR `;
+          : `((${v} ^@ '[' OR ${v} ^@ '{') AND strlen(${v}) - strlen(replace(replace(${v}, '[', ''), '{', '')) > ${MAX_NESTING}) OR `;
         return `CASE WHEN ${tooLong}${deep}contains(${v}, chr(0)) THEN ${fail(`value longer than ${t.length ?? 0} bytes, nested too deep, or holding a NUL`)} ELSE ${v} END`;
       }
       case 'smallint':
