@@ -132,7 +132,7 @@ export interface RunOptions {
   threads?: number | undefined;
   fullRefresh?: boolean | undefined;
   onEvent?: ((e: RunEvent) => void) | undefined;
-  /** selection warnings (an --exclude part that matches nothing) */
+  /** warnings: a selection part that matches nothing, a data file skipped by a load */
   onWarning?: ((message: string) => void) | undefined;
   signal?: AbortSignal | undefined;
   /** run(): wait for another run that holds the target instead of failing */
@@ -174,6 +174,7 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
     progress: opts.progress,
     compiledPath: (n) => path.relative(process.cwd(), compiledPathOf(c.manifest, n)),
   });
+  for (const r of result.results) for (const w of r.warnings ?? []) opts.onWarning?.(w);
   return { plan, result, selected };
 }
 

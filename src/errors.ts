@@ -45,9 +45,13 @@ export class SparkifyError extends Error {
 
   /** Adds context that the raising layer did not know; never overwrites what it did know. */
   addContext(details: ErrorDetails): this {
+    // a line and column belong to their file: an error about a data file never takes the line of its entry in sources.yml
+    const sameFile = this.file === undefined || this.file === details.file;
     this.file ??= details.file;
-    this.line ??= details.line;
-    this.column ??= details.column;
+    if (sameFile) {
+      this.line ??= details.line;
+      this.column ??= details.column;
+    }
     this.node ??= details.node;
     this.hint ??= details.hint;
     this.compiledPath ??= details.compiledPath;
@@ -132,10 +136,18 @@ export function throwIfAny(errors: SparkifyError[]): void {
   if (errors.length > 1) throw new ErrorList(errors);
 }
 
-/** A path as the user can click it: relative to the working directory when inside it. */
+/** A path as the user can click it: relative to the working directory when inside it; quoted when it holds a control character. */
 export function displayPath(file: string): string {
   const cwd = process.cwd();
-  return file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file;
+  return quotePath(file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file);
+}
+
+/**
+ * A file name for a message: as it is, or, when it holds a control character (a newline would
+ * split the message's line), in double quotes with JSON escapes.
+ */
+export function quotePath(file: string): string {
+  return /[\x00-\x1f\x7f]/.test(file) ? JSON.stringify(file) : file;
 }
 
 export function formatLocation(loc: Location): string {

@@ -90,6 +90,8 @@ export interface LoadResult {
   records?: number | undefined;
   /** the lines skipped under the source's max_errors (Redshift: from STL_LOAD_ERRORS); the runner records them */
   rejected?: RejectedLine[] | undefined;
+  /** what the user should know that did not stop the load (a named pipe skipped in a data folder) */
+  warnings?: string[] | undefined;
 }
 
 /** How far a load has got: told after each file or batch of files, and once more when it is done. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { LoadError } from '../errors.js';
+import { LoadError, quotePath } from '../errors.js';
 import type { CopyOptions, SourceTable } from '../types.js';
 import { isRejection, type RowMapper } from './json-rows.js';
 import { RejectionLimit, rejectionError, type RejectedLine } from './load-errors.js';
@@ -88,8 +88,9 @@ export async function* mapRecords(
 /** A failure while reading a file, as a LoadError naming it (a LoadError passes through). */
 export function readError(file: string, err: unknown): LoadError {
   if (err instanceof LoadError) return err;
-  const msg = err instanceof Error ? err.message : String(err);
-  return new LoadError(`cannot read ${file}: ${msg}`, {
+  // a file name with a newline would split the message: it is quoted, in the system's message too
+  const msg = (err instanceof Error ? err.message : String(err)).split(file).join(quotePath(file));
+  return new LoadError(`cannot read ${quotePath(file)}: ${msg}`, {
     file,
     hint: /header|gzip|unexpected end/i.test(msg)
       ? 'is it really gzip? copy.compression: gzip reads every file as gzip; without it only files ending in .gz are'

@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LoadError } from '../errors.js';
+import { LoadError, quotePath } from '../errors.js';
 
 const GLOB_CHARS = /[*?[]/;
 
@@ -28,10 +28,22 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** What a directory entry that is not a regular file is, for the warning that skips it. */
+function kindOf(st: Stats | undefined): string {
+  if (!st) return 'a broken symbolic link';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isDirectory()) return 'a symbolic link to a folder';
+  return 'not a regular file';
+}
+
 // One synchronous readdir per folder, never entering dot-folders: over the bucket layout
 // (song_data/A/B/C, ~18k folders for 100k files) this takes a third of the time of fs.promises'
-// recursive readdir, which awaits every folder (bench/RESULTS.md).
-async function walk(dir: string): Promise<string[]> {
+// recursive readdir, which awaits every folder (bench/RESULTS.md). A symbolic link to a file is
+// read as the file; anything else that is not a regular file (a named pipe, a socket, a device,
+// a link to a folder) is skipped with a warning: reading a pipe could wait forever.
+async function walk(dir: string, onSkip: (file: string, why: string) => void): Promise<string[]> {
   const files: string[] = [];
   const visit = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -39,6 +51,11 @@ async function walk(dir: string): Promise<string[]> {
       const full = path.join(d, e.name);
       if (e.isDirectory()) visit(full);
       else if (e.isFile()) files.push(full);
+      else {
+        const st = e.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
+        if (st?.isFile()) files.push(full);
+        else onSkip(full, e.isSymbolicLink() ? kindOf(st) : kindOf(lstatSync(full)));
+      }
     }
   };
   visit(dir);
@@ -49,7 +66,8 @@ async function walk(dir: string): Promise<string[]> {
  * Lists the local files of a source location, sorted by path: a file, every file under a
  * directory (recursively, skipping dotfiles), or the files matching a glob.
  */
-export async function listLocalFiles(location: string, sourceFile?: string): Promise<string[]> {
+export async function listLocalFiles(location: string, sourceFile?: string, onWarning: (message: string) => void = () => undefined): Promise<string[]> {
+  const onSkip = (file: string, why: string) => onWarning(`skipped ${quotePath(file)}: ${why}, not a regular file`);
   let files: string[];
   if (GLOB_CHARS.test(location)) {
     const parts = location.split('/');
@@ -58,7 +76,7 @@ export async function listLocalFiles(location: string, sourceFile?: string): Pro
     const re = globToRegExp(parts.slice(firstGlob).join('/'));
     let all: string[] = [];
     try {
-      all = await walk(base);
+      all = await walk(base, onSkip);
     } catch {
       all = [];
     }
@@ -68,15 +86,21 @@ export async function listLocalFiles(location: string, sourceFile?: string): Pro
     try {
       st = await stat(location);
     } catch {
-      throw new LoadError(`source location does not exist: ${location}`, {
+      throw new LoadError(`source location does not exist: ${quotePath(location)}`, {
         file: sourceFile,
         hint: 'check the location in sources.yml and the [S3] paths in your config',
       });
     }
-    files = st.isDirectory() ? await walk(location) : [location];
+    if (!st.isDirectory() && !st.isFile()) {
+      throw new LoadError(`source location ${quotePath(location)} is ${kindOf(st)}, not a regular file or a folder`, {
+        file: sourceFile,
+        hint: 'point the location at a file or a folder of files',
+      });
+    }
+    files = st.isDirectory() ? await walk(location, onSkip) : [location];
   }
   if (files.length === 0) {
-    throw new LoadError(`no files found at ${location}`, { file: sourceFile, hint: 'check the location in sources.yml and the [S3] paths in your config' });
+    throw new LoadError(`no files found at ${quotePath(location)}`, { file: sourceFile, hint: 'check the location in sources.yml and the [S3] paths in your config' });
   }
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { LoadError } from '../errors.js';
+import { LoadError, quotePath } from '../errors.js';
 import type { CopyOptions } from '../types.js';
 import { listLocalFiles } from './list-files.js';
 import { openLocalFile } from './read-json-records.js';
@@ -59,9 +59,13 @@ export class SourceFiles {
    * The files of a location, sorted: local (file, folder or glob) or an s3:// key prefix. With
    * `manifest`, the location is a manifest file and its entries are the files, as in Redshift's COPY.
    */
-  async list(location: string, sourceFile?: string, opts: { manifest?: boolean | undefined } = {}): Promise<FileRef[]> {
+  async list(
+    location: string,
+    sourceFile?: string,
+    opts: { manifest?: boolean | undefined; onWarning?: ((message: string) => void) | undefined } = {},
+  ): Promise<FileRef[]> {
     if (opts.manifest) return this.listManifest(location, sourceFile);
-    if (!isS3Uri(location)) return (await listLocalFiles(location, sourceFile)).map((uri) => ({ uri }));
+    if (!isS3Uri(location)) return (await listLocalFiles(location, sourceFile, opts.onWarning)).map((uri) => ({ uri }));
     const { client, anonymous } = await this.client();
     const objects = await listS3Objects(client, location, { sourceFile, anonymous, pageSize: this.options.pageSize });
     return objects.map((o) => ({ uri: o.uri, size: o.size }));
@@ -180,7 +184,7 @@ export class SourceFiles {
     try {
       return await readFile(uri, 'utf8');
     } catch {
-      throw new LoadError(`cannot read ${uri}`, { file: sourceFile, hint: 'check the path in sources.yml and the [S3] paths in your config' });
+      throw new LoadError(`cannot read ${quotePath(uri)}`, { file: sourceFile, hint: 'check the path in sources.yml and the [S3] paths in your config' });
     }
   }
 

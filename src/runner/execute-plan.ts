@@ -43,6 +43,8 @@ export interface NodeResult {
   records?: number | undefined;
   /** sources with max_errors: the lines skipped (or, for a failed load, rejected), recorded in `relation` */
   rejected?: RejectedSummary | undefined;
+  /** sources: what the user should know that did not stop the load (a named pipe skipped in a data folder) */
+  warnings?: string[] | undefined;
 }
 
 export interface RejectedSummary {
@@ -91,6 +93,7 @@ interface StepsOutcome {
   files?: number;
   records?: number;
   rejected?: RejectedSummary;
+  warnings?: string[];
 }
 
 /** What runSteps needs besides the connection: recording rejected lines needs the run and the target schema. */
@@ -164,7 +167,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
     try {
       if (n.test?.problem) throw new ProjectError(n.test.problem);
       await engine.withConnection((c) => runSteps(c, n.steps, { ...ctx, onProgress }, outcome));
-      const { rows, inserted, files, records, rejected } = outcome;
+      const { rows, inserted, files, records, rejected, warnings } = outcome;
       if (n.test) {
         const status = testStatus(n.test.config, outcome.failures ?? 0);
         const node = manifest.nodes[n.id];
@@ -173,7 +176,20 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
         if (status === 'fail') skipDescendants(n.id);
         return;
       }
-      finish({ ...baseResult(n, manifest), status: 'success', rows, ...(inserted !== undefined ? { inserted } : {}), files, records, rejected, duration: (performance.now() - t0) / 1000 }, index);
+      finish(
+        {
+          ...baseResult(n, manifest),
+          status: 'success',
+          rows,
+          ...(inserted !== undefined ? { inserted } : {}),
+          files,
+          records,
+          rejected,
+          ...(warnings ? { warnings } : {}),
+          duration: (performance.now() - t0) / 1000,
+        },
+        index,
+      );
     } catch (err) {
       const e = locateError(err, n, manifest, opts);
       if (interrupted) e.message = `interrupted: ${e.message}`;
@@ -266,6 +282,7 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
         }
         out.files = r.files;
         out.records = r.records;
+        if (r.warnings?.length) out.warnings = r.warnings.map((w) => `${s.source.sourceName}.${s.source.name}: ${w}`);
         if (r.rejected?.length) out.rejected = await recordRejections(c, ctx, s.source, r.rejected);
         break;
       }

@@ -100,7 +100,8 @@ class DuckDbConnection implements Connection {
     const { source, into } = step;
     const copy = source.copy;
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, { file: source.file, line: source.line });
-    const files = await this.files.list(source.location, source.file, { manifest: copy.manifest });
+    const warnings: string[] = [];
+    const files = await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) });
     let paths: PathStep[][] | undefined;
     if (copy.json.kind === 'jsonpaths') {
       const loc = copy.json.location;
@@ -145,7 +146,7 @@ class DuckDbConnection implements Connection {
         onProgress({ files: files.length, filesDone, rows, bytes });
       }
     }
-    return { rows, files: files.length, records, rejected: limit.rejected };
+    return { rows, files: files.length, records, rejected: limit.rejected, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 
   private insertSql(source: SourceTable, into: Relation, files: string[], paths: PathStep[][] | undefined, opts: DuckDbLoadOptions): string {

@@ -134,7 +134,8 @@ export class PgConnection implements Connection {
     const where = { file: source.file, line: source.line };
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, where);
     if (copy.compression === 'zstd') throw new LoadError('zstd-compressed files are not supported on PostgreSQL yet', { ...where, hint: 'use gzip or uncompressed files' });
-    const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest })).map((f) => f.uri);
+    const warnings: string[] = [];
+    const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) })).map((f) => f.uri);
     const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source, this.files));
     const reader = this.files.opener(files, copy.compression);
     const stats = { records: 0, rows: 0, files: 0, bytes: 0 };
@@ -157,7 +158,7 @@ export class PgConnection implements Connection {
         reader.close();
       }
       await this.run('COMMIT');
-      return { rows: sink.rowCount, files: files.length, records: stats.records, rejected: limit.rejected };
+      return { rows: sink.rowCount, files: files.length, records: stats.records, rejected: limit.rejected, ...(warnings.length > 0 ? { warnings } : {}) };
     } catch (err) {
       await this.rollback();
       throw err;
