@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseColumnType } from '../adapters/column-types.js';
 import type { ColumnSpec } from '../types.js';
-import { checkValue, createRowMapper, isRejection, numberText } from './json-rows.js';
+import { MAX_NESTING, inspectRecord } from './inspect-record.js';
+import { checkValue, createRowMapper, isRejection, tokenText } from './json-rows.js';
 import { JsonRecordSplitter } from './read-json-records.js';
 
 const COLUMNS: ColumnSpec[] = [
@@ -60,8 +61,10 @@ describe('mapping a record to a row', () => {
     ['1e400', '1e400'],
     ['1E2', '100.0'],
     ['4.60', '4.6'],
+    ['10e-1', '1.0'],
+    ['1e-400', '0.0'],
   ])('spells the number %s as DuckDB does: %s', (token, text) => {
-    expect(numberText(JSON.parse(token) as number, `{"a": ${token}}`)).toBe(text);
+    expect(tokenText(token)).toBe(text);
   });
 
   it('property: random JSON-ish lines give a row or a rejection, never an exception', () => {
@@ -102,5 +105,39 @@ describe('mapping a record to a row', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('reading what JSON.parse does not keep from a record', () => {
+  const mapper = createRowMapper(COLUMNS, { kind: 'auto' });
+  const map = (line: string) => mapper.map(JSON.parse(line), line);
+
+  it('the number as written, for the value of the column, not a token that looks alike elsewhere in the line', () => {
+    expect(map('{"id": 1, "status": 10e-1}')).toMatchObject({ column: 'status', reason: 'invalid smallint "1.0"' });
+    expect(map('{"ts": 0, "status": -0.0}')).toMatchObject({ column: 'status', reason: 'invalid smallint "-0.0"' });
+    expect(map('{"len": 1e-400}')).toMatchObject({ column: 'len', reason: '1e-400 is out of range for double precision' });
+    expect(map('{"len": 0e-400, "note": 1e-400}')).toEqual(expect.arrayContaining(['0.0']));
+  });
+
+  it('a key written twice: the first value', () => {
+    const row = map('{"id": 1, "id": "x", "note": {"a": 1}, "note": 2}') as (string | null)[];
+    expect([row[0], row[10]]).toEqual(['1', '{"a":1}']);
+    expect(inspectRecord('{"a": 1, "b": {"a": 2}, "a": [3]}', [{ steps: ['a'] }])).toEqual([{ count: 2, start: 6, token: '1' }]);
+  });
+
+  it('nesting deeper than the limit, found without recursion, at its offset; unmapped nesting is skipped', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(inspectRecord(`{"x": ${deep(200_000)}, "a": ${deep(MAX_NESTING)}}`, [{ steps: ['a'] }])[0]).toEqual({ count: 1, start: 6 + 2 * 200_000 + 7 });
+    const line = `{"note": ${deep(100_000)}}`;
+    expect(inspectRecord(line, [{ steps: ['note'] }])[0]).toMatchObject({ count: 1, tooDeepAt: 9 + MAX_NESTING });
+    expect(map(line)).toMatchObject({ column: 'note', offset: 9 + MAX_NESTING });
+  });
+
+  it('JSONPaths: keys map objects, indexes map arrays; the other kind of record is a bad line', () => {
+    const byKey = createRowMapper(COLUMNS.slice(0, 2), { kind: 'jsonpaths', location: 'p.json' }, [['id'], ['ts']]);
+    expect(byKey.map([], '[]')).toMatchObject({ column: 'id', reason: expect.stringMatching(/the record is an array/) });
+    const byIndex = createRowMapper(COLUMNS.slice(0, 2), { kind: 'jsonpaths', location: 'p.json' }, [[0], [1]]);
+    expect(byIndex.map([1, 2], '[1, 2]')).toEqual(['1', '2']);
+    expect(byIndex.map({ id: 1 }, '{"id": 1}')).toMatchObject({ column: 'id', reason: expect.stringMatching(/the record is an object/) });
   });
 });

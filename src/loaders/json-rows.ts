@@ -86,7 +86,7 @@ export function createRowMapper(columns: ColumnSpec[], mapping: JsonMapping, pat
         // a key written twice: the first value, on every engine (JSON.parse keeps the last, DuckDB's reader the first)
         const v = f.count > 1 ? parseValueAt(raw, f.start!) : getters[i]!(record as Record<string, unknown>);
         const t = types[i]!;
-        const text = typeof v === 'number' && f.token !== undefined ? tokenText(f.token, v) : toText(v, raw);
+        const text = typeof v === 'number' && f.token !== undefined ? tokenText(f.token, v) : toText(v);
         if (text === null) {
           out[i] = null;
           continue;
@@ -139,59 +139,13 @@ function walk(value: unknown, steps: PathStep[]): unknown {
   return cur;
 }
 
-function toText(v: unknown, raw: string): string | null {
+function toText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return numberText(v, raw);
+  // (a number's text comes from its token as written; this is only a fallback)
+  if (typeof v === 'number') return tokenText(Object.is(v, -0) ? '-0.0' : String(v), v);
   return JSON.stringify(v);
-}
-
-/**
- * The text of a JSON number, spelled as DuckDB's JSON reader spells it, so every engine stores the
- * same text: integers as written (any size; `-0` as `0`), other numbers in shortest round-trip form
- * with ".0" when integral (`1e3` -> `1000.0`, `4.60` -> `4.6`), numbers too large for a double as
- * written. JSON.parse loses how a token was written, so the raw record text is consulted.
- */
-export function numberText(n: number, raw: string): string {
-  if (Number.isInteger(n)) {
-    if (Math.abs(n) <= Number.MAX_SAFE_INTEGER) {
-      const s = String(n);
-      if (writtenAsInteger(s, raw)) return s;
-      if (Object.is(n, -0) && writtenAsInteger('-0', raw)) return '0';
-    } else {
-      const token = writtenToken(raw, (t) => !/[.eE]/.test(t) && Number(t) === n);
-      if (token !== undefined) return token;
-    }
-  } else if (!Number.isFinite(n)) {
-    const token = writtenToken(raw, (t) => Number(t) === n);
-    if (token !== undefined) return token;
-  }
-  let s = Object.is(n, -0) ? '-0' : String(n);
-  s = s.replace('e+', 'e');
-  if (!/[.e]/.test(s)) s += '.0';
-  return s;
-}
-
-const NUMBER_TOKEN = /(?<![\w.+-])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])/g;
-
-function writtenToken(raw: string, fits: (token: string) => boolean): string | undefined {
-  for (const m of raw.matchAll(NUMBER_TOKEN)) if (fits(m[0])) return m[0];
-  return undefined;
-}
-
-function writtenAsInteger(s: string, raw: string): boolean {
-  // a token like 66 appears in raw followed by a delimiter, not by '.', 'e' or another digit
-  let from = 0;
-  for (;;) {
-    const at = raw.indexOf(s, from);
-    if (at < 0) return false;
-    const before = raw[at - 1];
-    const after = raw[at + s.length];
-    const startsToken = before === undefined || /[\s:,[]/.test(before) || (before === '-' && s[0] !== '-');
-    if (startsToken && (after === undefined || /[\s,\]}]/.test(after))) return true;
-    from = at + 1;
-  }
 }
 
 /**
