@@ -217,7 +217,8 @@ class DuckDbConnection implements Connection {
       return new LoadError(`cannot load ${source.id}: ${why}`, { ...where, node: sourceLabel(source), cause });
     };
     if (compression === 'zstd' || staged.paths.some((p) => p.endsWith('.zst'))) {
-      throw cannotLoad(err, `${errorText(err)} (sparkify reads zstd files through DuckDB only, so it cannot point at the line; gzip files can be)`);
+      const why = err === undefined ? 'a file changed while DuckDB read it' : errorText(err);
+      throw cannotLoad(err, `${why} (sparkify reads zstd files through DuckDB only, so it cannot point at the line or read a file as of one moment; gzip files can be)`);
     }
     const open: OpenFile = (f, c) => openLocalFile(f, c, sizes.get(f));
     const before = limit.rejected.length;
