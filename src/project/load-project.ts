@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ProjectError, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
 import type { TemplateFile } from '../template/environment.js';
+import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
 
 export interface ModelFile extends TemplateFile {
   name: string;
@@ -58,6 +59,17 @@ function read(dir: string, rel: string): TemplateFile {
   return { path: rel, file, text: readFileSync(file, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n') };
 }
 
+/** A YAML file, or a problem when it is too large to parse safely (checked before it is read). */
+function readYaml(dir: string, rel: string, problems: SparkifyError[]): TemplateFile[] {
+  const file = path.join(dir, rel);
+  const size = statSync(file).size;
+  if (size > MAX_YAML_BYTES) {
+    problems.push(tooLarge(file, size));
+    return [];
+  }
+  return [read(dir, rel)];
+}
+
 export const PROJECT_FILE = 'sparkify.yml';
 
 /** Where tests and snapshots live: dbt's default folders. */
@@ -103,11 +115,11 @@ export function loadProject(dir: string): Project {
   const snapshotDocs: TemplateFile[] = [];
   for (const folder of snapshotPaths) {
     for (const rel of listFiles(path.join(abs, folder), ['.sql'])) snapshots.push(read(abs, `${folder}/${rel}`));
-    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) snapshotDocs.push(read(abs, `${folder}/${rel}`));
+    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) snapshotDocs.push(...readYaml(abs, `${folder}/${rel}`, problems));
   }
   const sourcesFiles: TemplateFile[] = [];
-  for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(read(abs, name));
-  const docFiles = [...listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).map((rel) => read(abs, `models/${rel}`)), ...snapshotDocs];
-  const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? read(abs, PROJECT_FILE) : undefined;
+  for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(...readYaml(abs, name, problems));
+  const docFiles = [...listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).flatMap((rel) => readYaml(abs, `models/${rel}`, problems)), ...snapshotDocs];
+  const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? readYaml(abs, PROJECT_FILE, problems)[0] : undefined;
   return { dir: abs, models, macros, sourcesFiles, docFiles, tests, snapshots, projectFile, problems };
 }

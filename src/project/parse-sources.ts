@@ -107,6 +107,7 @@ export function parseSources(
         const identifier = t.identifier === undefined ? t.name : String(t.identifier);
         if (!SAFE_IDENTIFIER.test(identifier)) err([...tp, 'identifier'], `invalid identifier ${JSON.stringify(identifier)}`);
         const columns: ColumnSpec[] = [];
+        const columnNames = new Set<string>();
         if (t.columns !== undefined && !Array.isArray(t.columns)) err([...tp, 'columns'], 'columns must be a list');
         (Array.isArray(t.columns) ? t.columns : []).forEach((c: unknown, ci: number) => {
           const cp = [...tp, 'columns', ci];
@@ -121,7 +122,8 @@ export function parseSources(
             err([...cp, 'type'], `unknown column type ${JSON.stringify(type)}`, `use one of ${COLUMN_TYPE_NAMES.join(', ')} (with (n) for varchar, (p,s) for numeric)`);
             return;
           }
-          if (columns.some((x) => x.name === c.name)) err(cp, `duplicate column '${c.name}'`);
+          if (columnNames.has(c.name)) err(cp, `duplicate column '${c.name}'`);
+          columnNames.add(c.name);
           const key = c.data_tests !== undefined ? 'data_tests' : 'tests';
           const tests = parseDataTests(c.data_tests ?? c.tests, y, [...cp, key], known, errors, true);
           columns.push({ name: c.name, type: formatColumnType(parsed), description: typeof c.description === 'string' ? c.description : undefined, tests: tests.length > 0 ? tests : undefined });

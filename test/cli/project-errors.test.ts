@@ -86,3 +86,46 @@ describe('a broken project: every error located, all at once, sorted by file, ex
     expect(flag.stderr).toMatch(/Usage error: Unknown arguments?: full-refrsh/);
   });
 });
+
+describe('hostile YAML: a located project error, never an internal error or a stack trace', () => {
+  const bomb = (key: string) =>
+    [`${key}:`, '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+      .concat(Array.from({ length: 8 }, (_, i) => `  ${'bcdefghi'[i]}: &${'bcdefghi'[i]} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`))
+      .join('\n') + '\n';
+
+  it('an alias bomb in sources.yml, a schema.yml and sparkify.yml', () => {
+    const dir = project({
+      'sources.yml': SOURCES + bomb('meta'),
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: a\n' + bomb('extra'),
+      'models/a.sql': 'select 1 as x\n',
+      'sparkify.yml': 'name: p\n' + bomb('vars'),
+    });
+    const r = runCli(['compile', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/Internal error|\n\s+at /);
+    expect(heads(r.stderr)).toEqual([
+      expect.stringMatching(/^models\/schema\.yml:1[01]:\d+: Project error: invalid YAML: its aliases \(\*name\) stand for more than 1000000 nodes$/),
+      expect.stringMatching(/^sources\.yml:1[34]:\d+: Project error: invalid YAML: its aliases \(\*name\) stand for more than 1000000 nodes$/),
+      expect.stringMatching(/^sparkify\.yml:[89]:\d+: Project error: invalid YAML: its aliases \(\*name\) stand for more than 1000000 nodes$/),
+    ]);
+  });
+
+  it('a sources.yml over the size limit is refused with its name, before it is read', () => {
+    const dir = project({ 'sources.yml': SOURCES + `# ${'x'.repeat(33 * 1024 * 1024)}\n`, 'models/a.sql': 'select 1 as x\n' });
+    const r = runCli(['compile', '--project-dir', dir], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(heads(r.stderr)).toEqual([expect.stringMatching(/^sources\.yml: Project error: YAML file is too large \(33 MB; the limit is 32 MB\)$/)]);
+  });
+
+  it('a large map and many columns compile (each key and column is checked once, not against every other)', () => {
+    const vars = Array.from({ length: 20000 }, (_, i) => `  v${i}: ${i}`).join('\n');
+    const columns = Array.from({ length: 20000 }, (_, i) => `          - { name: c${i}, type: integer }`).join('\n');
+    const dir = project({
+      'sparkify.yml': `name: p\nvars:\n${vars}\n`,
+      'sources.yml': SOURCES.replace('          - { name: id, type: integer }', `${columns}\n          - { name: c7, type: integer }`),
+      'models/a.sql': "select {{ var('v19999') }} as x from {{ source('raw', 'events') }}\n",
+    });
+    const r = runCli(['compile', '--project-dir', dir], { cwd: dir });
+    expect(heads(r.stderr)).toEqual([expect.stringMatching(/^sources\.yml:20007:13: Project error: duplicate column 'c7'$/)]);
+  });
+});
