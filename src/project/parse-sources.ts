@@ -6,6 +6,7 @@ import { COLUMN_TYPE_NAMES, formatColumnType, parseColumnType } from '../adapter
 import type { ColumnSpec, CopyOptions, FreshnessRule, JsonMapping, SourceTable } from '../types.js';
 import { BUILTIN_TESTS, parseDataTests } from './parse-data-tests.js';
 import type { TemplateFile } from '../template/environment.js';
+import { sandboxTemplates } from '../template/sandbox.js';
 import { isMap, parseYamlFile, type YamlFile } from './yaml-file.js';
 
 const SOURCE_KEYS = ['name', 'description', 'schema', 'tables', 'tags', 'loader', 'loaded_at_field', 'freshness'];
@@ -33,6 +34,7 @@ const TIMEFORMAT_RE = /^(auto|epochsecs|epochmillisecs|[A-Za-z0-9 :.\-/]{1,40})$
 
 // nunjucks' default environment escapes HTML (a path with & or ' would change); these strings are not HTML
 const yamlTemplates = new nunjucks.Environment(null, { autoescape: false });
+sandboxTemplates();
 
 export interface SourceRenderContext {
   target: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { TemplateError } from '../errors.js';
+import { sandboxTemplates } from './sandbox.js';
 import { rewriteTestBlocks } from './test-blocks.js';
 
 export interface TemplateFile {
@@ -63,6 +64,7 @@ export function createTemplateEnvironment(macros: TemplateFile[]): TemplateEnvir
 }
 
 function buildTemplateEnvironment(macros: TemplateFile[]): TemplateEnvironment {
+  sandboxTemplates();
   const macroFiles = new Map(macros.map((m) => [m.path, m]));
   const env = new nunjucks.Environment(new MemoryLoader(macroFiles), {
     autoescape: false,

@@ -1,3 +1,5 @@
+import { BLOCKED_NAMES, blockedNameError } from './sandbox.js';
+
 /**
  * Most models use the template language only for calls with literal arguments:
  * `{{ ref('x') }}`, `{{ config(materialized='view', tags=['a']) }}`, `{{ var('n', 0) }}`, a macro
@@ -56,6 +58,7 @@ export function renderFastTemplate(t: FastTemplate, lookup: (name: string) => un
       out += p;
       continue;
     }
+    if (BLOCKED_NAMES.has(p.name)) throw blockedNameError(p.name);
     const fn = lookup(p.name);
     if (typeof fn !== 'function') throw new Error(`Unable to call \`${p.name}\`, which is undefined or falsey`);
     let args = p.kwargs ? [...p.args, { ...p.kwargs, __keywords: true }] : p.args;
@@ -88,7 +91,8 @@ const NAME = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([\s\S]*)\)\s*$/;
 
 function parseCall(expr: string): FastCall | undefined {
   const m = NAME.exec(expr);
-  if (!m) return undefined;
+  // a blocked name goes to nunjucks, whose compiler reports it at its line
+  if (!m || BLOCKED_NAMES.has(m[1]!)) return undefined;
   const items = splitArgs(m[2]!);
   if (!items) return undefined;
   const args: unknown[] = [];

@@ -1,0 +1,99 @@
+import nunjucks from 'nunjucks';
+
+/**
+ * Names a template may not look up, as an attribute (`x.constructor`, `x['__proto__']`, computed
+ * keys included) or as a variable: through them a template reaches Function, and from there
+ * `process` (`{{ range.constructor("return process")() }}`). dbt renders Jinja in a sandboxed
+ * environment for the same reason; Jinja's sandbox refuses `__`-names and a function's internals.
+ */
+export const BLOCKED_NAMES: ReadonlySet<string> = new Set([
+  'constructor',
+  'prototype',
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'caller',
+  'callee',
+  'arguments',
+]);
+
+/** Variables that may keep a blocked name: `caller` is the body of a `{% call %}` block. */
+const ALLOWED_VARIABLES: ReadonlySet<string> = new Set(['caller']);
+
+export function blockedNameError(name: string): Error {
+  return new Error(`'${name}' cannot be used in a template: it would reach JavaScript's internals`);
+}
+
+interface TemplateNode {
+  typename: string;
+  value?: unknown;
+  lineno: number;
+  colno: number;
+  target?: TemplateNode;
+  val?: TemplateNode;
+}
+interface Compiler {
+  compileLookupVal(node: TemplateNode, frame: unknown): void;
+  compileSymbol(node: TemplateNode, frame: unknown): void;
+  fail(message: string, lineno: number, colno: number): never;
+  _emit(code: string): void;
+  _compileExpression(node: TemplateNode, frame: unknown): void;
+}
+
+interface Runtime {
+  memberLookup(obj: unknown, key: unknown): unknown;
+  contextOrFrameLookup(context: unknown, frame: unknown, name: string): unknown;
+  [SANDBOXED]?: true;
+}
+const SANDBOXED = Symbol('sparkify template sandbox');
+
+/**
+ * Makes every nunjucks template in the process refuse the blocked names: when it is compiled, where
+ * the name is written out (`x.constructor`, `x['__proto__']`, `constructor`), as an error at its
+ * line and column; and at run time, where a key is computed (`x['constr' ~ 'uctor']`). nunjucks has
+ * no sandbox option and hands every compiled template its runtime module, so the compiler and the
+ * runtime lookups are wrapped, as nunjucks' own `installJinjaCompat()` replaces the lookups.
+ * Idempotent; wraps whatever is installed.
+ */
+export function sandboxTemplates(): void {
+  const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
+  if (runtime[SANDBOXED]) return;
+  const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: Compiler } } }).compiler.Compiler.prototype;
+  const compileLookupVal = compiler.compileLookupVal;
+  const compileSymbol = compiler.compileSymbol;
+  compiler.compileLookupVal = function (this: Compiler, node, frame) {
+    const key = node.val;
+    if (key?.typename === 'Literal') {
+      if (BLOCKED_NAMES.has(String(key.value))) this.fail(blockedNameError(String(key.value)).message, key.lineno, key.colno);
+      compileLookupVal.call(this, node, frame);
+      return;
+    }
+    // a computed key is checked when it is looked up: record where once the key is evaluated (as
+    // nunjucks does for a call), so an error points at this lookup, not at a call inside the key
+    this._emit('runtime.memberLookup((');
+    this._compileExpression(node.target!, frame);
+    this._emit('),');
+    this._compileExpression(key!, frame);
+    this._emit(`, (lineno = ${node.lineno}, colno = ${node.colno}))`);
+  };
+  compiler.compileSymbol = function (this: Compiler, node, frame) {
+    const name = String(node.value);
+    if (BLOCKED_NAMES.has(name) && !ALLOWED_VARIABLES.has(name)) this.fail(blockedNameError(name).message, node.lineno, node.colno);
+    compileSymbol.call(this, node, frame);
+  };
+  const memberLookup = runtime.memberLookup;
+  const contextOrFrameLookup = runtime.contextOrFrameLookup;
+  runtime.memberLookup = (obj, key) => {
+    // one conversion, so a key object cannot answer the check and the lookup differently
+    const name = typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol' ? key : String(key);
+    if (typeof name === 'string' && BLOCKED_NAMES.has(name)) throw blockedNameError(name);
+    return memberLookup(obj, name);
+  };
+  runtime.contextOrFrameLookup = (context, frame, name) => {
+    if (BLOCKED_NAMES.has(name) && !ALLOWED_VARIABLES.has(name)) throw blockedNameError(name);
+    return contextOrFrameLookup(context, frame, name);
+  };
+  runtime[SANDBOXED] = true;
+}
