@@ -7,7 +7,7 @@ import { openEngineForRun } from './adapters/open-for-run.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { compileProject } from './compile/compile-project.js';
 import { writeFiles, writeFilesInWorker, type CompiledFile } from './compile/write-files.js';
-import { maskSecrets } from './errors.js';
+import { secretMask } from './mask-secrets.js';
 import { selectNodes } from './graph/select-nodes.js';
 import { addIndirectTests, type IndirectSelection } from './graph/select-tests.js';
 import { planRun, type Plan } from './materializations/plan-run.js';
@@ -77,10 +77,11 @@ export async function writeCompiledInBackground(c: Compiled, only?: string[]): P
 /** The compiled file of every model, or of the models among `only` (node ids). */
 function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
   const files: CompiledFile[] = [];
+  const mask = secretMask(c.target.secrets);
   const nodes = only === undefined ? Object.values(c.manifest.nodes) : only.map((id) => c.manifest.nodes[id]!);
   for (const node of nodes) {
     if (node.resourceType !== 'model' && node.resourceType !== 'snapshot') continue;
-    files.push({ file: compiledPathOf(c.manifest, node), text: maskSecrets(node.compiledSql.trim() + '\n', c.target.secrets) });
+    files.push({ file: compiledPathOf(c.manifest, node), text: mask(node.compiledSql.trim() + '\n') });
   }
   return files;
 }
@@ -88,7 +89,7 @@ function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
 function writeManifest(c: Compiled): void {
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'manifest.json'), maskSecrets(JSON.stringify(c.manifest), c.target.secrets));
+  writeFileSync(path.join(dir, 'manifest.json'), secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
 }
 
 /**
@@ -109,7 +110,7 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
   ];
   const file = path.join(c.manifest.projectDir, 'target', 'compiled', 'run_plan.sql');
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, maskSecrets(renderPlan(plan, c.dialect, { header }), c.target.secrets));
+  writeFileSync(file, secretMask(c.target.secrets)(renderPlan(plan, c.dialect, { header })));
   return file;
 }
 
@@ -117,7 +118,7 @@ export function writeRunResults(c: Compiled, result: RunResult, args: Record<str
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
   const doc = { generatedAt: new Date().toISOString(), target: c.manifest.target, args, ...result };
-  writeFileSync(path.join(dir, 'run_results.json'), maskSecrets(JSON.stringify(doc, null, 2), c.target.secrets));
+  writeFileSync(path.join(dir, 'run_results.json'), secretMask(c.target.secrets)(JSON.stringify(doc, null, 2)));
 }
 
 /** What `run` builds; `build` runs every resource type, `test` and `snapshot` their own. */

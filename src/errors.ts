@@ -211,23 +211,3 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
-
-/** The password of a URL with credentials (postgres://user:password@host, https://key:secret@...). */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]*:)[^\s@/'"]+@/gi;
-
-/** Masks the password of every connection string (scheme://user:password@host) in a text. */
-export function maskUrlPasswords(text: string): string {
-  return text.includes('://') ? text.replace(URL_PASSWORD, '$1****@') : text;
-}
-
-/**
- * Replaces every secret in a text with ****, and the password of any connection string. Used by
- * the reporter and for every artifact written.
- */
-export function maskSecrets(text: string, secrets: Iterable<string | undefined>): string {
-  let out = maskUrlPasswords(text);
-  for (const s of secrets) {
-    if (s && s.length >= 1) out = out.split(s).join('****');
-  }
-  return out;
-}

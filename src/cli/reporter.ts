@@ -1,5 +1,6 @@
 import pc from 'picocolors';
-import { formatError, formatLocation, maskSecrets } from '../errors.js';
+import { formatError, formatLocation } from '../errors.js';
+import { secretMask } from '../mask-secrets.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
 import type { WatchEvent } from './watch-event.js';
 
@@ -36,6 +37,7 @@ export interface Progress {
 
 /** The only place that prints. Every line goes through the secret mask. */
 export class Reporter {
+  private masked: (text: string) => string;
   private readonly paint: ReturnType<typeof pc.createColors>;
   private readonly paintErr: ReturnType<typeof pc.createColors>;
   private readonly tty: boolean;
@@ -48,7 +50,7 @@ export class Reporter {
 
   constructor(
     readonly format: LogFormat,
-    private secrets: string[] = [],
+    secrets: string[] = [],
     private readonly rawOut: (s: string) => void = (s) => process.stdout.write(s),
     private readonly err: (s: string) => void = (s) => process.stderr.write(s),
     terminal: TerminalOptions = {},
@@ -57,6 +59,7 @@ export class Reporter {
     this.paintErr = pc.createColors(terminal.colorErr ?? false);
     this.tty = terminal.tty ?? false;
     this.now = terminal.now ?? (() => performance.now());
+    this.masked = secretMask(secrets);
   }
 
   private out(s: string): void {
@@ -97,17 +100,17 @@ export class Reporter {
     const mb = (p.bytes / 1e6).toFixed(1);
     const line = `${this.stamp()}  ${p.task}: ${p.done} of ${p.total} ${p.unit}, ${p.rows} rows, ${mb} MB ${p.bytesAre ?? 'read'}, ${rate} rows/s`;
     const width = process.stdout.columns || 120;
-    this.out(maskSecrets(line.length > width - 1 ? line.slice(0, width - 1) : line, this.secrets));
+    this.out(this.masked(line.length > width - 1 ? line.slice(0, width - 1) : line));
     this.progressShown = true;
   }
 
   setSecrets(secrets: string[]): void {
-    this.secrets = secrets;
+    this.masked = secretMask(secrets);
   }
 
   /** The text with every secret masked, for output that is cut or reshaped before it is printed. */
   mask(text: string): string {
-    return maskSecrets(text, this.secrets);
+    return this.masked(text);
   }
 
   private stamp(): string {
@@ -116,12 +119,12 @@ export class Reporter {
 
   /** a plain line of output (data, listings); never timestamped */
   print(text: string): void {
-    this.out(maskSecrets(text, this.secrets) + '\n');
+    this.out(this.masked(text) + '\n');
   }
 
   /** plain lines, written at once: a listing of 10k nodes is one write, not 10k */
   printLines(texts: string[]): void {
-    if (texts.length > 0) this.out(texts.map((t) => maskSecrets(t, this.secrets) + '\n').join(''));
+    if (texts.length > 0) this.out(texts.map((t) => this.masked(t) + '\n').join(''));
   }
 
   /** info() for many lines, written at once */
@@ -131,18 +134,18 @@ export class Reporter {
       return;
     }
     const stamp = this.stamp();
-    this.out(messages.map((m) => maskSecrets(`${stamp}  ${m}`, this.secrets) + '\n').join(''));
+    this.out(messages.map((m) => this.masked(`${stamp}  ${m}`) + '\n').join(''));
   }
 
   info(message: string, data: Record<string, unknown> = {}): void {
     if (this.format === 'json') this.json({ level: 'info', event: 'log', message, ...data });
-    else this.out(maskSecrets(`${this.stamp()}  ${message}`, this.secrets) + '\n');
+    else this.out(this.masked(`${this.stamp()}  ${message}`) + '\n');
   }
 
   /** something the user should know that does not stop the command */
   warn(message: string): void {
     if (this.format === 'json') this.json({ level: 'warn', event: 'warning', message });
-    else this.err(maskSecrets(`${this.stamp()}  Warning: ${message}`, this.secrets) + '\n');
+    else this.err(this.masked(`${this.stamp()}  Warning: ${message}`) + '\n');
   }
 
   error(err: unknown): void {
@@ -151,13 +154,13 @@ export class Reporter {
       this.json({ level: 'error', event: 'error', error: typeof e?.toJSON === 'function' ? e.toJSON() : { message: String(e?.message ?? err) } });
     } else {
       if (this.progressShown) this.out('');
-      const text = maskSecrets(formatError(err), this.secrets);
+      const text = this.masked(formatError(err));
       this.err(text.replace(/^([^\n]*?\b[A-Z][a-z]+ error\b)/, (m) => this.paintErr.red(m)) + '\n');
     }
   }
 
   json(obj: Record<string, unknown>): void {
-    this.out(maskSecrets(JSON.stringify({ ts: new Date().toISOString(), ...obj }), this.secrets) + '\n');
+    this.out(this.masked(JSON.stringify({ ts: new Date().toISOString(), ...obj })) + '\n');
   }
 
   private colourWord(line: string, word: string, colour: 'green' | 'red' | 'yellow'): string {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, didYouMean, maskUrlPasswords, throwIfAny } from '../errors.js';
+import { ConfigError, didYouMean, throwIfAny } from '../errors.js';
+import { maskUrlPasswords, unmaskableSecrets } from '../mask-secrets.js';
 import { parseIni, type IniDocument } from './parse-ini.js';
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
@@ -35,6 +36,8 @@ export interface Target {
    * --target redshift` needs no cluster), e.g. "[CLUSTER] HOST", "[IAM_ROLE] ARN".
    */
   placeholders?: string[];
+  /** where the secrets too short to be masked come from (e.g. "[POSTGRES] DB_PASSWORD"), when there are any */
+  unmaskedSecrets?: string[];
 }
 
 /** The IAM role that COPY statements name when the config has none (offline compile). */
@@ -257,8 +260,15 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
 
   throwIfAny(errors);
 
-  const secrets = [clusterPassword, ini('POSTGRES', 'DB_PASSWORD')?.value, env.PGPASSWORD, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]
-    .filter((s): s is string => !!s);
+  const named: [string, string | undefined][] = [
+    ['[CLUSTER] DB_PASSWORD', clusterPassword],
+    ['[POSTGRES] DB_PASSWORD', ini('POSTGRES', 'DB_PASSWORD')?.value],
+    ['PGPASSWORD', env.PGPASSWORD],
+    ['AWS_SECRET_ACCESS_KEY', env.AWS_SECRET_ACCESS_KEY],
+    ['AWS_SESSION_TOKEN', env.AWS_SESSION_TOKEN],
+  ];
+  const secrets = named.map(([, v]) => v).filter((s): s is string => !!s);
+  const unmasked = [...new Set(named.filter(([, v]) => v && unmaskableSecrets([v]).length > 0).map(([name]) => name))];
   const target: Target = {
     name: type!,
     type: type!,
@@ -268,6 +278,7 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
     s3: s3 as S3Locations,
     secrets: [...new Set(secrets)],
     ...(placeholders.length > 0 ? { placeholders } : {}),
+    ...(unmasked.length > 0 ? { unmaskedSecrets: unmasked } : {}),
   };
   if (type === 'duckdb') {
     target.schema = duckdb.schema;

@@ -126,3 +126,48 @@ describe('secrets never appear in output, logs, target/ or errors', () => {
     expect(results[3]!.stdout + results[3]!.stderr).toContain('****');
   });
 });
+
+describe('secrets in every spelling a writer gives them', () => {
+  // a quote, a backslash and a tab: JSON writes them \" \\ \t, so a mask of the raw value misses them
+  const SPECIAL = {
+    PGPASSWORD: 'Pg"Pa55\\w0rd\twith tab',
+    AWS_SECRET_ACCESS_KEY: 'wJalr"XUtn\\FEMI\tK7MDENG',
+    AWS_SESSION_TOKEN: 'Fwo"GZX\\Iv\tYXdzEXAMPLE',
+  };
+  const spellings = (s: string) => [s, JSON.stringify(s).slice(1, -1), JSON.stringify(JSON.stringify(s)).slice(1, -1)];
+
+  it('are masked raw and JSON-escaped in target/manifest.json, target/run_results.json and --log-format json', () => {
+    const dir = project(pg());
+    const env = { ...ENV, ...SPECIAL };
+    const results = [
+      runCli(['compile', '--project-dir', dir, '--target', 'postgres'], { env }),
+      runCli(['run', '--project-dir', dir, '--target', 'postgres'], { env }),
+      runCli(['run', '--project-dir', dir, '--target', 'postgres', '--log-format', 'json'], { env }),
+      runCli(['debug', '--project-dir', dir, '--target', 'postgres', '--log-format', 'json'], { env }),
+    ];
+    expect(results.map((r) => r.code)).toEqual([0, 1, 1, 0]);
+    // the secrets did reach the artifacts and the log, masked
+    const manifest = readFileSync(path.join(dir, 'target/manifest.json'), 'utf8');
+    expect(manifest).toContain("cast('****' as integer)");
+    expect(results[2]!.stdout).toMatch(/invalid input syntax for type integer: \\"\*\*\*\*\\"/);
+    const texts: [string, string][] = results.map((r, i) => [`command ${i}`, r.stdout + r.stderr]);
+    for (const f of filesUnder(path.join(dir, 'target'))) texts.push([f, readFileSync(f, 'utf8')]);
+    expect(texts.map(([f]) => path.basename(f))).toEqual(expect.arrayContaining(['manifest.json', 'run_results.json', 'leaky.sql']));
+    for (const [where, text] of texts)
+      for (const [name, secret] of Object.entries(SPECIAL))
+        for (const spelling of spellings(secret)) expect(text.includes(spelling), `${name} as ${JSON.stringify(spelling)} in ${where}`).toBe(false);
+  });
+
+  it('a secret too short to mask garbles nothing, and debug says it cannot be masked', () => {
+    const dir = project(pg({ noPassword: 1 }));
+    const env = { PGPASSWORD: 'e' };
+    const debug = runCli(['debug', '--project-dir', dir, '--target', 'postgres'], { env });
+    expect(debug.code).toBe(0);
+    expect(debug.stdout).toContain(`"schema": "${schema}"`);
+    expect(debug.stdout).toContain('connection: OK');
+    expect(debug.stderr).toContain('Warning: PGPASSWORD is shorter than 6 characters, so sparkify cannot mask it in its output and in target/; use a longer one');
+    const compiled = runCli(['compile', '--project-dir', dir, '--target', 'postgres'], { env });
+    expect(compiled.stdout).toContain('Compiled 3 nodes for postgres: 2 compiled files written to target/compiled; manifest of the whole project at target/manifest.json');
+    expect(readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')).not.toContain('****');
+  });
+});

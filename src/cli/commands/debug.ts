@@ -1,6 +1,7 @@
 import { resolveProjectTarget } from '../../api.js';
 import { describeTarget } from '../../config/load-config.js';
 import { checkConnection } from '../../debug/check-connection.js';
+import { MIN_SECRET_LENGTH } from '../../mask-secrets.js';
 import { loadProject } from '../../project/load-project.js';
 import { defineCommand } from '../cli-command.js';
 import { projectOptions, targetOptions, type ProjectArgs } from '../options.js';
@@ -24,6 +25,9 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
       reporter.print(`config: ${target.configFile ?? '(none: built-in defaults, sample data)'}`);
       reporter.print(JSON.stringify(described, null, 2));
       reporter.print(`project: ${project.dir} (${project.models.length} models)`);
+    }
+    for (const name of target.unmaskedSecrets ?? []) {
+      reporter.warn(`${name} is shorter than ${MIN_SECRET_LENGTH} characters, so sparkify cannot mask it in its output and in target/; use a longer one`);
     }
     let relations: number;
     try {
