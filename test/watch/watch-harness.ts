@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -113,12 +113,30 @@ export class WatchProcess {
   }
 
   /**
-   * Makes an edit and waits for the rebuild it causes to finish and the prompt to return.
+   * Makes an edit of one or more writes while the session is stopped (SIGSTOP, then SIGCONT), so the
+   * session meets all of them at once when it goes on. A burst becomes one rebuild when no gap
+   * between its events outlasts the quiet window (100 ms); on a loaded machine a gap between two of
+   * this process's writes (a late timer, a descheduled moment) can, which split a burst of saves
+   * into two rebuilds. Stopped, the session cannot see any gap, whatever the load.
+   */
+  frozen(edit: () => void): void {
+    const pid = this.child.pid!;
+    this.child.kill('SIGSTOP');
+    try {
+      waitUntilStopped(pid);
+      edit();
+    } finally {
+      this.child.kill('SIGCONT');
+    }
+  }
+
+  /**
+   * Makes an edit (frozen()) and waits for the rebuild it causes to finish and the prompt to return.
    * Returns the rebuild's plan (when the project compiled), its end event and every event in between.
    */
   async rebuild(edit: () => void): Promise<{ plan?: LogEvent; end: LogEvent; events: LogEvent[] }> {
     const from = this.mark();
-    edit();
+    this.frozen(edit);
     const end = await this.waitFor((e) => e.event === 'rebuild_end', from);
     await this.idle(from);
     const events = this.events.slice(from);
@@ -152,4 +170,16 @@ export class WatchProcess {
     const lines = this.events.map((e) => JSON.stringify(e).slice(0, 400));
     return `--- events ---\n${lines.slice(-60).join('\n')}\n--- stderr ---\n${this.stderr.slice(-4000)}`;
   }
+}
+
+/**
+ * Returns once the process is in the stopped state. kill() only queues SIGSTOP; the process cannot
+ * read anything more from the kernel once it is pending, and this makes that visible (Linux /proc;
+ * where there is no /proc, the pending signal is relied on).
+ */
+function waitUntilStopped(pid: number): void {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return;
+  // the state is the field after the parenthesised command name
+  while (!/\) [Tt] /.test(readFileSync(stat, 'utf8'))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
 }
