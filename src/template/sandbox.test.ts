@@ -47,6 +47,9 @@ const ESCAPES: [string, number][] = [
   [`{% for x in [range] %}{{ x.constructor("return process")() }}{% endfor %}`, 28],
   [`{{ constructor("x") }}`, 4],
   [`{{ __proto__ }}`, 4],
+  [`{{ 'x' | __defineGetter__(range) }}`, 10],
+  [`{{ range | constructor }}`, 12],
+  [`{% if range is constructor %}1{% endif %}`, 16],
   // computed keys: caught when looked up, at the lookup
   [`{{ range['constr' ~ 'uctor']("return process")() }}`, 9],
   [`{{ range[var('name')]("return process")() }}`, 9],

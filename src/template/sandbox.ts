@@ -33,10 +33,16 @@ interface TemplateNode {
   colno: number;
   target?: TemplateNode;
   val?: TemplateNode;
+  /** a filter's name; a test's (`x is name`) is right, or right.name when it takes arguments */
+  name?: TemplateNode;
+  right?: TemplateNode;
 }
 interface Compiler {
   compileLookupVal(node: TemplateNode, frame: unknown): void;
   compileSymbol(node: TemplateNode, frame: unknown): void;
+  compileFilter(node: TemplateNode, frame: unknown): void;
+  compileFilterAsync(node: TemplateNode, frame: unknown): void;
+  compileIs(node: TemplateNode, frame: unknown): void;
   fail(message: string, lineno: number, colno: number): never;
   _emit(code: string): void;
   _compileExpression(node: TemplateNode, frame: unknown): void;
@@ -51,7 +57,8 @@ const SANDBOXED = Symbol('sparkify template sandbox');
 
 /**
  * Makes every nunjucks template in the process refuse the blocked names: when it is compiled, where
- * the name is written out (`x.constructor`, `x['__proto__']`, `constructor`), as an error at its
+ * the name is written out (`x.constructor`, `x['__proto__']`, `constructor`, `x | constructor`,
+ * `x is constructor`), as an error at its
  * line and column; and at run time, where a key is computed (`x['constr' ~ 'uctor']`). nunjucks has
  * no sandbox option and hands every compiled template its runtime module, so the compiler and the
  * runtime lookups are wrapped, as nunjucks' own `installJinjaCompat()` replaces the lookups.
@@ -83,6 +90,16 @@ export function sandboxTemplates(): void {
     if (BLOCKED_NAMES.has(name) && !ALLOWED_VARIABLES.has(name)) this.fail(blockedNameError(name).message, node.lineno, node.colno);
     compileSymbol.call(this, node, frame);
   };
+  // a filter or test is looked up in a plain object too: `x | constructor` is Object
+  for (const method of ['compileFilter', 'compileFilterAsync', 'compileIs'] as const) {
+    const compile = compiler[method];
+    compiler[method] = function (this: Compiler, node, frame) {
+      const named = method === 'compileIs' ? (node.right?.name ?? node.right) : node.name;
+      const name = String(named?.value);
+      if (BLOCKED_NAMES.has(name)) this.fail(blockedNameError(name).message, named?.lineno ?? node.lineno, named?.colno ?? node.colno);
+      compile.call(this, node, frame);
+    };
+  }
   const memberLookup = runtime.memberLookup;
   const contextOrFrameLookup = runtime.contextOrFrameLookup;
   runtime.memberLookup = (obj, key) => {
