@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { ColumnSpec, Relation, SourceTable } from '../../types.js';
 import type { DatePart, Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
 import { isTextType, parseColumnType } from '../column-types.js';
+
+const RUN_LOCK_TAG = 'sparkify run lock';
 
 /** PostgreSQL's spelling. Redshift extends it and overrides only what differs. */
 export class PostgresDialect extends BaseDialect {
@@ -85,30 +88,41 @@ export class PostgresDialect extends BaseDialect {
   }
 
   /**
-   * A session-level advisory lock per target schema (per database, as advisory locks are): two
-   * keys, a constant for sparkify and a hash of the schema name.
+   * A session-level advisory lock per target schema (per database, as advisory locks are): the two
+   * int4 keys are the 64 bits of a SHA-256 of the schema name, so distinct schemas do not share a key
+   * in practice; the holder's target is checked as well (runLockHolder).
    */
   runLockKeys(schema: string): [number, number] {
-    // FNV-1a, kept to 31 bits so that both keys are positive int4 and oid values
-    let h = 0x811c9dc5;
-    for (const b of Buffer.from(schema, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-    return [0x5350524b, h & 0x7fffffff];
+    const h = createHash('sha256').update(`sparkify run lock\0${schema}`, 'utf8').digest();
+    return [h.readInt32BE(0), h.readInt32BE(4)];
   }
 
+  /** Takes the run lock; the statement names the target, so that it shows in pg_stat_activity.query while the lock is held. */
   tryRunLock(schema: string): string {
     const [a, b] = this.runLockKeys(schema);
-    return `SELECT pg_try_advisory_lock(${a}, ${b}) AS locked`;
+    return `SELECT pg_try_advisory_lock(${a}, ${b}) AS locked, ${this.quoteLiteral(RUN_LOCK_TAG)} AS lock, ${this.quoteLiteral(schema)} AS target`;
   }
 
-  /** The session holding the run lock: its pid, application_name (who), client address, and when it took the lock. */
+  /**
+   * The session holding the run lock: its pid, application_name (who), client address, when it took
+   * the lock, and the target it locked (read back from its last statement, tryRunLock()).
+   */
   runLockHolder(schema: string): string {
     const [a, b] = this.runLockKeys(schema);
+    // postgres: pg_locks shows the two int4 keys as classid and objid (oid, unsigned), with objsubid 2
+    const oid = (k: number) => String(k >>> 0);
     return (
-      `SELECT a.pid, a.application_name, host(a.client_addr) AS client, to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since\n` +
+      `SELECT a.pid, a.application_name, host(a.client_addr) AS client, to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS since, a.query\n` +
       `FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid\n` +
-      `WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${a} AND l.objid = ${b} AND l.objsubid = 2\n` +
+      `WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${oid(a)} AND l.objid = ${oid(b)} AND l.objsubid = 2\n` +
       `  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())`
     );
+  }
+
+  /** The target named by a holder's tryRunLock() statement, or undefined if its statement is not one. */
+  runLockTarget(query: string): string | undefined {
+    const m = /AS locked, '([^']*)' AS lock, '((?:[^']|'')*)' AS target$/.exec(query.trim());
+    return m && m[1] === RUN_LOCK_TAG ? m[2]!.replace(/''/g, "'") : undefined;
   }
 
   private collate(type: string): string {
