@@ -73,11 +73,24 @@ export class PgConnection implements Connection {
   /** the session is unusable (lost, or stuck in a transaction) and must not go back to the pool */
   broken = false;
 
+  private readonly onClientError = () => {
+    this.broken = true;
+  };
+
   constructor(
     readonly client: pg.PoolClient,
     protected readonly dialect: PostgresDialect,
     protected readonly files: SourceFiles = new SourceFiles(),
-  ) {}
+  ) {
+    // pg emits 'error' on the client when its socket fails (a terminated backend during COPY: EPIPE), and
+    // the pool listens only while the client is idle: without a listener here that event crashes the process
+    client.on('error', this.onClientError);
+  }
+
+  /** Stops listening before the client goes back to the pool (which listens again). */
+  detach(): void {
+    this.client.removeListener('error', this.onClientError);
+  }
 
   get pid(): number | undefined {
     return (this.client as unknown as { processID?: number | null }).processID ?? undefined;
@@ -93,14 +106,26 @@ export class PgConnection implements Connection {
       const pgErr = err as Partial<pg.DatabaseError>;
       // FATAL (57P01 admin shutdown, pg_terminate_backend) or no server error at all (the socket closed): the session is gone
       const lost = pgErr.severity === undefined || pgErr.severity === 'FATAL' || pgErr.severity === 'PANIC';
-      if (lost) this.broken = true;
-      const e = toDatabaseError(err, sql);
-      if (lost && !this.cancelled) {
-        e.message = `lost the connection to the database: ${e.message}`;
-        e.hint ??= 'the server ended the session (an administrator, a restart, the network); what this node had not committed was rolled back by the server. sparkify retry builds what failed or was skipped';
-      }
-      throw e;
+      throw lost ? this.lostConnection(err, sql) : toDatabaseError(err, sql);
     }
+  }
+
+  /** The session is gone: marks it broken, and says so (unless the run cancelled it on purpose). */
+  protected lostConnection(err: unknown, sql: string): DatabaseError {
+    this.broken = true;
+    const e = toDatabaseError(err, sql);
+    if (!this.cancelled && !e.message.startsWith('lost the connection')) {
+      e.message = `lost the connection to the database: ${e.message}`;
+      e.hint ??= 'the server ended the session (an administrator, a restart, the network); what this node had not committed was rolled back by the server. sparkify retry builds what failed or was skipped';
+    }
+    return e;
+  }
+
+  /** Whether err means the session is gone, rather than a statement failing in a live session. */
+  protected isLost(err: unknown): boolean {
+    const pgErr = err as Partial<pg.DatabaseError> & { code?: string };
+    if (this.broken || pgErr.severity === 'FATAL' || pgErr.severity === 'PANIC') return true;
+    return pgErr.severity === undefined && /^(EPIPE|ECONNRESET|ECONNREFUSED|ETIMEDOUT)$/.test(String(pgErr.code ?? ''));
   }
 
   async query(sql: string): Promise<Record<string, unknown>[]> {
@@ -153,6 +178,7 @@ export class PgConnection implements Connection {
         await pipeline(Readable.from(onProgress ? withProgress(text, files.length, stats, onProgress) : text), sink);
         onProgress?.({ files: files.length, filesDone: files.length, rows: stats.rows, bytes: stats.bytes });
       } catch (err) {
+        if (this.isLost(err)) throw this.lostConnection(err, copySql);
         if (err instanceof SparkifyError) throw err;
         throw await this.locateCopyError(err, source, files, copySql, mapper, (f, c) => this.files.open(f, c));
       } finally {
@@ -202,6 +228,8 @@ async function readJsonPaths(source: SourceTable, files: SourceFiles): Promise<P
   }
   return parseJsonPathsFile(text, json.location, source.columns.length);
 }
+
+const LOCK_LOST_HINT = 'nothing more is built in this run, and what was running was rolled back; run sparkify retry to build what is missing';
 
 /** A server reached through this module: the pg client settings, and how errors describe it. */
 export interface PgServer {
@@ -261,13 +289,18 @@ export class PostgresEngine implements Engine {
   }
 
   async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
-    if (this.lockLost) throw new DatabaseError(this.lockLost, { hint: 'nothing more is built in this run; run sparkify retry when the database is reachable' });
+    if (this.lockLost) throw new DatabaseError(this.lockLost, { hint: LOCK_LOST_HINT });
     const c = this.newConnection(await this.connect());
     this.busy.add(c);
     try {
       return await fn(c);
+    } catch (err) {
+      // the run lock's session died while this node ran: say that, not "canceling statement due to user request"
+      if (this.lockLost) throw new DatabaseError(this.lockLost, { hint: LOCK_LOST_HINT, cause: err });
+      throw err;
     } finally {
       this.busy.delete(c);
+      c.detach();
       c.client.release(c.broken);
     }
   }
@@ -326,18 +359,30 @@ export class PostgresEngine implements Engine {
     }
     if (!locked) {
       const rows = await client.query(this.dialect.runLockHolder(this.schema)).then(
-        (r) => r.rows as { pid: number; application_name: string; client: string | null; since: string | null }[],
+        (r) => r.rows as { pid: number; application_name: string; client: string | null; since: string | null; query: string | null }[],
         () => [],
       );
       await client.end().catch(() => undefined);
       const h = rows[0];
       const who = h ? `${h.application_name || 'an unnamed session'} (${s.label} session ${h.pid}${h.client ? ` from ${h.client}` : ''})` : 'another session';
-      throw new RunLockedError(`another run is building schema ${this.schema} at ${s.host}:${s.port}/${s.database}: ${who}${h?.since ? `, since ${describeSince(h.since)}` : ''}`, {
+      const since = h?.since ? `, since ${describeSince(h.since)}` : '';
+      const where = `${s.host}:${s.port}/${s.database}`;
+      // the key is a 64-bit hash of the schema: verify that the holder locked this schema, and name the one it did
+      const theirs = h?.query ? this.dialect.runLockTarget(h.query) : undefined;
+      if (theirs !== undefined && theirs !== this.schema) {
+        throw new RunLockedError(`the run lock of schema ${this.schema} at ${where} is taken by a run on schema ${theirs} (their lock keys collide): ${who}${since}`, {
+          hint: 'wait for that run to finish, or pass --wait-for-lock to wait for it',
+        });
+      }
+      throw new RunLockedError(`another run is building schema ${this.schema} at ${where}: ${who}${since}`, {
         hint: 'wait for it to finish or stop it, or pass --wait-for-lock to wait for it',
       });
     }
     client.on('error', (err: Error) => {
-      this.lockLost = `lost the connection that holds the run lock (${err.message}), so another run could start: stopping`;
+      // SQLSTATE 57P01 admin_shutdown: pg_terminate_backend() or a server shutdown
+      const terminated = (err as Partial<pg.DatabaseError>).code === '57P01';
+      const what = terminated ? 'the session holding the run lock was terminated' : 'lost the session holding the run lock';
+      this.lockLost = `${what} (${err.message}), so another run could start on schema ${this.schema}: stopping`;
       void this.cancel();
     });
     this.lockClient = client;
