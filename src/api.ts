@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
@@ -14,6 +15,7 @@ import { planRun, type Plan } from './materializations/plan-run.js';
 import { renderPlan } from './materializations/render-plan.js';
 import { loadProject } from './project/load-project.js';
 import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
+import { RunResultsProgress, type RunProgress } from './runner/run-results-progress.js';
 import type { Manifest, ModelNode } from './types.js';
 
 export interface ProjectOptions {
@@ -114,11 +116,27 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
   return file;
 }
 
-export function writeRunResults(c: Compiled, result: RunResult, args: Record<string, unknown>): void {
+/**
+ * Writes target/run_results.json atomically (a temporary file renamed over it), so a reader or a
+ * crash never finds half a file. A run writes it as nodes finish (RunProgress, `complete: false`)
+ * and once more when it ends.
+ */
+export function writeRunResults(c: Compiled, result: RunResult | RunProgress, args: Record<string, unknown>): void {
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
   const doc = { generatedAt: new Date().toISOString(), target: c.manifest.target, args, ...result };
-  writeFileSync(path.join(dir, 'run_results.json'), secretMask(c.target.secrets)(JSON.stringify(doc, null, 2)));
+  writeFileAtomic(path.join(dir, 'run_results.json'), secretMask(c.target.secrets)(JSON.stringify(doc, null, 2)));
+}
+
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** What `run` builds; `build` runs every resource type, `test` and `snapshot` their own. */
@@ -146,6 +164,8 @@ export interface RunOptions {
   testsGateChildren?: boolean | undefined;
   /** emit node_progress events while sources load */
   progress?: boolean | undefined;
+  /** write target/run_results.json as nodes finish and when the run ends, recording these arguments */
+  resultsArgs?: Record<string, unknown> | undefined;
 }
 
 /** The nodes a command runs: the selection, its tests (indirect selection) when tests run, of the command's resource types. */
@@ -168,13 +188,28 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
   const schemas = [...new Set(Object.values(c.manifest.nodes).map((n) => n.relation.schema))];
   const existing = await engine.listRelations(schemas);
   const plan = planRun(c.manifest, selected, existing, engine.dialect, { fullRefresh: opts.fullRefresh, testsGateChildren: opts.testsGateChildren });
-  const result = await executePlan(plan, c.manifest, engine, {
-    threads: opts.threads ?? c.target.threads ?? 4,
-    onEvent: opts.onEvent,
-    signal: opts.signal,
-    progress: opts.progress,
-    compiledPath: (n) => path.relative(process.cwd(), compiledPathOf(c.manifest, n)),
-  });
+  const runId = randomUUID();
+  const args = opts.resultsArgs;
+  const progress = args && new RunResultsProgress(plan, runId, (p) => writeRunResults(c, p, args));
+  progress?.start();
+  let result: RunResult;
+  try {
+    result = await executePlan(plan, c.manifest, engine, {
+      threads: opts.threads ?? c.target.threads ?? 4,
+      onEvent: (e) => {
+        progress?.onEvent(e);
+        opts.onEvent?.(e);
+      },
+      signal: opts.signal,
+      progress: opts.progress,
+      compiledPath: (n) => path.relative(process.cwd(), compiledPathOf(c.manifest, n)),
+      runId,
+    });
+  } catch (err) {
+    progress?.abandon();
+    throw err;
+  }
+  progress?.finish(result);
   for (const r of result.results) for (const w of r.warnings ?? []) opts.onWarning?.(w);
   return { plan, result, selected };
 }
@@ -190,8 +225,7 @@ export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled
     signal: opts.signal,
   });
   try {
-    const { result } = await runCompiled(compiled, engine, opts);
-    writeRunResults(compiled, result, { select: opts.select, exclude: opts.exclude });
+    const { result } = await runCompiled(compiled, engine, { ...opts, resultsArgs: { select: opts.select, exclude: opts.exclude } });
     return { compiled, result };
   } finally {
     await engine.close();

@@ -8,6 +8,7 @@ export { parseSelector, parseSelectors } from './graph/parse-selector.js';
 export { planRun } from './materializations/plan-run.js';
 export { executePlan } from './runner/execute-plan.js';
 export type { RunEvent, RunResult, NodeResult } from './runner/execute-plan.js';
+export type { RunProgress } from './runner/run-results-progress.js';
 export { createDialect, openEngine } from './adapters/create-engine.js';
 export type { Dialect, Engine, Connection, Step } from './adapters/adapter.js';
 export { resolveTarget, describeTarget } from './config/load-config.js';

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { runCompiled, writeRunResults, type Compiled } from '../api.js';
+import { runCompiled, type Compiled } from '../api.js';
 import { openEngineForRun } from '../adapters/open-for-run.js';
+import type { Engine } from '../adapters/adapter.js';
 import { UsageError } from '../errors.js';
 import type { NodeResult } from '../runner/execute-plan.js';
 import type { Reporter } from './reporter.js';
@@ -14,6 +15,10 @@ export interface RunCommandOptions {
   exclude?: string[] | undefined;
   /** node ids chosen already (retry) */
   nodes?: string[] | undefined;
+  /** retry: nodes the last run built, rebuilt too if their relations are missing now (dropped, or a crashed run) */
+  rebuildIfMissing?: string[] | undefined;
+  /** said when, with nodes given, nothing is left to build */
+  nothingToDo?: string | undefined;
   threads?: number | undefined;
   fullRefresh?: boolean | undefined;
   waitForLock?: boolean | undefined;
@@ -54,10 +59,23 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
       throw err;
     }
     try {
+      let nodes = opts.nodes;
+      if (opts.rebuildIfMissing?.length) {
+        // under the run lock, so what is missing cannot change before the run starts
+        const missing = await missingRelations(c, engine, opts.rebuildIfMissing);
+        if (missing.length > 0) {
+          reporter.info(`Rebuilding ${missing.length} node${missing.length === 1 ? '' : 's'} that the last run built but whose relations are missing: ${missing.map((id) => c.manifest.nodes[id]!.name).join(', ')}`);
+          nodes = [...(nodes ?? []), ...missing];
+        }
+      }
+      if (nodes?.length === 0) {
+        reporter.info(opts.nothingToDo ?? `Nothing to ${opts.command}`);
+        return 0;
+      }
       const { result } = await runCompiled(c, engine, {
         select: opts.select,
         exclude: opts.exclude,
-        nodes: opts.nodes,
+        nodes,
         threads: opts.threads,
         fullRefresh: opts.fullRefresh,
         resourceTypes: opts.resourceTypes,
@@ -67,8 +85,8 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
         progress: reporter.showsProgress,
         onEvent: (e) => reporter.event(e),
         onWarning: (m) => reporter.warn(m),
+        resultsArgs: nodes === opts.nodes ? opts.args : { ...opts.args, nodes },
       });
-      writeRunResults(c, result, opts.args);
       if (result.interrupted) return 130;
       return result.results.some((r) => r.status === 'error' || r.status === 'fail') ? 1 : 0;
     } finally {
@@ -80,19 +98,35 @@ export async function runCommand(c: Compiled, reporter: Reporter, opts: RunComma
   }
 }
 
+/** The nodes among ids whose relations do not exist in the database. */
+async function missingRelations(c: Compiled, engine: Engine, ids: string[]): Promise<string[]> {
+  const nodes = ids.map((id) => c.manifest.nodes[id]).filter((n) => n !== undefined);
+  const existing = await engine.listRelations([...new Set(nodes.map((n) => n.relation.schema))]);
+  const fold = (s: string) => (engine.dialect.foldsIdentifierCase ? s.toLowerCase() : s);
+  const have = new Set(existing.map((r) => fold(`${r.schema}.${r.name}`)));
+  return nodes.filter((n) => !have.has(fold(`${n.relation.schema}.${n.relation.name}`))).map((n) => n.id);
+}
+
 export interface LastRun {
   /** the target the last run built ("duckdb", "postgres") */
   target?: string | undefined;
   generatedAt?: string | undefined;
-  /** ids of the nodes that failed or were skipped, in the order they were planned */
+  /** ids of the nodes that failed, were skipped, or (a run that did not complete) never finished, in plan order */
   retry: string[];
+  /** ids of the nodes that succeeded; retry rebuilds those whose relations are missing */
+  succeeded: string[];
+  /** false when the file was left by a run that crashed or was killed before it ended */
+  complete: boolean;
   total: number;
 }
 
-/** What `sparkify retry` re-runs: the nodes of target/run_results.json that failed or were skipped. */
+/**
+ * What `sparkify retry` re-runs: the nodes of target/run_results.json that failed or were skipped,
+ * and, when the run that wrote it did not complete (it crashed or was killed), those it never finished.
+ */
 export function readLastRun(projectDir: string): LastRun {
   const file = path.join(projectDir, 'target', 'run_results.json');
-  let doc: { target?: { name?: string }; generatedAt?: string; results?: NodeResult[] };
+  let doc: { target?: { name?: string }; generatedAt?: string; results?: NodeResult[]; complete?: boolean; pending?: unknown };
   try {
     doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;
   } catch (err) {
@@ -106,10 +140,15 @@ export function readLastRun(projectDir: string): LastRun {
     );
   }
   const results = Array.isArray(doc.results) ? doc.results : [];
+  // files written before runs recorded progress have no `complete`: they were written when the run ended
+  const complete = doc.complete !== false;
+  const pending = !complete && Array.isArray(doc.pending) ? doc.pending.filter((id): id is string => typeof id === 'string') : [];
   return {
     target: doc.target?.name,
     generatedAt: doc.generatedAt,
-    retry: results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.id),
-    total: results.length,
+    retry: [...results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.id), ...pending],
+    succeeded: results.filter((r) => r.status === 'success').map((r) => r.id),
+    complete,
+    total: results.length + pending.length,
   };
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch } from 'chokidar';
-import { compile, resolveProjectTarget, runCompiled, selectForRun, writeCompiled, writeRunResults, type Compiled, type ProjectOptions } from '../api.js';
+import { compile, resolveProjectTarget, runCompiled, selectForRun, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
 import type { Engine } from '../adapters/adapter.js';
 import { openEngine } from '../adapters/create-engine.js';
 import type { Target } from '../config/load-config.js';
@@ -112,8 +112,8 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
         fullRefresh: opts.fullRefresh,
         signal: controller.signal,
         onEvent: (e) => reporter.event(e),
+        resultsArgs: { select: opts.select, exclude: opts.exclude, watch: true, nodes: plan.nodes },
       });
-      writeRunResults(c, result, { select: opts.select, exclude: opts.exclude, watch: true, nodes: plan.nodes });
       built = c;
       needFull = false;
       for (const id of plan.nodes) stale.delete(id);

@@ -21,20 +21,19 @@ export const retryCliCommand = defineCommand<RetryArgs>({
     const { reporter } = ctx;
     if (a.select !== undefined || a.exclude !== undefined) throw new UsageError('retry re-runs what the last run left undone; it takes no --select or --exclude', { hint: 'use sparkify run --select ... to choose nodes' });
     const last = readLastRun(path.resolve(a['project-dir']));
-    if (last.retry.length === 0) {
-      reporter.info(`Nothing to retry: every node of the last run${last.generatedAt ? ` (${last.generatedAt})` : ''} succeeded`);
-      return 0;
-    }
     const c = compileFor({ ...a, target: a.target ?? last.target }, ctx);
     writeCompiled(c);
     const known = last.retry.filter((id) => c.manifest.nodes[id] !== undefined);
     const gone = last.retry.filter((id) => c.manifest.nodes[id] === undefined);
     if (gone.length > 0) reporter.info(`Not retried, no longer in the project: ${gone.join(', ')}`);
-    reporter.info(`Retrying ${known.length} of ${last.total} nodes of the last run on ${c.target.type} (target ${c.target.name}): the ones that failed or were skipped`);
-    if (known.length === 0) return 0;
+    if (!last.complete) reporter.info(`The last run${last.generatedAt ? ` (${last.generatedAt})` : ''} did not complete (it crashed or was killed): its unfinished nodes are retried too`);
+    if (known.length > 0) reporter.info(`Retrying ${known.length} of ${last.total} nodes of the last run on ${c.target.type} (target ${c.target.name}): the ones that failed, were skipped or did not finish`);
     return runCommand(c, reporter, {
       command: 'retry',
       nodes: known,
+      // what the last run built and is missing now (dropped since, or lost with a crashed run) is rebuilt too
+      rebuildIfMissing: last.succeeded.filter((id) => c.manifest.nodes[id] !== undefined),
+      nothingToDo: `Nothing to retry: every node of the last run${last.generatedAt ? ` (${last.generatedAt})` : ''} succeeded and its relation exists`,
       resourceTypes: BUILD_RESOURCE_TYPES,
       testsGateChildren: true,
       threads: a.threads,
