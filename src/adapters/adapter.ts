@@ -38,6 +38,13 @@ export type Step =
  */
 export interface Dialect {
   readonly type: EngineType;
+  /** the engine's name in messages: "PostgreSQL" */
+  readonly label: string;
+  /**
+   * The longest identifier the engine keeps, in bytes (PostgreSQL 63: it cuts longer ones, so two
+   * names could meet); undefined when it has no limit. Longer names are compile errors.
+   */
+  readonly maxIdentifierBytes: number | undefined;
   readonly supportsTransactionalDdl: boolean;
   /** names fold to lower case even when quoted (Redshift), so existing relations match names case-insensitively */
   readonly foldsIdentifierCase?: boolean;

@@ -4,12 +4,21 @@ import type { DatePart, Dialect, EngineType, Step } from './adapter.js';
 import { formatColumnType, parseColumnType } from './column-types.js';
 import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
 
-/** Model, schema and column names are restricted to this pattern before they are quoted. */
-export const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,126}$/;
+/** Model, schema and column names are restricted to this pattern before they are quoted; their length to the dialect's limit. */
+export const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Why a name cannot be an identifier on this dialect (too long), or undefined if it can. */
+export function identifierTooLong(name: string, dialect: Pick<Dialect, 'maxIdentifierBytes' | 'label'>): string | undefined {
+  const max = dialect.maxIdentifierBytes;
+  const bytes = Buffer.byteLength(name, 'utf8');
+  return max !== undefined && bytes > max ? `is ${bytes} bytes long, over ${dialect.label}'s limit of ${max} bytes for a name` : undefined;
+}
 
 /** SQL shared by every engine (ANSI, as spoken by PostgreSQL); engines override what differs. */
 export abstract class BaseDialect implements Dialect {
   abstract readonly type: EngineType;
+  abstract readonly label: string;
+  abstract readonly maxIdentifierBytes: number | undefined;
   readonly supportsTransactionalDdl: boolean = true;
 
   quoteIdent(name: string): string {
@@ -18,6 +27,9 @@ export abstract class BaseDialect implements Dialect {
         hint: 'names of models, schemas and columns must match [A-Za-z_][A-Za-z0-9_]*',
       });
     }
+    // a longer name would be cut by the server and could name another relation: never send one
+    const tooLong = identifierTooLong(name, this);
+    if (tooLong) throw new ProjectError(`the name ${name} ${tooLong}`, { hint: 'use a shorter name (an alias, for a model)' });
     return `"${name}"`;
   }
 

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
+import { identifierTooLong } from '../adapters/base-dialect.js';
+import { HELPER_RELATION } from '../materializations/plan-run.js';
 import type { Dialect } from '../adapters/adapter.js';
 import type { Target } from '../config/load-config.js';
 import { buildDag } from '../graph/dag.js';
@@ -163,6 +165,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
   const scope: RenderScope = { ...baseScope, models: relations, disabled };
 
+  errors.push(...checkRelationNames(project, enabled, configs, relations, tables, dialect, target.schema, snapshotByName));
+
   const nodeId = (name: string) => (snapshotByName.has(name) ? `snapshot.${name}` : `model.${name}`);
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
@@ -246,6 +250,60 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     childMap: dag.childMap,
     parentMap: dag.parentMap,
   };
+}
+
+/**
+ * Every relation name must fit the dialect's identifier limit (PostgreSQL would cut a longer one,
+ * and the cut name can be another relation), and must not look like a helper relation, which runs
+ * drop as leftovers. Checked before any SQL runs, each error at the line that gave the name.
+ */
+function checkRelationNames(
+  project: Project,
+  models: PreparedModel[],
+  configs: Map<string, ModelConfig>,
+  relations: Map<string, Relation>,
+  tables: SourceNode['table'][],
+  dialect: Dialect,
+  targetSchema: string,
+  snapshots: Map<string, { line: number }>,
+): SparkifyError[] {
+  const errors: SparkifyError[] = [];
+  const check = (what: string, name: string, where: { file: string; line?: number | undefined }, hint: string) => {
+    const tooLong = identifierTooLong(name, dialect);
+    if (tooLong) errors.push(new ProjectError(`${what} ${name} ${tooLong}`, { ...where, hint }));
+    else if (HELPER_RELATION.test(name)) errors.push(new ProjectError(`${what} ${name} ends like the helper relations sparkify builds and drops (__sparkify_tmp, __sparkify_old)`, { ...where, hint: 'choose another name' }));
+  };
+  const lineOf = (text: string, re: RegExp) => {
+    const at = text.search(re);
+    return at < 0 ? undefined : text.slice(0, at).split('\n').length;
+  };
+  // the target schema is checked once, by the config; a custom schema adds to it
+  const targetTooLong = identifierTooLong(targetSchema, dialect) !== undefined;
+  for (const p of models) {
+    const { name, file, text } = p.model;
+    const config = configs.get(name)!;
+    const rel = relations.get(name)!;
+    const snap = snapshots.get(name);
+    const kind = snap ? 'snapshot' : 'model';
+    if (config.alias === undefined) check(`the ${kind} name`, name, { file, line: snap?.line ?? 1 }, snap ? 'choose a shorter name, or a shorter alias' : 'rename the file, or give the model a shorter alias: {{ config(alias=...) }}');
+    else check(`the alias of ${kind} ${name},`, rel.name, { file, line: lineOf(text, /\balias\s*=/) ?? snap?.line ?? 1 }, 'choose a shorter alias');
+    if (config.schema !== undefined && !targetTooLong) {
+      const inModel = lineOf(text, /\bschema\s*=/);
+      const yml = project.projectFile;
+      const where = inModel !== undefined || !yml ? { file, line: inModel ?? 1 } : { file: yml.file, line: lineOf(yml.text, /\+schema\s*:/) };
+      check(`the schema of ${kind} ${name} (the target schema ${targetSchema} + "_" + ${config.schema}),`, rel.schema, where, 'choose a shorter custom schema');
+    }
+  }
+  for (const t of tables) {
+    const where = { file: t.file, line: t.line };
+    check(`the table of source ${t.sourceName}.${t.name}`, t.identifier, where, 'give it a shorter identifier: in sources.yml');
+    if (t.schema !== undefined) check(`the schema of source ${t.sourceName}`, t.schema, where, 'choose a shorter schema: in sources.yml');
+    for (const c of t.columns) {
+      const tooLong = identifierTooLong(c.name, dialect);
+      if (tooLong) errors.push(new ProjectError(`column ${c.name} of source ${t.sourceName}.${t.name} ${tooLong}`, { ...where, hint: 'use a shorter column name' }));
+    }
+  }
+  return errors;
 }
 
 /** Renders ad hoc SQL (sparkify show --inline) against a compiled project: ref() and source() work. */

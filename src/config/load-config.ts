@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ConfigError, didYouMean, throwIfAny } from '../errors.js';
 import { maskUrlPasswords, unmaskableSecrets } from '../mask-secrets.js';
 import { parseIni, type IniDocument } from './parse-ini.js';
+import { identifierTooLong } from '../adapters/base-dialect.js';
+import { createDialect } from '../adapters/create-engine.js';
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
 
@@ -257,6 +259,10 @@ export function resolveTarget(opts: ResolveTargetOptions): Target {
       cluster.iamRole = need(cluster.iamRole, '[IAM_ROLE] ARN', PLACEHOLDER_IAM_ROLE);
     }
   }
+  // the target schema must fit the engine's identifier limit: PostgreSQL would cut a longer name
+  const schemaRaw = ini(type === 'duckdb' ? 'DUCKDB' : type === 'postgres' ? 'POSTGRES' : 'CLUSTER', 'SCHEMA');
+  const tooLong = schemaRaw && type && identifierTooLong(schemaRaw.value, createDialect(type));
+  if (schemaRaw && tooLong) invalid(schemaRaw, `${tooLong}: ${show(schemaRaw.value)}`, 'choose a shorter schema name');
 
   throwIfAny(errors);
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect, ExistingRelation, Step } from '../adapters/adapter.js';
 import type { GraphNode, Manifest, ModelNode, Relation, TestConfig, TestNode } from '../types.js';
@@ -6,6 +7,24 @@ import { testSteps } from './test.js';
 
 export const TMP_SUFFIX = '__sparkify_tmp';
 export const OLD_SUFFIX = '__sparkify_old';
+
+/** Names of helper relations (helperRelationName()); a model or source may not have one, as runs drop leftovers by it. */
+export const HELPER_RELATION = /__sparkify_(?:tmp|old)(?:_[0-9a-f]{8})?$/;
+
+/**
+ * The name of the relation a build fills before swapping it in (tmp), or moves the live one to
+ * (old): `<name>__sparkify_tmp` when that fits the dialect's limit, else the name cut to fit with an
+ * 8-hex hash of the whole name, `<cut>__sparkify_tmp_<hash>`, so two long names that share a prefix
+ * never meet. Neither form can be a user relation's name (HELPER_RELATION), nor the other form.
+ */
+export function helperRelationName(name: string, kind: 'tmp' | 'old', maxBytes: number | undefined): string {
+  const suffix = kind === 'tmp' ? TMP_SUFFIX : OLD_SUFFIX;
+  if (maxBytes === undefined || Buffer.byteLength(name, 'utf8') + suffix.length <= maxBytes) return name + suffix;
+  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  const tail = `${suffix}_${hash}`;
+  // names are ASCII (SAFE_IDENTIFIER), so a byte is a character
+  return name.slice(0, Math.max(0, maxBytes - tail.length)) + tail;
+}
 
 export interface NodePlan {
   id: string;
@@ -87,7 +106,7 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
     setup.push({ kind: 'sql', sql: dialect.createLoadErrorsTable(manifest.target.schema) });
   }
   for (const r of existing) {
-    if (schemas.includes(r.schema) && (r.name.endsWith(TMP_SUFFIX) || r.name.endsWith(OLD_SUFFIX))) {
+    if (schemas.includes(r.schema) && HELPER_RELATION.test(r.name)) {
       setup.push({ kind: 'sql', sql: dialect.dropRelation(r, r.type) });
     }
   }
@@ -184,7 +203,7 @@ function label(n: GraphNode): string {
 
 function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dialect, opts: PlanOptions): NodePlan | undefined {
   const rel = node.relation;
-  const tmp = { schema: rel.schema, name: rel.name + TMP_SUFFIX };
+  const tmp = { schema: rel.schema, name: helperRelationName(rel.name, 'tmp', d.maxIdentifierBytes) };
   const onFailure: Step[] = [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }];
   const base = { id: node.id, name: node.name, resourceType: node.resourceType, relation: rel, onFailure };
   if (node.resourceType === 'test') return planTest(node, d);
@@ -255,7 +274,7 @@ function analyze(r: Relation, d: Dialect): Step[] {
 /** Readers see the old relation or the complete new one: rename aside, rename in, in one transaction. */
 function swapIn(tmp: Relation, rel: Relation, exists: Map<string, 'table' | 'view'>, d: Dialect): Step[] {
   const current = exists.get(key(rel));
-  const old = { schema: rel.schema, name: rel.name + OLD_SUFFIX };
+  const old = { schema: rel.schema, name: helperRelationName(rel.name, 'old', d.maxIdentifierBytes) };
   const statements: string[] = [];
   if (current === 'view') statements.push(d.dropRelation(rel, 'view'));
   if (current === 'table') statements.push(d.renameRelation(rel, old.name, 'table'));

@@ -23,6 +23,9 @@ export class DuckDbDialect extends BaseDialect {
   }
 
   readonly type = 'duckdb' as const;
+  readonly label = 'DuckDB';
+  // duckdb: no documented limit on the length of an identifier
+  readonly maxIdentifierBytes = undefined;
 
   override columnType(type: string): string {
     const t = parseColumnType(type);

@@ -9,6 +9,9 @@ const RUN_LOCK_TAG = 'sparkify run lock';
 /** PostgreSQL's spelling. Redshift extends it and overrides only what differs. */
 export class PostgresDialect extends BaseDialect {
   readonly type: 'postgres' | 'redshift' = 'postgres';
+  readonly label: string = 'PostgreSQL';
+  // postgres: NAMEDATALEN - 1 = 63 bytes; longer identifiers are truncated with a NOTICE (docs, 4.1.1 Identifiers)
+  readonly maxIdentifierBytes: number | undefined = 63;
 
   /**
    * The collation of loaded text columns. Byte order ("C") sorts and compares like DuckDB, whatever

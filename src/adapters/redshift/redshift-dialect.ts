@@ -34,6 +34,9 @@ const MAX_INTERLEAVED_SORT_COLUMNS = 8;
  */
 export class RedshiftDialect extends PostgresDialect {
   override readonly type = 'redshift' as const;
+  override readonly label = 'Redshift';
+  // redshift: standard and delimited identifiers are 1 to 127 bytes long (AWS docs, Names and identifiers)
+  override readonly maxIdentifierBytes = 127;
   readonly foldsIdentifierCase = true;
   // redshift: no COLLATE "C" in column definitions; text compares by bytes already
   protected override readonly textCollation: string | undefined = undefined;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Target } from '../../config/load-config.js';
 import { DatabaseError } from '../../errors.js';
 import { SourceFiles } from '../../loaders/source-files.js';
+import { HELPER_RELATION } from '../../materializations/plan-run.js';
 import type { LoadResult, LoadStep } from '../adapter.js';
 import { PgConnection, PostgresEngine, types, type PgServer } from '../postgres/postgres-engine.js';
 import type { RejectedLine } from '../../loaders/load-errors.js';
@@ -89,7 +90,7 @@ export class RedshiftConnection extends PgConnection {
 
   /** A COPY, and on failure the rejected lines behind it (up to `errorRows` of them). */
   private async copy(sql: string, errorRows: number): Promise<{ rows: number; copyId: number | undefined }> {
-    const table = (COPY.exec(sql)?.[1] ?? 'the table').replace(/__sparkify_tmp$/, '');
+    const table = (COPY.exec(sql)?.[1] ?? 'the table').replace(HELPER_RELATION, '');
     const before = await this.lastCopyId();
     let rows: number;
     try {
