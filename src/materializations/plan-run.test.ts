@@ -6,7 +6,7 @@ import { resolveTarget } from '../config/load-config.js';
 import { compileProject } from '../compile/compile-project.js';
 import { ProjectError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
-import { planRun, type Plan } from './plan-run.js';
+import { HELPER_RELATION, helperRelationName, planRun, type Plan } from './plan-run.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -54,5 +54,55 @@ describe('planRun on DuckDB', () => {
     expect(() => planRun(manifest, ['model.time'], [], dialect)).toThrow(ProjectError);
     expect(() => planRun(manifest, ['model.time'], [], dialect)).toThrow(/model time depends on model songplays/);
     expect(() => planRun(manifest, ['model.time'], [{ schema: 'main', name: 'songplays', type: 'table' }], dialect)).not.toThrow();
+  });
+});
+
+describe('helper relation names (tmp, old)', () => {
+  const name = (n: number, fill = 'a') => `m${fill.repeat(n - 1)}`;
+  // lengths around PostgreSQL's 63-byte limit, and each dialect's maximum
+  for (const [engine, max] of [['PostgreSQL', 63], ['Redshift', 127], ['DuckDB', undefined]] as const) {
+    for (const len of new Set([1, 52, 62, 63, max ?? 200])) {
+      it(`${engine}: a ${len}-character name gets helpers that fit, differ from it and from each other`, () => {
+        const n = name(len);
+        const tmp = helperRelationName(n, 'tmp', max);
+        const old = helperRelationName(n, 'old', max);
+        if (max !== undefined) {
+          expect(Buffer.byteLength(tmp)).toBeLessThanOrEqual(max);
+          expect(Buffer.byteLength(old)).toBeLessThanOrEqual(max);
+        }
+        expect(new Set([n, tmp, old]).size).toBe(3);
+        expect(HELPER_RELATION.test(tmp) && HELPER_RELATION.test(old)).toBe(true);
+        expect(HELPER_RELATION.test(n)).toBe(false);
+        // deterministic: a crashed run's leftovers carry the same names
+        expect(helperRelationName(n, 'tmp', max)).toBe(tmp);
+      });
+    }
+  }
+
+  it('keeps the readable form where it fits: <name>__sparkify_tmp', () => {
+    expect(helperRelationName('songplays', 'tmp', 63)).toBe('songplays__sparkify_tmp');
+    expect(helperRelationName('songplays', 'old', 63)).toBe('songplays__sparkify_old');
+    expect(helperRelationName(name(49), 'tmp', 63)).toBe(`${name(49)}__sparkify_tmp`);
+    expect(helperRelationName(name(50), 'tmp', 63)).toMatch(/^ma{39}__sparkify_tmp_[0-9a-f]{8}$/);
+  });
+
+  it('two long names with the same first 63 characters, and every name of 1 to 127 characters, get distinct helpers', () => {
+    const a = name(63) + 'xy';
+    const b = name(63) + 'xz';
+    expect(helperRelationName(a, 'tmp', 63)).not.toBe(helperRelationName(b, 'tmp', 63));
+    for (const max of [63, 127]) {
+      const seen = new Map<string, string>();
+      for (let len = 1; len <= max; len++) {
+        for (const n of new Set([name(len, 'a'), name(len, 'b')])) {
+          for (const kind of ['tmp', 'old'] as const) {
+            const h = helperRelationName(n, kind, max);
+            expect(seen.get(h), `${n} ${kind} meets ${seen.get(h)}`).toBeUndefined();
+            seen.set(h, `${n} ${kind}`);
+          }
+        }
+      }
+      // a user name never equals a helper name: names shaped like helpers are compile errors
+      for (const h of seen.keys()) expect(HELPER_RELATION.test(h)).toBe(true);
+    }
   });
 });

@@ -39,6 +39,21 @@ describe('PostgresDialect', () => {
     expect(d.loadSource(source, { schema: 's', name: 't__sparkify_tmp' })).toEqual([{ kind: 'load', source, into: { schema: 's', name: 't__sparkify_tmp' } }]);
   });
 
+  it('run lock keys: 64 bits of a hash, distinct for schemas whose 31-bit FNV keys collided', () => {
+    const [a, b] = [d.runLockKeys('attack_c69779'), d.runLockKeys('attack_c276906')];
+    expect(a).not.toEqual(b);
+    for (const k of [...a, ...b]) expect(Number.isInteger(k) && k >= -(2 ** 31) && k < 2 ** 31).toBe(true);
+    // no two of 200,000 schema names share a key pair
+    const seen = new Set<string>();
+    for (let i = 0; i < 200_000; i++) seen.add(d.runLockKeys(`attack_c${i}`).join(','));
+    expect(seen.size).toBe(200_000);
+    // the lock statement names its target, and the holder's target reads back from it
+    const sql = d.tryRunLock("it's_schema");
+    expect(sql).toBe(`SELECT pg_try_advisory_lock(${d.runLockKeys("it's_schema").join(', ')}) AS locked, 'sparkify run lock' AS lock, 'it''s_schema' AS target`);
+    expect(d.runLockTarget(sql)).toBe("it's_schema");
+    expect(d.runLockTarget('SELECT 1')).toBeUndefined();
+  });
+
   it('cancels server processes by pid, as integers only', () => {
     expect(d.cancelBackends([12, 345])).toBe('SELECT pg_cancel_backend(pid) FROM unnest(ARRAY[12, 345]::integer[]) AS pid');
   });
