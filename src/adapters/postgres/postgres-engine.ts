@@ -379,6 +379,8 @@ export class PostgresEngine implements Engine {
       });
     }
     client.on('error', (err: Error) => {
+      // the first error says why (the server's FATAL); "Connection terminated unexpectedly" follows it
+      if (this.lockLost) return;
       // SQLSTATE 57P01 admin_shutdown: pg_terminate_backend() or a server shutdown
       const terminated = (err as Partial<pg.DatabaseError>).code === '57P01';
       const what = terminated ? 'the session holding the run lock was terminated' : 'lost the session holding the run lock';
