@@ -267,6 +267,9 @@ export class PostgresEngine implements Engine {
     this.pool = new pg.Pool({ ...server.client, max: Math.max(1, threads), ...(server.Client ? { Client: server.Client } : {}) });
     // an idle session that drops raises here; the next query on it reports the problem instead
     this.pool.on('error', () => undefined);
+    // a session that drops while lent out (in sessionSetup, say, before a PgConnection listens) emits 'error' on
+    // its client, where the pool does not listen: without a listener that event would end the process
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   static async open(settings: PostgresSettings, schema: string, threads: number, dialect = new PostgresDialect(), s3?: S3Settings, opts: { readOnly?: boolean | undefined } = {}): Promise<PostgresEngine> {
