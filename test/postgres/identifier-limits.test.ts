@@ -105,7 +105,7 @@ sources:
   });
 
   it('a target SCHEMA over 63 bytes is a config error at its dwh.cfg line', async () => {
-    const long = `s${'x'.repeat(63)}`;
+    const long = freshSchema('ident_long').padEnd(64, 'x');
     const dir = writeProject({ 'dwh.cfg': pgCfg(long) + '[SPARKIFY]\nTARGET = postgres\n', 'models/a.sql': 'select 1 as x\n' });
     dirs.push(dir);
     const r = runCli(['run', '--project-dir', dir], { cwd: dir });

@@ -34,9 +34,7 @@ sources:
   'data/small/a.json': '{"id": 1}\n{"id": 2}\n',
   'models/from_big.sql': "select count(*) as n from {{ source('raw', 'big') }}\n",
   'models/other.sql': "select count(*) as n, {{ var('build', 1) }} as build from {{ source('raw', 'small') }}\n",
-  // after from_big and other, so that with --threads 1 it is the last but one to start
-  'models/slow.sql':
-    "select {{ var('build', 1) }} as build from pg_sleep({{ var('sleep', 0) }})\nwhere (select count(*) from {{ ref('from_big') }}) >= 0 and (select count(*) from {{ ref('other') }}) >= 0\n",
+  'models/slow.sql': "select {{ var('build', 1) }} as build from pg_sleep({{ var('sleep', 0) }})\nwhere (select count(*) from {{ ref('other') }}) >= 0\n",
   'models/after_slow.sql': "select build from {{ ref('slow') }}\n",
   'models/swapped.sql': "select {{ var('build', 1) }} as build from {{ source('raw', 'small') }} limit 1\n",
   'models/after_swap.sql': "select build from {{ ref('swapped') }}\n",
@@ -89,7 +87,7 @@ describe('terminated sessions on PostgreSQL', () => {
   it('during COPY: the load fails with "lost the connection", its descendants are skipped, the rest finishes; retry completes it', async () => {
     const run = start(['run', '--project-dir', dir, '--select', 'source:raw.big+', 'source:raw.small+', '--exclude', 'swapped+', 'slow+', '--threads', '2']);
     try {
-      await waitFor(async () => (await terminate('COPY %')) > 0, 'the COPY to start, to terminate it', 60_000);
+      await waitFor(async () => (await terminate('COPY %big__sparkify_tmp%')) > 0, 'the COPY of big to start, to terminate it', 60_000);
       expect(await run.exited).toBe(1);
     } finally {
       run.kill('SIGKILL');
@@ -118,7 +116,8 @@ describe('terminated sessions on PostgreSQL', () => {
     const c = compile({ projectDir: dir, targetName: 'postgres', env: {}, vars: { sleep: 60, build: 2 } });
     const engine: Engine = await openEngine(c.target, 2);
     try {
-      expect((await runCompiled(compile({ projectDir: dir, targetName: 'postgres', env: {} }), engine, { select: ['slow+'] })).result.results.map((r) => r.status)).toEqual(['success', 'success']);
+      // each test builds what it needs: none depends on another's outcome
+      expect((await runCompiled(compile({ projectDir: dir, targetName: 'postgres', env: {} }), engine, { select: ['+slow+'] })).result.results.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success']);
       const running = runCompiled(c, engine, { select: ['slow+', 'other'] });
       await waitFor(async () => (await terminate('%pg_sleep(%')) > 0, 'the slow model to start, to terminate it', 30_000);
       const { result } = await running;
@@ -137,7 +136,7 @@ describe('terminated sessions on PostgreSQL', () => {
     const engine: Engine = await openEngine(c(1).target, 2);
     const blocker = await connect();
     try {
-      expect((await runCompiled(c(1), engine, { select: ['swapped+'] })).result.results.map((r) => r.status)).toEqual(['success', 'success']);
+      expect((await runCompiled(c(1), engine, { select: ['+swapped+'] })).result.results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
       // a reader holding the table makes the swap's ALTER TABLE ... RENAME wait, inside its transaction
       await blocker.query('BEGIN');
       await blocker.query(`LOCK TABLE "${schema}".swapped IN ACCESS SHARE MODE`);
@@ -160,7 +159,12 @@ describe('terminated sessions on PostgreSQL', () => {
 
   it('kill -9 mid-run: run_results.json says what finished and what did not; retry builds the rest', async () => {
     const fresh = freshSchema('term_kill');
-    const kdir = writeProject({ ...files(fresh), 'data/big/a.json': '{"id": 7, "s": "x"}\n' });
+    const kdir = writeProject({
+      ...files(fresh),
+      'data/big/a.json': '{"id": 7, "s": "x"}\n',
+      // after from_big and other, so that with --threads 1 it is the last but one to start
+      'models/slow.sql': "select 1 as build from pg_sleep({{ var('sleep', 0) }})\nwhere (select count(*) from {{ ref('from_big') }}) >= 0 and (select count(*) from {{ ref('other') }}) >= 0\n",
+    });
     try {
       const run = start(['run', '--project-dir', kdir, '--threads', '1', '--vars', '{sleep: 60}', '--exclude', 'swapped+']);
       try {
