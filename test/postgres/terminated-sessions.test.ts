@@ -176,9 +176,13 @@ describe('terminated sessions on PostgreSQL', () => {
       }
       const r = JSON.parse(readFileSync(path.join(kdir, 'target/run_results.json'), 'utf8')) as Results;
       expect(r.complete).toBe(false);
-      // --threads 1: the slow model is the last to start; whatever finished before it is recorded
-      expect(statuses(r)).toEqual(['big:success', 'from_big:success', 'other:success', 'small:success']);
-      expect([...r.pending!].sort()).toEqual(['model.after_slow', 'model.slow']);
+      // --threads 1: the slow model is the last but one to start; what finished before it is recorded (all
+      // of it, unless the write after the last one was still deferred), the rest is pending
+      const before = ['big', 'from_big', 'other', 'small'];
+      expect(r.results.every((n) => n.status === 'success' && before.includes(n.name))).toBe(true);
+      expect(r.results.length).toBeGreaterThanOrEqual(3);
+      expect(r.pending).toEqual(expect.arrayContaining(['model.slow', 'model.after_slow']));
+      expect(r.results.length + r.pending!.length).toBe(6);
       // the orphaned statement notices its client is gone and rolls back (client_connection_check_interval)
       await waitFor(async () => (await q(`select pid from pg_stat_activity where query like '%pg_sleep(%' and query like '%${fresh}%' and state = 'active' and pid <> pg_backend_pid()`)).length === 0, 'the orphaned statement to end', 20_000);
 
@@ -186,7 +190,8 @@ describe('terminated sessions on PostgreSQL', () => {
       expect(retry.stderr).toBe('');
       expect(retry.code).toBe(0);
       expect(retry.stdout).toMatch(/did not complete/);
-      expect(retry.stdout).toContain('Done. PASS=2 ERROR=0 SKIP=0 TOTAL=2');
+      expect(retry.stdout).toMatch(/OK table model after_slow/);
+      expect(retry.stdout).toMatch(/Done\. PASS=(\d) ERROR=0 SKIP=0 TOTAL=\1/);
       expect(await q(`select build from "${fresh}".after_slow`)).toEqual([{ build: 1 }]);
 
       // a relation dropped since the last run, which succeeded: retry rebuilds it, not "Nothing to retry"
