@@ -344,6 +344,8 @@ export class PostgresEngine implements Engine {
     const s = this.server;
     const name = `sparkify ${holder.command} pid ${holder.pid} on ${holder.host}`.slice(0, 63);
     const client = new (s.Client ?? pg.Client)({ ...s.client, application_name: name });
+    // a socket error is also emitted on the client: until the listener below, the query's rejection reports it
+    client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (err) {
@@ -402,6 +404,7 @@ export class PostgresEngine implements Engine {
     }
     if (pids.length === 0) return;
     const client = new (this.server.Client ?? pg.Client)(this.server.client);
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query(this.dialect.cancelBackends(pids));
