@@ -83,6 +83,12 @@ export interface Dialect {
   createLoadErrorsTable(schema: string): string;
   /** INSERT statements (a few hundred rows each) that record rejected lines */
   insertLoadErrors(schema: string, rows: RecordedRejection[]): string[];
+  /**
+   * The first statement of a transaction that gives r its name (the swap, a view), for names where
+   * two such transactions at once can fail on this engine: it makes them take turns. Undefined when
+   * r's name needs none.
+   */
+  serializeNaming?(r: Relation): string | undefined;
   /** statements run once on every new session, for engines that need some */
   sessionSetup?(): string[];
   /** the SQL a load step sends, for engines whose loads are SQL (Redshift's COPY), so compile can show it */

@@ -230,8 +230,10 @@ function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dia
         onFailure: [],
         steps:
           current === 'table'
-            ? [{ kind: 'transaction', statements: [d.dropRelation(rel, 'table'), d.createView(rel, m.compiledSql, m.config, false)] }]
-            : [{ kind: 'sql', sql: d.createView(rel, m.compiledSql, m.config, true) }],
+            ? [namingTransaction(rel, [d.dropRelation(rel, 'table'), d.createView(rel, m.compiledSql, m.config, false)], d)]
+            : d.serializeNaming?.(rel)
+              ? [namingTransaction(rel, [d.createView(rel, m.compiledSql, m.config, true)], d)]
+              : [{ kind: 'sql', sql: d.createView(rel, m.compiledSql, m.config, true) }],
       };
     case 'incremental':
       if (current === 'table' && !opts.fullRefresh && m.config.full_refresh !== true) {
@@ -271,6 +273,12 @@ function analyze(r: Relation, d: Dialect): Step[] {
   return d.analyze ? [{ kind: 'sql', sql: d.analyze(r) }] : [];
 }
 
+/** A transaction that gives rel its name; where the dialect needs it, such transactions take turns (serializeNaming). */
+function namingTransaction(rel: Relation, statements: string[], d: Dialect): Step {
+  const turn = d.serializeNaming?.(rel);
+  return { kind: 'transaction', statements: turn ? [turn, ...statements] : statements };
+}
+
 /** Readers see the old relation or the complete new one: rename aside, rename in, in one transaction. */
 function swapIn(tmp: Relation, rel: Relation, exists: Map<string, 'table' | 'view'>, d: Dialect): Step[] {
   const current = exists.get(key(rel));
@@ -279,7 +287,7 @@ function swapIn(tmp: Relation, rel: Relation, exists: Map<string, 'table' | 'vie
   if (current === 'view') statements.push(d.dropRelation(rel, 'view'));
   if (current === 'table') statements.push(d.renameRelation(rel, old.name, 'table'));
   statements.push(d.renameRelation(tmp, rel.name, 'table'));
-  const steps: Step[] = [{ kind: 'transaction', statements }];
+  const steps: Step[] = [namingTransaction(rel, statements, d)];
   if (current === 'table') steps.push({ kind: 'sql', sql: d.dropRelation(old, 'table') });
   return steps;
 }

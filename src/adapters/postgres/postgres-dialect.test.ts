@@ -6,6 +6,7 @@ import { compileProject } from '../../compile/compile-project.js';
 import { planRun } from '../../materializations/plan-run.js';
 import { loadProject } from '../../project/load-project.js';
 import { PostgresDialect } from './postgres-dialect.js';
+import { RedshiftDialect } from '../redshift/redshift-dialect.js';
 
 const d = new PostgresDialect();
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -52,6 +53,17 @@ describe('PostgresDialect', () => {
     expect(sql).toBe(`SELECT pg_try_advisory_lock(${d.runLockKeys("it's_schema").join(', ')}) AS locked, 'sparkify run lock' AS lock, 'it''s_schema' AS target`);
     expect(d.runLockTarget(sql)).toBe("it's_schema");
     expect(d.runLockTarget('SELECT 1')).toBeUndefined();
+  });
+
+  it('makes naming transactions take turns only for names that share their first 62 bytes', () => {
+    const head = 't'.repeat(62);
+    expect(d.serializeNaming!({ schema: 's', name: 't'.repeat(61) })).toBeUndefined();
+    const a = d.serializeNaming!({ schema: 's', name: head + 'a' });
+    expect(a).toMatch(/^SELECT pg_advisory_xact_lock\(-?\d+, -?\d+\)$/);
+    expect(d.serializeNaming!({ schema: 's', name: head })).toBe(a);
+    expect(d.serializeNaming!({ schema: 's', name: 'u' + head.slice(1) })).not.toBe(a);
+    expect(d.serializeNaming!({ schema: 'other', name: head })).not.toBe(a);
+    expect(new RedshiftDialect().serializeNaming).toBeUndefined();
   });
 
   it('cancels server processes by pid, as integers only', () => {

@@ -100,6 +100,17 @@ export class PostgresDialect extends BaseDialect {
     return [h.readInt32BE(0), h.readInt32BE(4)];
   }
 
+  // postgres: every table and view gets an array type named "_" + its name, cut to 63 bytes, so names that share
+  // their first 62 bytes want the same one; makeArrayTypeName() picks another when it sees the first, but two
+  // transactions at once do not see each other's and one fails (duplicate key in pg_type_typname_nsp_index).
+  // A transaction-level advisory lock on those 62 bytes (keys apart from the run lock's) makes them take turns.
+  serializeNaming: ((r: Relation) => string | undefined) | undefined = (r) => {
+    const head = Buffer.from(r.name, 'utf8').subarray(0, 62);
+    if (head.length < 62) return undefined;
+    const h = createHash('sha256').update(`sparkify naming\0${r.schema}\0`, 'utf8').update(head).digest();
+    return `SELECT pg_advisory_xact_lock(${h.readInt32BE(0)}, ${h.readInt32BE(4)})`;
+  };
+
   /** Takes the run lock; the statement names the target, so that it shows in pg_stat_activity.query while the lock is held. */
   tryRunLock(schema: string): string {
     const [a, b] = this.runLockKeys(schema);

@@ -37,6 +37,8 @@ export class RedshiftDialect extends PostgresDialect {
   override readonly label = 'Redshift';
   // redshift: standard and delimited identifiers are 1 to 127 bytes long (AWS docs, Names and identifiers)
   override readonly maxIdentifierBytes = 127;
+  // redshift: no advisory locks, and tables get no array types to collide
+  override serializeNaming = undefined;
   readonly foldsIdentifierCase = true;
   // redshift: no COLLATE "C" in column definitions; text compares by bytes already
   protected override readonly textCollation: string | undefined = undefined;
