@@ -47,7 +47,7 @@ export interface TestConfig {
 /** A unit test (dbt 1.8): rows given for a model's inputs and the rows it must return. */
 export interface UnitTestSpec {
   model: string;
-  given: { input: string; kind: 'ref' | 'source'; ref: string; columns: string[]; rows: Record<string, unknown>[]; line: number }[];
+  /** the columns the expected rows name (the model's other columns are not compared) */
   expect: { columns: string[]; rows: Record<string, unknown>[] };
   /** the model's SQL rendered with the overrides and every input replaced by its fixture */
   sql: string;

@@ -30,6 +30,8 @@ export type Step =
   | { kind: 'check'; sql: string; message: string; hint?: string | undefined }
   /** a data test: a query whose single value is the number of failing rows */
   | { kind: 'test'; sql: string }
+  /** a unit test: a query whose rows must equal the expected rows (on the named columns, in any order) */
+  | { kind: 'unit'; sql: string; columns: string[]; expected: Record<string, unknown>[] }
   | LoadStep;
 
 /**

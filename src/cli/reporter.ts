@@ -250,6 +250,7 @@ export class Reporter {
         const on = f.testedNode ? ` in ${f.testedNode}${f.testedColumn ? `.${f.testedColumn}` : ''}` : '';
         this.info(`  ${f.status === 'warn' ? 'Warning' : 'Failure'} in test ${f.name}: ${f.failures} failing row${f.failures === 1 ? '' : 's'}${on}`);
         if (f.storedFailures) this.info(`    the failing rows are in ${f.storedFailures}`);
+        for (const line of (f.diff ?? '').split('\n').filter(Boolean)) this.info(`    ${line}`);
       } else for (const line of (f.message ?? '').split('\n')) this.info(`  ${line}`);
     }
     const rejecting = r.results.filter((x) => x.rejected && x.rejected.count > 0);

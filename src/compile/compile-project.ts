@@ -12,6 +12,8 @@ import { isMap, parseYamlFile } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
+import { compileUnitTests } from './compile-unit-tests.js';
+import { parseUnitTests } from '../project/parse-unit-tests.js';
 import { SNAPSHOT_CONFIG, checkSnapshotConfig, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
@@ -223,6 +225,23 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const { tests, errors: testErrors } = compileTests({ nodes, docs, singular: project.tests ?? [], scope, dialect, targetSchema: target.schema, projectName: settings.name });
   errors.push(...testErrors);
   for (const t of tests) nodes[t.id] = t;
+  const { tests: unitDocs, errors: unitParseErrors } = parseUnitTests(project.docFiles);
+  errors.push(...unitParseErrors);
+  const units = compileUnitTests({
+    docs: unitDocs,
+    nodes,
+    prepared: new Map(prepared.map((p) => [p.model.name, p])),
+    scope,
+    dialect,
+    targetSchema: target.schema,
+    projectName: settings.name,
+    docColumns: (name) => (docs.get(name)?.columns ?? []).map((c) => ({ name: c.name, type: c.type })),
+  });
+  errors.push(...units.errors);
+  for (const t of units.tests) {
+    if (nodes[t.id]) errors.push(new ProjectError(`two tests are named '${t.name}'`, { file: t.file, line: t.line, hint: 'rename the unit test' }));
+    else nodes[t.id] = t;
+  }
   let dag: ReturnType<typeof buildDag> | undefined;
   try {
     dag = buildDag(

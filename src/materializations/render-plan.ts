@@ -12,6 +12,8 @@ function renderStep(s: Step, d: Dialect): string {
     case 'count':
     case 'test':
       return `${s.sql};`;
+    case 'unit':
+      return `-- unit test: these rows must equal the ${s.expected.length} expected rows\n${s.sql};`;
     case 'check':
       return `-- check: the query reads the columns its config names\n${s.sql};`;
     case 'transaction':

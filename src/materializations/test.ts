@@ -6,6 +6,7 @@ import type { TestNode } from '../types.js';
  * failing rows are kept in a table of <schema>_dbt_test__audit, replaced on every run.
  */
 export function testSteps(t: TestNode, d: Dialect): Step[] {
+  if (t.unit) return [{ kind: 'unit', sql: t.compiledSql, columns: t.unit.expect.columns, expected: t.unit.expect.rows }];
   const failing = t.config.limit === undefined ? t.compiledSql.trim() : `SELECT * FROM (\n${t.compiledSql.trim()}\n) AS dbt_limited\nLIMIT ${t.config.limit}`;
   if (t.config.store_failures && t.testType !== 'unit') {
     return [

@@ -26,6 +26,8 @@ export interface NodeResult {
   failures?: number | undefined;
   /** tests with store_failures: the table holding the failing rows */
   storedFailures?: string | undefined;
+  /** unit tests that failed: the expected rows missing (-) and the rows the model returned instead (+) */
+  diff?: string | undefined;
   /** tests: the column and the node they test, for the summary */
   testedNode?: string | undefined;
   testedColumn?: string | undefined;
@@ -88,6 +90,7 @@ export interface ExecuteOptions {
 /** What the steps of one node report back. */
 interface StepsOutcome {
   failures?: number;
+  diff?: string;
   rows?: number;
   inserted?: number;
   files?: number;
@@ -172,7 +175,7 @@ export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine
         const status = testStatus(n.test.config, outcome.failures ?? 0);
         const node = manifest.nodes[n.id];
         const tested = node?.resourceType === 'test' && node.attachedTo ? manifest.nodes[node.attachedTo]?.name : undefined;
-        finish({ ...baseResult(n, manifest), status, failures: outcome.failures, storedFailures: n.test.storedIn, testedNode: tested, testedColumn: node?.resourceType === 'test' ? node.column : undefined, duration: (performance.now() - t0) / 1000 }, index);
+        finish({ ...baseResult(n, manifest), status, failures: outcome.failures, storedFailures: n.test.storedIn, testedNode: tested, testedColumn: node?.resourceType === 'test' ? node.column : undefined, diff: outcome.diff, duration: (performance.now() - t0) / 1000 }, index);
         if (status === 'fail') skipDescendants(n.id);
         return;
       }
@@ -260,6 +263,13 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
         out.failures = Number(r[0]?.failures ?? 0);
         break;
       }
+      case 'unit': {
+        const actual = await c.query(s.sql);
+        const d = diffRows(s.expected, actual, s.columns);
+        out.failures = d.count;
+        if (d.count > 0) out.diff = d.text;
+        break;
+      }
       case 'count': {
         const r = await c.query(s.sql);
         const v = r[0] ? Object.values(r[0])[0] : undefined;
@@ -304,6 +314,44 @@ async function recordRejections(c: Connection, ctx: StepContext, source: Extract
     relation: `${schema}.${LOAD_ERRORS_TABLE}`,
     lines: lines.slice(0, SUMMARY_LINES).map(({ raw: _, ...rest }) => rest),
   };
+}
+
+/** A value as text that compares equal across engines and fixture spellings: 1 = '1' = 1.0, timestamps with T or space. */
+function comparable(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return String(v);
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(s.trim())) return String(Number(s));
+  const ts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?Z?$/.exec(s.trim());
+  if (ts) return `${ts[1]} ${ts[2]}${ts[3] ? ts[3].replace(/0+$/, '').replace(/\.$/, '') : ''}`;
+  return s;
+}
+
+/** The rows only one side has, compared on `columns` as multisets; a dbt-style diff. */
+export function diffRows(expected: Record<string, unknown>[], actual: Record<string, unknown>[], columns: string[]): { count: number; text: string } {
+  const cols = columns.length > 0 ? columns : [...new Set(actual.flatMap((r) => Object.keys(r)))];
+  const key = (r: Record<string, unknown>) => JSON.stringify(cols.map((c) => comparable(r[c])));
+  const left = new Map<string, number>();
+  for (const r of actual) left.set(key(r), (left.get(key(r)) ?? 0) + 1);
+  const missing: Record<string, unknown>[] = [];
+  for (const r of expected) {
+    const k = key(r);
+    const n = left.get(k) ?? 0;
+    if (n > 0) left.set(k, n - 1);
+    else missing.push(r);
+  }
+  const extra = actual.filter((r) => {
+    const k = key(r);
+    const n = left.get(k) ?? 0;
+    if (n > 0) {
+      left.set(k, n - 1);
+      return true;
+    }
+    return false;
+  });
+  const show = (sign: string, r: Record<string, unknown>) => `${sign} ${cols.map((c) => `${c}=${comparable(r[c])}`).join(', ')}`;
+  const text = [`actual differs from expected (on ${cols.join(', ')}):`, ...missing.map((r) => show('-', r)), ...extra.map((r) => show('+', r))].join('\n');
+  return { count: missing.length + extra.length, text };
 }
 
 /** dbt: error_if is checked first; a test that does not meet it warns if it meets warn_if. */

@@ -169,7 +169,7 @@ function statements(manifest: Manifest, d: Dialect): string[] {
   }));
   const out: string[] = [];
   const step = (s: Step) => {
-    if (s.kind === 'sql' || s.kind === 'count' || s.kind === 'test' || s.kind === 'check') out.push(s.sql);
+    if (s.kind === 'sql' || s.kind === 'count' || s.kind === 'test' || s.kind === 'check' || s.kind === 'unit') out.push(s.sql);
     else if (s.kind === 'transaction') out.push(...s.statements);
     else {
       const table = (manifest.nodes[`source.${s.source.sourceName}.${s.source.name}`] as SourceNode).table;

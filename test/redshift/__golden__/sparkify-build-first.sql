@@ -1,3 +1,37 @@
+-- test.users_latest_event_wins (test)
+-- unit test: these rows must equal the 2 expected rows
+WITH "__fixture_0" AS (
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST('Lily' AS varchar(256)) AS "firstname", CAST('F' AS varchar(16)) AS "gender", CAST(0 AS integer) AS "iteminsession", CAST('Koch' AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(1 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(100 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('15' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST('Lily' AS varchar(256)) AS "firstname", CAST('F' AS varchar(16)) AS "gender", CAST(0 AS integer) AS "iteminsession", CAST('Koch' AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('paid' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(2 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(300 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('15' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST('Lily' AS varchar(256)) AS "firstname", CAST('F' AS varchar(16)) AS "gender", CAST(5 AS integer) AS "iteminsession", CAST('Koch' AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(2 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(200 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('15' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST('Aiden' AS varchar(256)) AS "firstname", CAST('M' AS varchar(16)) AS "gender", CAST(1 AS integer) AS "iteminsession", CAST('Ramirez' AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('paid' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(9 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(500 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('20' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST('Aiden' AS varchar(256)) AS "firstname", CAST('M' AS varchar(16)) AS "gender", CAST(2 AS integer) AS "iteminsession", CAST('Ramirez' AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(9 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(500 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('20' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(0 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(3 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(900 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(0 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST(NULL AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(3 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(901 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST(NULL AS varchar(32)) AS "userid"
+)
+SELECT dbt_unit_model."user_id", dbt_unit_model."first_name", dbt_unit_model."last_name", dbt_unit_model."gender", dbt_unit_model."level"
+FROM (
+with ranked as (
+    select
+        cast(trim(userid) as integer) as user_id,
+        firstname,
+        lastname,
+        gender,
+        level,
+        row_number() over (
+            partition by trim(userid)
+            order by ts desc, iteminsession desc, sessionid desc
+        ) as recency
+    from "__fixture_0"
+    where nullif(trim(userid), '') is not null
+)
+
 -- test.accepted_values_users_level (test)
 SELECT COUNT(*) AS failures FROM (
 SELECT "level" AS value_field, COUNT(*) AS n_records
@@ -63,6 +97,34 @@ WHERE "artist_id" IS NOT NULL
 GROUP BY "artist_id"
 HAVING COUNT(*) > 1
 ) AS dbt_internal_test;
+
+-- test.songplays_match_rule (test)
+-- unit test: these rows must equal the 4 expected rows
+WITH "__fixture_0" AS (
+SELECT CAST('Artist A' AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(1 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(200.5 AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST('NextSong' AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(38 AS integer) AS "sessionid", CAST('Song A' AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(1541105830796 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('39' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST('Artist A' AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(2 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(200.6 AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST('NextSong' AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(38 AS integer) AS "sessionid", CAST('Song A' AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(1541105830797 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('39' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST('Artist T' AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(3 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(100 AS double precision) AS "length", CAST('paid' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST('NextSong' AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(38 AS integer) AS "sessionid", CAST('Song T' AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(1541105830798 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('39' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(0 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST('NextSong' AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(7 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(1541105830799 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('8' AS varchar(32)) AS "userid"
+UNION ALL
+SELECT CAST(NULL AS varchar(512)) AS "artist", CAST(NULL AS varchar(32)) AS "auth", CAST(NULL AS varchar(256)) AS "firstname", CAST(NULL AS varchar(16)) AS "gender", CAST(1 AS integer) AS "iteminsession", CAST(NULL AS varchar(256)) AS "lastname", CAST(NULL AS double precision) AS "length", CAST('free' AS varchar(16)) AS "level", CAST(NULL AS varchar(512)) AS "location", CAST(NULL AS varchar(16)) AS "method", CAST('Home' AS varchar(64)) AS "page", CAST(NULL AS double precision) AS "registration", CAST(7 AS integer) AS "sessionid", CAST(NULL AS varchar(512)) AS "song", CAST(NULL AS integer) AS "status", CAST(1541105830800 AS bigint) AS "ts", CAST(NULL AS varchar(1024)) AS "useragent", CAST('8' AS varchar(32)) AS "userid"
+),
+"__fixture_1" AS (
+SELECT CAST('1' AS integer) AS "num_songs", CAST('ARAAA' AS varchar(32)) AS "artist_id", CAST(NULL AS double precision) AS "artist_latitude", CAST(NULL AS double precision) AS "artist_longitude", CAST(NULL AS varchar(512)) AS "artist_location", CAST('Artist A' AS varchar(512)) AS "artist_name", CAST('SOAAA' AS varchar(32)) AS "song_id", CAST('Song A' AS varchar(512)) AS "title", CAST('200.5' AS double precision) AS "duration", CAST('2001' AS integer) AS "year"
+UNION ALL
+SELECT CAST('1' AS integer) AS "num_songs", CAST('ARTTB' AS varchar(32)) AS "artist_id", CAST(NULL AS double precision) AS "artist_latitude", CAST(NULL AS double precision) AS "artist_longitude", CAST(NULL AS varchar(512)) AS "artist_location", CAST('Artist T' AS varchar(512)) AS "artist_name", CAST('SOTTB' AS varchar(32)) AS "song_id", CAST('Song T' AS varchar(512)) AS "title", CAST('100' AS double precision) AS "duration", CAST('0' AS integer) AS "year"
+UNION ALL
+SELECT CAST('1' AS integer) AS "num_songs", CAST('ARTTA' AS varchar(32)) AS "artist_id", CAST(NULL AS double precision) AS "artist_latitude", CAST(NULL AS double precision) AS "artist_longitude", CAST(NULL AS varchar(512)) AS "artist_location", CAST('Artist T' AS varchar(512)) AS "artist_name", CAST('SOTTA' AS varchar(32)) AS "song_id", CAST('Song T' AS varchar(512)) AS "title", CAST('100' AS double precision) AS "duration", CAST('0' AS integer) AS "year"
+)
+SELECT dbt_unit_model."start_time", dbt_unit_model."user_id", dbt_unit_model."level", dbt_unit_model."song_id", dbt_unit_model."artist_id"
+FROM (
+with plays as (
+    select *
+    from "__fixture_0"
+    where page = 'NextSong'
+),
 
 -- test.accepted_values_songplays_level (test)
 SELECT COUNT(*) AS failures FROM (
