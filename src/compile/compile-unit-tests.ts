@@ -111,13 +111,22 @@ export function compileUnitTests(input: {
       fixtures.push({ cte, sql: fixtureSql(columns, g.rows, d) });
       (isRef ? givenRefs : givenSources).set(key, { schema: FIXTURE_SCHEMA, name: cte });
     });
-    for (const r of model.refs) if (!givenRefs.has(r.name) && ok) (fail(u.at(['given']), `no rows given for ref('${r.name}'), which ${model.name} reads`, "add - input: ref('" + r.name + "')\n  rows: [] (or the rows)"), (ok = false));
+    for (const r of model.refs) {
+      if (givenRefs.has(r.name) || !ok) continue;
+      fail(u.at(['given']), `no rows given for ref('${r.name}'), which ${model.name} reads`, `add - input: ref('${r.name}') with rows: [] or the rows`);
+      ok = false;
+    }
     for (const s of model.sources) {
-      const key = `${s.sourceName}.${s.name}`;
-      if (!givenSources.has(key) && ok) (fail(u.at(['given']), `no rows given for source('${s.sourceName}', '${s.name}'), which ${model.name} reads`, 'give it rows: [] or the rows'), (ok = false));
+      if (givenSources.has(`${s.sourceName}.${s.name}`) || !ok) continue;
+      fail(u.at(['given']), `no rows given for source('${s.sourceName}', '${s.name}'), which ${model.name} reads`, 'give it rows: [] or the rows');
+      ok = false;
     }
     const expectColumns = [...new Set(u.expect.rows.flatMap((r) => Object.keys(r)))];
-    for (const c of expectColumns) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c)) (fail(u.expect.at, `invalid column name '${c}' in expect`), (ok = false));
+    for (const c of expectColumns) {
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(c)) continue;
+      fail(u.expect.at, `invalid column name '${c}' in expect`);
+      ok = false;
+    }
     if (!ok) continue;
 
     const unitScope: RenderScope = { ...scope, vars: { ...scope.vars, ...u.overrides.vars }, sources: new Map([...scope.sources, ...givenSources]), models: new Map([...scope.models, ...givenRefs]) };
