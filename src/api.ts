@@ -14,6 +14,7 @@ import { addIndirectTests, type IndirectSelection } from './graph/select-tests.j
 import { planRun, type Plan } from './materializations/plan-run.js';
 import { renderPlan } from './materializations/render-plan.js';
 import { loadProject } from './project/load-project.js';
+import type { FreshnessResult } from './freshness/source-freshness.js';
 import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
 import { RunResultsProgress, type RunProgress } from './runner/run-results-progress.js';
 import type { Manifest, ModelNode } from './types.js';
@@ -113,6 +114,16 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
   const file = path.join(c.manifest.projectDir, 'target', 'compiled', 'run_plan.sql');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, secretMask(c.target.secrets)(renderPlan(plan, c.dialect, { header })));
+  return file;
+}
+
+/** Writes target/sources.json (dbt's shape: metadata, results, elapsed_time), with every secret masked. */
+export function writeFreshnessResults(c: Compiled, results: FreshnessResult[], elapsed: number): string {
+  const dir = path.join(c.manifest.projectDir, 'target');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'sources.json');
+  const doc = { metadata: { generated_at: new Date().toISOString(), target: c.manifest.target }, results, elapsed_time: elapsed };
+  writeFileAtomic(file, secretMask(c.target.secrets)(JSON.stringify(doc, null, 2)));
   return file;
 }
 

@@ -2,6 +2,11 @@
 export { compile, run, runCompiled, writeCompiled, writeRunPlan, writeRunResults, resolveProjectTarget, compiledPathOf } from './api.js';
 export type { Compiled, ProjectOptions, RunOptions } from './api.js';
 export { loadProject } from './project/load-project.js';
+export { writeFreshnessResults, selectForRun, BUILD_RESOURCE_TYPES, RUN_RESOURCE_TYPES } from './api.js';
+export { checkFreshness, freshnessQuery, freshnessSources, freshnessStatus } from './freshness/source-freshness.js';
+export type { FreshnessResult } from './freshness/source-freshness.js';
+export { addIndirectTests } from './graph/select-tests.js';
+export type { IndirectSelection } from './graph/select-tests.js';
 export { compileProject } from './compile/compile-project.js';
 export { selectNodes } from './graph/select-nodes.js';
 export { parseSelector, parseSelectors } from './graph/parse-selector.js';

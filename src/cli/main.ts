@@ -10,6 +10,7 @@ import { retryCliCommand } from './commands/retry.js';
 import { runCliCommand } from './commands/run.js';
 import { showCliCommand } from './commands/show.js';
 import { snapshotCliCommand } from './commands/snapshot.js';
+import { sourceCliCommand } from './commands/source-freshness.js';
 import { testCliCommand } from './commands/test.js';
 import { globalOptions } from './options.js';
 import { Reporter } from './reporter.js';
@@ -23,6 +24,7 @@ const COMMANDS: CliCommand[] = [
   buildCliCommand,
   testCliCommand,
   snapshotCliCommand,
+  sourceCliCommand,
   retryCliCommand,
   compileCliCommand,
   lsCliCommand,
@@ -69,9 +71,9 @@ function commandWord(argv: string[]): string | undefined {
 
 /** An unknown command word: "did you mean" among the commands and their aliases. */
 function unknownCommand(word: string): UsageError {
-  const names = COMMANDS.flatMap((c) => c.names);
+  const names = COMMANDS.flatMap((c) => c.names.map((n) => n.split(' ')[0]!));
   const like = suggest(word, names);
-  return new UsageError(`unknown command '${word}'`, { hint: `${like ? `did you mean '${like}'? ` : ''}commands: ${COMMANDS.map((c) => c.names[0]).join(', ')}` });
+  return new UsageError(`unknown command '${word}'`, { hint: `${like ? `did you mean '${like}'? ` : ''}commands: ${COMMANDS.map((c) => c.names[0]!.split(' ')[0]).join(', ')}` });
 }
 
 export async function main(
@@ -93,7 +95,8 @@ export async function main(
   };
 
   const word = commandWord(argv);
-  const names = new Set(COMMANDS.flatMap((c) => c.names));
+  // a command's first word ('source' of 'source <action>')
+  const names = new Set(COMMANDS.flatMap((c) => c.names.map((n) => n.split(' ')[0]!)));
   if (word !== undefined && !names.has(word)) {
     fail(unknownCommand(word));
     return exitCode;
@@ -112,7 +115,7 @@ export async function main(
     });
   }
   parser = parser
-    .demandCommand(1, `name a command: ${COMMANDS.map((c) => c.names[0]).join(', ')}`)
+    .demandCommand(1, `name a command: ${COMMANDS.map((c) => c.names[0]!.split(' ')[0]).join(', ')}`)
     .strict()
     .version(VERSION)
     .help()

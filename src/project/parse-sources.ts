@@ -152,6 +152,9 @@ export function parseSources(
         const freshnessAt = t.freshness !== undefined ? [...tp, 'freshness'] : [...sp, 'freshness'];
         const freshness = parseFreshness(t.freshness !== undefined ? t.freshness : src.freshness, freshnessAt, err);
         if (freshness && typeof loadedAtField !== 'string') err(freshnessAt, 'freshness needs a loaded_at_field: the column holding when each row was loaded');
+        if (typeof loadedAtField === 'string' && columns.length > 0 && !columns.some((c) => c.name === loadedAtField)) {
+          err([...(t.loaded_at_field !== undefined ? tp : sp), 'loaded_at_field'], `loaded_at_field '${loadedAtField}' is not a column of ${t.name}`, didYouMean(loadedAtField, columns.map((c) => c.name)) ?? `its columns: ${columns.map((c) => c.name).join(', ')}`);
+        }
         const tags = Array.isArray(t.tags) ? t.tags.map(String) : Array.isArray(src.tags) ? src.tags.map(String) : [];
         tables.push({
           id: `source.${src.name}.${t.name}`,
