@@ -14,7 +14,7 @@ import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
 import { compileUnitTests } from './compile-unit-tests.js';
 import { parseUnitTests } from '../project/parse-unit-tests.js';
-import { SNAPSHOT_CONFIG, checkSnapshotConfig, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
+import { SNAPSHOT_CONFIG, checkSnapshotColumns, checkSnapshotConfig, queryColumns, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
 
@@ -199,6 +199,17 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     const incrementalRender = config.materialized === 'incremental' ? renderModel(p, scope, { isIncremental: true }) : undefined;
     const incremental = incrementalRender && resolveRelations(incrementalRender.compiledSql, p.model, incrementalRender.refs, scope, relation);
     const dependsOn = [...r.refs.filter((x) => relations.has(x.name)).map((x) => nodeId(x.name)), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`).filter((id) => id in nodes || tables.some((t) => t.id === id))];
+    const snap = snapshotByName.get(name);
+    if (snap) {
+      const columnsOf = (rel: string): string[] | undefined => {
+        const table = tables.find((t) => dialect.relation(sourceRelations.get(`${t.sourceName}.${t.name}`)!) === rel);
+        if (table) return table.columns.map((c) => c.name);
+        const model = [...relations].find(([, r]) => dialect.relation(r) === rel)?.[0];
+        const documented = model === undefined ? [] : (docs.get(model)?.columns.map((c) => c.name) ?? []);
+        return documented.length > 0 ? documented : undefined;
+      };
+      checkSnapshotColumns(snap, config, queryColumns(resolved.sql, columnsOf), errors);
+    }
     const doc = docs.get(name);
     const node: ModelNode = {
       id: nodeId(name),

@@ -94,3 +94,36 @@ export function checkSnapshotConfig(s: SnapshotFile, config: Partial<ModelConfig
   else if (config.strategy === 'check' && config.check_cols === undefined) fail('the check strategy needs check_cols', "config(check_cols=['level'])");
   return config.hard_deletes ?? (config.invalidate_hard_deletes ? 'invalidate' : 'ignore');
 }
+
+/**
+ * The columns of a snapshot query when they can be read off its text: `select a, b as c from x`
+ * (plain names and aliases), or `select * from x` where x's columns are known. Undefined otherwise.
+ */
+export function queryColumns(sql: string, columnsOf: (relation: string) => string[] | undefined): string[] | undefined {
+  const m = /^\s*select\s+([\s\S]+?)\s+from\s+("[^"]+"\."[^"]+"|\S+)\s*;?\s*$/i.exec(sql.replace(/--[^\n]*/g, ''));
+  if (!m) return undefined;
+  if (m[1]!.trim() === '*') return columnsOf(m[2]!);
+  const out: string[] = [];
+  for (const item of m[1]!.split(',')) {
+    const t = item.trim();
+    const named = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?$/.exec(t) ?? /\s+as\s+"?([A-Za-z_][A-Za-z0-9_]*)"?$/i.exec(t);
+    if (!named) return undefined;
+    out.push(named[1]!.toLowerCase());
+  }
+  return out;
+}
+
+/** A check_cols, unique_key or updated_at column that the query does not have: a located error at compile time. */
+export function checkSnapshotColumns(s: SnapshotFile, config: Partial<ModelConfig>, columns: string[] | undefined, errors: SparkifyError[]): void {
+  if (!columns) return;
+  const named: [string, string][] = [
+    ...[config.unique_key ?? []].flat().map((c): [string, string] => ['unique_key', c]),
+    ...(config.strategy === 'timestamp' && config.updated_at ? [['updated_at', config.updated_at] as [string, string]] : []),
+    ...(config.strategy === 'check' && Array.isArray(config.check_cols) ? config.check_cols.map((c): [string, string] => ['check_cols', c]) : []),
+  ];
+  for (const [key, col] of named) {
+    if (columns.includes(col.toLowerCase())) continue;
+    const at = s.ymlConfig ? (s.at?.(key) ?? { line: s.line, column: 1 }) : (locate(s.text, new RegExp(`\\b${key}\\s*=`)) ?? { line: s.line, column: 1 });
+    errors.push(new ProjectError(`snapshot ${s.name}: ${key} column '${col}' is not a column of its query`, { file: s.file, ...at, hint: `its columns: ${columns.join(', ')}` }));
+  }
+}

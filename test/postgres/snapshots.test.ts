@@ -175,6 +175,16 @@ describe('snapshot config errors are located before any SQL runs', () => {
     ['missing unique_key', "\n{% snapshot s %}\n{{ config(strategy='check', check_cols=['level']) }}\nselect * from {{ ref('users') }}\n{% endsnapshot %}\n", /snapshots\/s\.sql:3:4: Project error: snapshot s: missing unique_key/],
     ['timestamp without updated_at', "{% snapshot s %}\n{{ config(unique_key='id', strategy='timestamp') }}\nselect 1 as id\n{% endsnapshot %}\n", /snapshots\/s\.sql:2:4: Project error: snapshot s: the timestamp strategy needs updated_at/],
     ['no block', "select * from {{ ref('users') }}\n", /snapshots\/s\.sql:1: Project error: no \{% snapshot name %\} \.\.\. \{% endsnapshot %\} block in this file/],
+    [
+      'a check_cols column the query does not have',
+      "{% snapshot s %}\n{{ config(unique_key='id',\n  strategy='check', check_cols=['levle']) }}\nselect id, level, updated as changed_at from {{ ref('users') }}\n{% endsnapshot %}\n",
+      /snapshots\/s\.sql:3:21: Project error: snapshot s: check_cols column 'levle' is not a column of its query\n\s+hint: its columns: id, level, changed_at/,
+    ],
+    [
+      'a unique_key that select * from a source does not have',
+      "{% snapshot s %}\n{{ config(unique_key='user_id', strategy='timestamp', updated_at='updated') }}\nselect * from {{ source('raw', 'raw_users') }}\n{% endsnapshot %}\n",
+      /snapshots\/s\.sql:2:11: Project error: snapshot s: unique_key column 'user_id' is not a column of its query\n\s+hint: its columns: id, level, updated/,
+    ],
     ['unknown hard_deletes', "{% snapshot s %}\n{{ config(unique_key='id', strategy='check', check_cols=['level'], hard_deletes='drop') }}\nselect 1 as id\n{% endsnapshot %}\n", /snapshots\/s\.sql:2:\d+: Project error: config hard_deletes: must be one of ignore, invalidate, new_record/],
   ];
   it.each(cases)('%s', (_what, text, expected) => {
