@@ -66,7 +66,24 @@ export function compileUnitTests(input: {
     const model = models.get(u.model);
     const prepared = input.prepared.get(u.model);
     if (!model || !prepared) {
-      fail(u.at(['model']), `unknown model '${u.model}'`, didYouMean(u.model, models.keys()) ?? 'unit tests test models of the project');
+      // as for a data test on a model that was deleted or disabled: reported when it runs
+      const hint = didYouMean(u.model, models.keys());
+      tests.push({
+        id: `test.${u.name}`,
+        resourceType: 'test',
+        testType: 'unit',
+        name: u.name,
+        fqn: [input.projectName, u.model, u.name],
+        path: u.file,
+        file: u.file,
+        line: u.at(['model']).line,
+        dependsOn: [],
+        compiledSql: '',
+        config: { ...DEFAULT_TEST_CONFIG, ...u.config, tags: u.config.tags ?? [] },
+        relation: { schema: `${input.targetSchema}_dbt_test__audit`, name: u.name },
+        problem: `unit test ${u.name}: unknown model '${u.model}'${hint ? ` (${hint})` : ''}`,
+        unit: { model: u.model, expect: { columns: [], rows: [] }, sql: '' },
+      });
       continue;
     }
     const fixtures: { cte: string; sql: string }[] = [];

@@ -34,7 +34,9 @@ export interface RebuildPlan {
 export function planRebuild(input: RebuildInput): RebuildPlan {
   const { previous, next, stale } = input;
   const selected = new Set(input.selected);
-  const changed = previous ? next.order.filter((id) => hasChanged(previous.nodes[id], next.nodes[id]!)) : [...next.order];
+  // run --watch builds sources and models: a changed test or snapshot is not a change to report
+  const runs = (id: string) => ['model', 'source'].includes(next.nodes[id]!.resourceType);
+  const changed = previous ? next.order.filter((id) => runs(id) && hasChanged(previous.nodes[id], next.nodes[id]!)) : next.order.filter(runs);
   // a removed test leaves no relation behind (unless it stored failures, which are the test's own)
   const deleted = previous ? previous.order.filter((id) => !(id in next.nodes) && previous.nodes[id]!.resourceType !== 'test').map((id) => previous.nodes[id]!) : [];
   if (input.full || !previous) return { nodes: next.order.filter((id) => selected.has(id)), changed, deleted };

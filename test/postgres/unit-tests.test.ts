@@ -120,6 +120,14 @@ unit_tests:
   });
 });
 
+it('a unit test of a model that does not exist is reported, at its line, when it runs (as a data test of a deleted model)', () => {
+  const dir = writeProject({ 'models/base.sql': 'select 1 as x\n', 'models/unit.yml': 'version: 2\nunit_tests:\n  - name: t\n    model: bse\n    given: []\n    expect:\n      rows: []\n' });
+  dirs.push(dir);
+  const r = runCli(['test', '--project-dir', dir]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/models\/unit\.yml:4: Project error in t: unit test t: unknown model 'bse' \(did you mean 'base'\?\)/);
+});
+
 describe('unit test errors are located before any SQL runs', () => {
   const base = {
     'sources.yml': SOURCES,
@@ -137,7 +145,6 @@ describe('unit test errors are located before any SQL runs', () => {
       "version: 2\nunit_tests:\n  - name: t\n    model: base\n    given:\n      - input: source('raw', 'events')\n        rows:\n          - { id: 1, knd: a }\n    expect:\n      rows: []\n",
       /models\/unit\.yml:8:22: Project error: unit test t: fixture row 1 of source\('raw', 'events'\) has an unknown column 'knd'\n\s+hint: did you mean 'kind'\?/,
     ],
-    ['an unknown model', "version: 2\nunit_tests:\n  - name: t\n    model: bse\n    given: []\n    expect:\n      rows: []\n", /models\/unit\.yml:4:5: Project error: unit test t: unknown model 'bse'\n\s+hint: did you mean 'base'\?/],
     [
       'an input without rows',
       "version: 2\nunit_tests:\n  - name: t\n    model: base\n    given: []\n    expect:\n      rows: []\n",
