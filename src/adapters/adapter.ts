@@ -95,6 +95,8 @@ export interface Dialect {
   sessionSetup?(): string[];
   /** the SQL a load step sends, for engines whose loads are SQL (Redshift's COPY), so compile can show it */
   loadStatements?(step: LoadStep): string[];
+  /** compiled SQL rewritten where this engine's spelling is not PostgreSQL's, for the column-lineage parser (libpg-query) */
+  sqlForLineageParser?(sql: string): string;
 }
 
 export interface LoadResult {

@@ -84,6 +84,14 @@ export class RedshiftDialect extends PostgresDialect {
   }
 
   // redshift: VARCHAR without a length is VARCHAR(256) (AWS docs, Character types); MAX is 65535 bytes
+  /**
+   * redshift: VARCHAR(MAX) is not PostgreSQL, and the date part DATEADD(ms, ...) takes is a bare
+   * word that PostgreSQL's parser reads as a column; the lineage parser gets a type and a literal there
+   */
+  sqlForLineageParser(sql: string): string {
+    return sql.replace(/\bVARCHAR\s*\(\s*MAX\s*\)/gi, 'VARCHAR').replace(/\b(DATEADD|DATEDIFF|DATE_ADD|DATE_DIFF)\s*\(\s*([A-Za-z_]+)\s*,/gi, "$1('$2',");
+  }
+
   override castText(expr: string): string {
     return `CAST(${expr} AS VARCHAR(MAX))`;
   }
