@@ -31,3 +31,12 @@ export type { GenerateOptions, GenerateProgress, GenerateResult } from './genera
 export { prepareOutDir } from './generate/prepare-out-dir.js';
 export { writeCompiledInBackground } from './api.js';
 export type { LoadProgress } from './adapters/adapter.js';
+export { generateDocs } from './docs/generate-docs.js';
+export type { GenerateDocsResult } from './docs/generate-docs.js';
+export { serveDocs } from './docs/serve-docs.js';
+export type { DocsServer } from './docs/serve-docs.js';
+export { buildCatalog } from './docs/build-catalog.js';
+export type { Catalog } from './docs/build-catalog.js';
+export { columnLineage } from './lineage/column-lineage.js';
+export type { ColumnLineageDoc, NodeColumnLineage, ColumnLineage, UpstreamColumn } from './lineage/column-lineage.js';
+export { renderGraph } from './graph/render-graph.js';

@@ -77,6 +77,12 @@ export interface Dialect {
   createView(r: Relation, sql: string, config: ModelConfig, replace: boolean): string;
   createTable(r: Relation, columns: { name: string; type: string }[], config?: Partial<ModelConfig>): string;
   countRows(r: Relation): string;
+  /**
+   * The columns of every table and view in the given schemas, one row per column:
+   * schema, name, type ('table' or 'view'), column_name, data_type, ordinal, and bytes (the
+   * relation's size where the engine knows it, else NULL). For `sparkify docs generate`'s catalog.
+   */
+  catalogColumns(schemas: string[]): string;
   /** gathers planner statistics on a freshly built table, for engines that do not do it themselves */
   analyze?(r: Relation): string;
   /** the steps that fill `into` from a source; engines that load from the client return a LoadStep */

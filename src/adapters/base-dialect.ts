@@ -109,6 +109,17 @@ export abstract class BaseDialect implements Dialect {
     return `SELECT COUNT(*) AS n FROM ${this.relation(r)}`;
   }
 
+  catalogColumns(schemas: string[]): string {
+    return (
+      `SELECT c.table_schema AS schema, c.table_name AS name, CASE WHEN t.table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type,\n` +
+      `  c.column_name AS column_name, c.data_type AS data_type, c.ordinal_position AS ordinal, CAST(NULL AS BIGINT) AS bytes\n` +
+      `FROM information_schema.columns AS c\n` +
+      `JOIN information_schema.tables AS t ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name\n` +
+      `WHERE c.table_catalog = current_database() AND c.table_schema IN (${schemas.map((s) => this.quoteLiteral(s)).join(', ')})\n` +
+      `ORDER BY 1, 2, 6`
+    );
+  }
+
   abstract loadSource(source: SourceTable, into: Relation, copy: CopyOptions): Step[];
 
   createLoadErrorsTable(schema: string): string {

@@ -69,6 +69,20 @@ export class PostgresDialect extends BaseDialect {
     );
   }
 
+  /** the declared types as PostgreSQL spells them (character varying(512)), and each relation's size on disk */
+  override catalogColumns(schemas: string[]): string {
+    return (
+      `SELECT n.nspname AS schema, c.relname AS name, CASE WHEN c.relkind = 'v' THEN 'view' ELSE 'table' END AS type,\n` +
+      `  a.attname AS column_name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type, a.attnum AS ordinal,\n` +
+      `  CASE WHEN c.relkind = 'v' THEN NULL ELSE pg_catalog.pg_total_relation_size(c.oid) END AS bytes\n` +
+      `FROM pg_catalog.pg_class AS c\n` +
+      `JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace\n` +
+      `JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped\n` +
+      `WHERE c.relkind IN ('r', 'p', 'v') AND n.nspname IN (${schemas.map((s) => this.quoteLiteral(s)).join(', ')})\n` +
+      `ORDER BY 1, 2, 6`
+    );
+  }
+
   /** Cancels the statement running in each server process. */
   cancelBackends(pids: number[]): string {
     return `SELECT pg_cancel_backend(pid) FROM unnest(ARRAY[${pids.map((p) => String(Math.trunc(p))).join(', ')}]::integer[]) AS pid`;

@@ -85,6 +85,22 @@ export class RedshiftDialect extends PostgresDialect {
 
   // redshift: VARCHAR without a length is VARCHAR(256) (AWS docs, Character types); MAX is 65535 bytes
   /**
+   * redshift: SVV_COLUMNS also lists the columns of late-binding views, which pg_attribute does not;
+   * SVV_TABLE_INFO.size counts 1 MB blocks (AWS docs, SVV_COLUMNS and SVV_TABLE_INFO)
+   */
+  override catalogColumns(schemas: string[]): string {
+    return (
+      `SELECT c.table_schema AS schema, c.table_name AS name, CASE WHEN t.table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type,\n` +
+      `  c.column_name AS column_name, c.data_type AS data_type, c.ordinal_position AS ordinal, CAST(i.size AS BIGINT) * 1048576 AS bytes\n` +
+      `FROM svv_columns AS c\n` +
+      `LEFT JOIN svv_tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name\n` +
+      `LEFT JOIN svv_table_info AS i ON i."schema" = c.table_schema AND i."table" = c.table_name\n` +
+      `WHERE c.table_schema IN (${schemas.map((s) => this.quoteLiteral(s)).join(', ')})\n` +
+      `ORDER BY 1, 2, 6`
+    );
+  }
+
+  /**
    * redshift: VARCHAR(MAX) is not PostgreSQL, and the date part DATEADD(ms, ...) takes is a bare
    * word that PostgreSQL's parser reads as a column; the lineage parser gets a type and a literal there
    */

@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+
+export interface DocsBlock {
+  name: string;
+  text: string;
+  /** path relative to the project dir */
+  file: string;
+  line: number;
+}
+
+const OPEN = /\{%-?\s*docs\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}/g;
+const CLOSE = /\{%-?\s*enddocs\s*-?%\}/g;
+
+/** dbt's `{% docs name %}...{% enddocs %}` blocks, from every .md file under models/. */
+export function readDocsBlocks(projectDir: string): { blocks: Map<string, DocsBlock>; errors: SparkifyError[] } {
+  const blocks = new Map<string, DocsBlock>();
+  const errors: SparkifyError[] = [];
+  const root = path.join(projectDir, 'models');
+  let files: string[];
+  try {
+    files = (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.md')).sort();
+  } catch {
+    return { blocks, errors };
+  }
+  for (const rel of files) {
+    const file = path.posix.join('models', rel.split(path.sep).join('/'));
+    const text = readFileSync(path.join(root, rel), 'utf8');
+    const lineAt = (i: number) => text.slice(0, i).split('\n').length;
+    OPEN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = OPEN.exec(text)) !== null) {
+      const name = m[1]!;
+      CLOSE.lastIndex = OPEN.lastIndex;
+      const end = CLOSE.exec(text);
+      const nextOpen = text.slice(OPEN.lastIndex).search(/\{%-?\s*docs\s/);
+      if (end === null || (nextOpen >= 0 && OPEN.lastIndex + nextOpen < end.index)) {
+        errors.push(new ProjectError(`{% docs ${name} %} is never closed`, { file, line: lineAt(m.index), hint: 'end the block with {% enddocs %}' }));
+        continue;
+      }
+      const prior = blocks.get(name);
+      if (prior) errors.push(new ProjectError(`docs block '${name}' is defined twice (also at ${prior.file}:${prior.line})`, { file, line: lineAt(m.index), hint: 'rename one of them' }));
+      else blocks.set(name, { name, text: text.slice(OPEN.lastIndex, end.index).trim(), file, line: lineAt(m.index) });
+      OPEN.lastIndex = CLOSE.lastIndex;
+    }
+  }
+  return { blocks, errors };
+}
+
+const DOC_CALL = /\{\{\s*doc\(\s*(['"])([^'"]*)\1\s*\)\s*\}\}/g;
+
+/** A description with every `{{ doc('name') }}` replaced by that block's text; `where` names the description in an error. */
+export function resolveDocs(description: string | undefined, blocks: Map<string, DocsBlock>, where: { file: string; what: string }): string | undefined {
+  if (description === undefined) return undefined;
+  return description.replace(DOC_CALL, (_all, _q, name: string) => {
+    const block = blocks.get(name);
+    if (!block) {
+      throw new ProjectError(`unknown docs block '${name}' in the description of ${where.what}`, {
+        file: where.file,
+        hint: didYouMean(name, blocks.keys()) ?? `define it in a .md file under models/: {% docs ${name} %}...{% enddocs %}`,
+      });
+    }
+    return block.text;
+  });
+}
