@@ -75,11 +75,21 @@ export async function buildCatalog(manifest: Manifest, engine: Engine, version: 
     const table: CatalogTable = {
       metadata: { type: first.type === 'view' ? 'VIEW' : 'BASE TABLE', schema: first.schema, name: first.name, database: null, comment: null, owner: null },
       columns: Object.fromEntries(
-        [...cols].sort((a, b) => Number(a.ordinal) - Number(b.ordinal)).map((c, i) => [c.column_name, { type: c.data_type, index: i + 1, name: c.column_name, comment: null }]),
+        [...cols]
+          .sort((a, b) => Number(a.ordinal) - Number(b.ordinal))
+          .map((c, i) => [c.column_name, { type: c.data_type, index: i + 1, name: c.column_name, comment: null }]),
       ),
       stats: {
-        row_count: { id: 'row_count', label: 'Row Count', value: counts.get(node.id) ?? null, include: true, description: 'Rows in the relation, counted when the catalog was generated' },
-        ...(bytes !== undefined && bytes !== null ? { bytes: { id: 'bytes', label: 'Approximate Size', value: Number(bytes), include: true, description: 'Size of the relation on disk, in bytes' } } : {}),
+        row_count: {
+          id: 'row_count',
+          label: 'Row Count',
+          value: counts.get(node.id) ?? null,
+          include: true,
+          description: 'Rows in the relation, counted when the catalog was generated',
+        },
+        ...(bytes !== undefined && bytes !== null
+          ? { bytes: { id: 'bytes', label: 'Approximate Size', value: Number(bytes), include: true, description: 'Size of the relation on disk, in bytes' } }
+          : {}),
         has_stats: { id: 'has_stats', label: 'Has Stats?', value: true, include: false, description: 'Indicates whether there are statistics for this table' },
       },
       unique_id: node.id,
@@ -93,6 +103,12 @@ export async function buildCatalog(manifest: Manifest, engine: Engine, version: 
 /** node id -> its column names in the warehouse, in order */
 export function catalogColumnNames(catalog: Catalog): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const t of [...Object.values(catalog.nodes), ...Object.values(catalog.sources)]) out.set(t.unique_id, Object.values(t.columns).sort((a, b) => a.index - b.index).map((c) => c.name));
+  for (const t of [...Object.values(catalog.nodes), ...Object.values(catalog.sources)])
+    out.set(
+      t.unique_id,
+      Object.values(t.columns)
+        .sort((a, b) => a.index - b.index)
+        .map((c) => c.name),
+    );
   return out;
 }

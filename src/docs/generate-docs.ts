@@ -34,7 +34,9 @@ export interface GenerateDocsResult {
 export async function generateDocs(opts: ProjectOptions & { version: string }, compiled = compile(opts)): Promise<GenerateDocsResult> {
   for (const f of SITE_ASSETS) {
     if (!existsSync(path.join(SITE_ASSETS_DIR, f))) {
-      throw new SparkifyError(`the docs site's ${f} is not built (${path.join(SITE_ASSETS_DIR, f)} is missing)`, { hint: 'run npm run build (npm ci runs it too)' });
+      throw new SparkifyError(`the docs site's ${f} is not built (${path.join(SITE_ASSETS_DIR, f)} is missing)`, {
+        hint: 'run npm run build (npm ci runs it too)',
+      });
     }
   }
   const { manifest, target, dialect } = compiled;
@@ -53,7 +55,10 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, c
     await engine.close();
   }
   const lineage = await columnLineage(manifest, { warehouseColumns: catalogColumnNames(catalog), dialect });
-  const tests = planTests(manifest, manifest.order, dialect).map((t) => ({ ...t, file: path.isAbsolute(t.file) ? path.relative(manifest.projectDir, t.file) : t.file }));
+  const tests = planTests(manifest, manifest.order, dialect).map((t) => ({
+    ...t,
+    file: path.isAbsolute(t.file) ? path.relative(manifest.projectDir, t.file) : t.file,
+  }));
 
   const notes: string[] = [];
   const targetDir = path.join(manifest.projectDir, 'target');
@@ -96,4 +101,3 @@ function writeAtomically(file: string, text: string): void {
   writeFileSync(tmp, text);
   renameSync(tmp, file);
 }
-

@@ -50,7 +50,9 @@ export interface SiteData {
   generatedAt: string;
   target: TargetInfo;
   /** a manifest cut down to what selectNodes reads, so the browser evaluates selectors as the CLI does */
-  graph: Pick<Manifest, 'order' | 'childMap' | 'parentMap'> & { nodes: Record<string, Pick<GraphNode, 'id' | 'resourceType' | 'name' | 'path' | 'config' | 'dependsOn'> & { sourceName?: string }> };
+  graph: Pick<Manifest, 'order' | 'childMap' | 'parentMap'> & {
+    nodes: Record<string, Pick<GraphNode, 'id' | 'resourceType' | 'name' | 'path' | 'config' | 'dependsOn'> & { sourceName?: string }>;
+  };
   nodes: Record<string, SiteNode>;
   lineage: Record<string, NodeColumnLineage>;
   lineageParser: string;
@@ -84,7 +86,11 @@ export function siteData(input: {
     const n = manifest.nodes[id]!;
     const cat = n.resourceType === 'source' ? catalog.sources[id] : catalog.nodes[id];
     const declared = n.resourceType === 'source' ? n.table.columns : n.columns;
-    const names = cat ? Object.values(cat.columns).sort((a, b) => a.index - b.index).map((c) => c.name) : declared.map((c) => c.name);
+    const names = cat
+      ? Object.values(cat.columns)
+          .sort((a, b) => a.index - b.index)
+          .map((c) => c.name)
+      : declared.map((c) => c.name);
     for (const d of declared) if (!names.some((x) => x.toLowerCase() === d.name.toLowerCase())) names.push(d.name);
     const columns: SiteColumn[] = names.map((name) => {
       const d = declared.find((c) => c.name.toLowerCase() === name.toLowerCase());
@@ -106,7 +112,11 @@ export function siteData(input: {
       label: n.resourceType === 'source' ? `${n.sourceName}.${n.name}` : n.name,
       path: n.path,
       relation: `${n.relation.schema}.${n.relation.name}`,
-      description: input.describe(n.resourceType === 'source' ? n.table.description : n.description, n, n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `model ${n.name}`),
+      description: input.describe(
+        n.resourceType === 'source' ? n.table.description : n.description,
+        n,
+        n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `model ${n.name}`,
+      ),
       columns,
       config: n.config as unknown as Record<string, unknown>,
       tags: n.config.tags,
@@ -115,11 +125,21 @@ export function siteData(input: {
       rowCount: typeof rowCount === 'number' ? rowCount : undefined,
       bytes: typeof bytes === 'number' ? bytes : undefined,
       inWarehouse: cat !== undefined,
-      lastRun: r ? { status: r.status, duration: r.duration, rows: r.rows, message: r.error?.message ?? r.message, at: input.runResults?.generatedAt } : undefined,
+      lastRun: r
+        ? { status: r.status, duration: r.duration, rows: r.rows, message: r.error?.message ?? r.message, at: input.runResults?.generatedAt }
+        : undefined,
       dependsOn: n.dependsOn,
       loader: n.resourceType === 'source' ? { location: n.table.location, copy: n.table.copy } : undefined,
     };
-    graphNodes[id] = { id, resourceType: n.resourceType, name: n.name, path: n.path, config: n.config, dependsOn: n.dependsOn, ...(n.resourceType === 'source' ? { sourceName: n.sourceName } : {}) };
+    graphNodes[id] = {
+      id,
+      resourceType: n.resourceType,
+      name: n.name,
+      path: n.path,
+      config: n.config,
+      dependsOn: n.dependsOn,
+      ...(n.resourceType === 'source' ? { sourceName: n.sourceName } : {}),
+    };
   }
   for (const t of input.tests) {
     const id = `test.${t.name}`;

@@ -88,7 +88,7 @@ export function traceModel(sql: string, index: RelationIndex, known: string[] | 
   const traced = traceSelect(stmt.SelectStmt, index);
   if (known === undefined) {
     const cols: ColumnLineage[] = [...traced];
-    if (traced.star !== undefined) cols.push({ column: '*', kind: 'untraceable', upstream: [], reason: `the columns of ${traced.star}` });
+    if (traced.star !== undefined) cols.push({ column: '*', kind: 'untraceable', upstream: [], reason: `* over ${traced.star}` });
     return { columns: cols };
   }
   if (traced.star === undefined && traced.length === known.length) {
@@ -99,7 +99,12 @@ export function traceModel(sql: string, index: RelationIndex, known: string[] | 
     columns: known.map((name) => {
       const hit = traced.find((c) => c.column.toLowerCase() === name.toLowerCase());
       if (hit) return { ...hit, column: name };
-      return { column: name, kind: 'untraceable', upstream: [], reason: traced.star !== undefined ? `it comes from ${traced.star}` : 'the warehouse has this column but the compiled SQL does not name it' };
+      return {
+        column: name,
+        kind: 'untraceable',
+        upstream: [],
+        reason: traced.star !== undefined ? `it comes from * over ${traced.star}` : 'the warehouse has this column but the compiled SQL does not name it',
+      };
     }),
   };
 }

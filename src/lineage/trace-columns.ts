@@ -96,7 +96,7 @@ export function toLineage(c: Col): ColumnLineage {
 
 function resolveStmt(node: PgNode | undefined, ctes: Ctes, relations: RelationIndex, parent: Scope | undefined): Rel {
   if (node && 'SelectStmt' in node) return resolveSelect(node.SelectStmt, ctes, relations, parent);
-  return unknownRel(`a ${node ? Object.keys(node)[0] : 'missing'} statement is not traced`);
+  return unknownRel(`a ${node ? Object.keys(node)[0] : 'missing'} statement, which is not traced`);
 }
 
 function resolveSelect(stmt: SelectStmt, outer: Ctes, relations: RelationIndex, parent: Scope | undefined): Rel {
@@ -111,7 +111,14 @@ function resolveSelect(stmt: SelectStmt, outer: Ctes, relations: RelationIndex, 
       const q = cte.ctequery;
       const first = q && 'SelectStmt' in q && q.SelectStmt.larg ? { SelectStmt: q.SelectStmt.larg } : q;
       rel = resolveStmt(first, ctes, relations, parent);
-      rel = { ...rel, cols: rel.cols.map((col) => ({ ...copyCol(col), direct: false, unknown: [...col.unknown, `the recursive CTE ${cte.ctename} is traced through its first branch only`] })) };
+      rel = {
+        ...rel,
+        cols: rel.cols.map((col) => ({
+          ...copyCol(col),
+          direct: false,
+          unknown: [...col.unknown, `the recursive CTE ${cte.ctename} is traced through its first branch only`],
+        })),
+      };
     } else rel = resolveStmt(cte.ctequery, ctes, relations, parent);
     ctes.set(name, renameCols(rel, (cte.aliascolnames ?? []).map(str)));
   }
@@ -150,9 +157,10 @@ function resolveSelect(stmt: SelectStmt, outer: Ctes, relations: RelationIndex, 
     if (fields && fields.length > 0 && 'A_Star' in fields[fields.length - 1]!) {
       const qualifier = fields.slice(0, -1).map(str);
       const items = qualifier.length === 0 ? scope.items : findItem(scope, qualifier, false);
-      if (qualifier.length > 0 && items.length === 0) star = `* over ${qualifier.join('.')}, which is not in the FROM clause`;
+      if (qualifier.length > 0 && items.length === 0) star = `${qualifier.join('.')}, which is not in the FROM clause`;
       for (const item of items) {
-        for (const c of item.rel.cols) if (!(qualifier.length === 0 && scope.using.has(lc(c.name)) && cols.some((x) => lc(x.name) === lc(c.name)))) cols.push(copyCol(c));
+        for (const c of item.rel.cols)
+          if (!(qualifier.length === 0 && scope.using.has(lc(c.name)) && cols.some((x) => lc(x.name) === lc(c.name)))) cols.push(copyCol(c));
         if (item.rel.star !== undefined) star ??= item.rel.star;
       }
       continue;
@@ -185,9 +193,17 @@ function addFromItem(f: PgNode, scope: Scope, ctes: Ctes, relations: RelationInd
       const key = lc(rv.schemaname === undefined ? name : `${rv.schemaname}.${name}`);
       const known = relations.get(key);
       const label = rv.schemaname === undefined ? name : `${rv.schemaname}.${name}`;
-      if (!known) rel = unknownRel(`${label} is not a source or model of this project`);
-      else if (known.columns === undefined) rel = unknownRel(`the columns of ${known.label} are not known (it is not in the warehouse and declares none)`);
-      else rel = { cols: known.columns.map((c) => ({ name: c, refs: new Map([[`${known.node}\u0000${c}`, { node: known.node, column: c }]]), direct: true, unknown: [] })) };
+      if (!known) rel = unknownRel(`${label}, which is not a source or model of this project`);
+      else if (known.columns === undefined) rel = unknownRel(`${known.label}, whose columns are not known (it is not in the warehouse and declares none)`);
+      else
+        rel = {
+          cols: known.columns.map((c) => ({
+            name: c,
+            refs: new Map([[`${known.node}\u0000${c}`, { node: known.node, column: c }]]),
+            direct: true,
+            unknown: [],
+          })),
+        };
     }
     rel = renameCols(rel, (rv.alias?.colnames ?? []).map(str));
     scope.items.push({ names: alias ? [lc(alias)] : [lc(name), ...(rv.schemaname ? [lc(`${rv.schemaname}.${name}`)] : [])], rel });
@@ -205,7 +221,10 @@ function addFromItem(f: PgNode, scope: Scope, ctes: Ctes, relations: RelationInd
   } else {
     const kind = Object.keys(f)[0] ?? 'unknown';
     const alias = isObj((f as Obj)[kind]) ? ((f as Obj)[kind] as { alias?: { aliasname?: string } }).alias?.aliasname : undefined;
-    scope.items.push({ names: alias ? [lc(alias)] : [], rel: unknownRel(`the columns of a ${kind === 'RangeFunction' ? 'table function' : kind} in FROM are not traced`) });
+    scope.items.push({
+      names: alias ? [lc(alias)] : [],
+      rel: unknownRel(`a ${kind === 'RangeFunction' ? 'table function' : kind} in FROM, whose columns are not traced`),
+    });
   }
 }
 
@@ -233,7 +252,7 @@ function lookup(scope: Scope, fields: string[]): Col {
     const rel = items[0]!.rel;
     const hit = colOf(rel);
     if (hit.length > 0) hit.forEach((c) => merge(out, c));
-    else out.unknown.push(rel.star !== undefined ? `${fields.join('.')} comes from ${rel.star}` : `${qualifier.join('.')} has no column ${name}`);
+    else out.unknown.push(rel.star !== undefined ? `${fields.join('.')} comes from * over ${rel.star}` : `${qualifier.join('.')} has no column ${name}`);
     if (hit.length === 1) out.direct = hit[0]!.direct;
     return out;
   }
@@ -256,7 +275,7 @@ function lookup(scope: Scope, fields: string[]): Col {
     }
     if (vague.length > 0) {
       hits.forEach((c) => merge(out, c));
-      out.unknown.push(`${name} may come from ${vague.map((v) => v.rel.star).join(' or ')}`);
+      out.unknown.push(`${name} may come from * over ${vague.map((v) => v.rel.star).join(' or ')}`);
       return out;
     }
   }
@@ -285,7 +304,7 @@ function evalExpr(node: unknown, scope: Scope, ctes: Ctes, relations: RelationIn
       walk(sl.testexpr);
       const sub = resolveStmt(sl.subselect as PgNode, ctes, relations, scope);
       for (const c of sub.cols) merge(out, c);
-      if (sub.star !== undefined) out.unknown.push(`a subquery reads ${sub.star}`);
+      if (sub.star !== undefined) out.unknown.push(`a subquery reads * over ${sub.star}`);
       return;
     }
     for (const [k, child] of Object.entries(v)) if (k !== 'location') walk(child);

@@ -40,7 +40,14 @@ export function readDocsBlocks(projectDir: string): { blocks: Map<string, DocsBl
         continue;
       }
       const prior = blocks.get(name);
-      if (prior) errors.push(new ProjectError(`docs block '${name}' is defined twice (also at ${prior.file}:${prior.line})`, { file, line: lineAt(m.index), hint: 'rename one of them' }));
+      if (prior)
+        errors.push(
+          new ProjectError(`docs block '${name}' is defined twice (also at ${prior.file}:${prior.line})`, {
+            file,
+            line: lineAt(m.index),
+            hint: 'rename one of them',
+          }),
+        );
       else blocks.set(name, { name, text: text.slice(OPEN.lastIndex, end.index).trim(), file, line: lineAt(m.index) });
       OPEN.lastIndex = CLOSE.lastIndex;
     }

@@ -20,7 +20,15 @@ if (!HAS_SHARED_DATA) console.warn(`skipping the docs site browser tests: ${SHAR
 /** where the test leaves its screenshot (the README shows a copy: docs/lineage.png) */
 export const SCREENSHOT = path.join(REPO_ROOT, 'target', 'docs-site', 'lineage.png');
 
-const NODES = ['source.sparkify.staging_events', 'source.sparkify.staging_songs', 'model.songplays', 'model.users', 'model.songs', 'model.artists', 'model.time'];
+const NODES = [
+  'source.sparkify.staging_events',
+  'source.sparkify.staging_songs',
+  'model.songplays',
+  'model.users',
+  'model.songs',
+  'model.artists',
+  'model.time',
+];
 const EDGES = [
   'source.sparkify.staging_events -> model.songplays',
   'source.sparkify.staging_events -> model.users',
@@ -96,7 +104,8 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     return { page, requests, errors };
   }
 
-  const edgesOf = (page: Page) => page.$$eval('#graph path.edge', (els) => els.map((e) => `${e.getAttribute('data-from')} -> ${e.getAttribute('data-to')}`).sort());
+  const edgesOf = (page: Page) =>
+    page.$$eval('#graph path.edge', (els) => els.map((e) => `${e.getAttribute('data-from')} -> ${e.getAttribute('data-to')}`).sort());
   const nodesOf = (page: Page) => page.$$eval('#graph g.node', (els) => els.map((e) => e.getAttribute('data-id')!).sort());
   const classOf = (page: Page, id: string) => page.$eval(`#graph g.node[data-id="${id}"]`, (e) => e.getAttribute('class')!.split(' ').sort().join(' '));
 
@@ -104,7 +113,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     const { page, requests, errors } = await open(url);
     const base = url.replace(/index\.html$/, '');
     // no network: every request is for the site's own files
-    expect(requests.every((r) => r.startsWith(base)), requests.join('\n')).toBe(true);
+    expect(
+      requests.every((r) => r.startsWith(base)),
+      requests.join('\n'),
+    ).toBe(true);
     expect(requests.map((r) => r.slice(base.length)).sort()).toEqual(expect.arrayContaining(['app.js', 'data.js', 'site.css']));
 
     // all 7 nodes and their 6 edges are drawn, each edge a real path

@@ -63,7 +63,11 @@ describe.each(['duckdb', 'postgres', 'redshift'])('column lineage of the Sparkif
   it('traces every column of every model', async () => {
     const c = compile({ projectDir: dir, targetName, env: {} });
     doc = await columnLineage(c.manifest, { dialect: c.dialect });
-    expect(Object.keys(doc.nodes).sort()).toEqual(Object.keys(EXPECTED).map((m) => `model.${m}`).sort());
+    expect(Object.keys(doc.nodes).sort()).toEqual(
+      Object.keys(EXPECTED)
+        .map((m) => `model.${m}`)
+        .sort(),
+    );
     for (const [model, cols] of Object.entries(EXPECTED)) {
       const node = doc.nodes[`model.${model}`]!;
       expect(node.error).toBeUndefined();

@@ -35,6 +35,7 @@ all.push(
   dialect.loadErrorQuery('sys'),
   dialect.loadedFilesQuery(42),
   dialect.cancelBackends([7, 8]),
+  dialect.catalogColumns(['public', 'sparkify']),
 );
 all.push(
   ...dialect.insertLoadErrors('public', [

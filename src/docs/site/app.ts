@@ -77,7 +77,11 @@ function drawGraph(): void {
   for (const id of visible) {
     const n = data.nodes[id]!;
     const box = g.node(id);
-    const grp = s('g', { class: `node ${n.resourceType}`, 'data-id': id, transform: `translate(${(box.x - box.width / 2).toFixed(1)}, ${(box.y - box.height / 2).toFixed(1)})` });
+    const grp = s('g', {
+      class: `node ${n.resourceType}`,
+      'data-id': id,
+      transform: `translate(${(box.x - box.width / 2).toFixed(1)}, ${(box.y - box.height / 2).toFixed(1)})`,
+    });
     grp.append(s('rect', { width: box.width, height: box.height }));
     const kind = s('text', { class: 'kind', x: 12, y: 16 });
     kind.textContent = n.resourceType === 'source' ? 'source' : String(n.config.materialized ?? 'model');
@@ -202,7 +206,10 @@ function lineageCell(n: SiteNode, column: string): HTMLElement {
     l.upstream.forEach((u, i) => cell.append(i === 0 ? ' ← ' : ', ', nodeLink(u.node, `${data.nodes[u.node]?.label ?? u.node}.${u.column}`)));
     if (l.reason) cell.append(h('div', { class: 'reason' }, l.reason));
   } else if (n.resourceType === 'model') {
-    cell.append(h('span', { class: 'badge untraceable' }, 'untraceable'), h('div', { class: 'reason' }, data.lineage[n.id]?.error ?? 'the compiled SQL does not produce this column'));
+    cell.append(
+      h('span', { class: 'badge untraceable' }, 'untraceable'),
+      h('div', { class: 'reason' }, data.lineage[n.id]?.error ?? 'the compiled SQL does not produce this column'),
+    );
   }
   const users = usedBy.get(`${n.id}\u0000${column.toLowerCase()}`) ?? [];
   if (users.length > 0) {
@@ -217,7 +224,14 @@ function drawNode(n: SiteNode): void {
   const page = $('page');
   page.replaceChildren();
   page.dataset.id = n.id;
-  const meta = h('div', { class: 'meta' }, h('span', {}, n.resourceType), n.relation ? h('span', {}, `relation ${n.relation}`) : null, h('span', {}, n.path), n.tags.length > 0 ? h('span', {}, `tags: ${n.tags.join(', ')}`) : null);
+  const meta = h(
+    'div',
+    { class: 'meta' },
+    h('span', {}, n.resourceType),
+    n.relation ? h('span', {}, `relation ${n.relation}`) : null,
+    h('span', {}, n.path),
+    n.tags.length > 0 ? h('span', {}, `tags: ${n.tags.join(', ')}`) : null,
+  );
   page.append(h('h1', {}, n.label), meta);
   if (n.resourceType !== 'test') {
     const run = n.lastRun;
@@ -225,13 +239,20 @@ function drawNode(n: SiteNode): void {
       h(
         'div',
         { class: 'stats' },
-        h('div', { id: 'row-count' }, h('b', {}, n.rowCount === undefined ? '—' : n.rowCount.toLocaleString('en-US')), n.inWarehouse ? 'rows in the warehouse' : 'not in the warehouse'),
+        h(
+          'div',
+          { id: 'row-count' },
+          h('b', {}, n.rowCount === undefined ? '—' : n.rowCount.toLocaleString('en-US')),
+          n.inWarehouse ? 'rows in the warehouse' : 'not in the warehouse',
+        ),
         n.bytes === undefined ? null : h('div', {}, h('b', {}, fmtBytes(n.bytes)), 'on disk'),
         h(
           'div',
           { id: 'last-run' },
           h('b', {}, run ? h('span', { class: `badge ${run.status}` }, run.status) : '—'),
-          run ? `last run: ${run.duration.toFixed(2)} s${run.rows === undefined ? '' : `, ${run.rows.toLocaleString('en-US')} rows`}${run.at ? `, ${run.at}` : ''}` : 'no run recorded',
+          run
+            ? `last run: ${run.duration.toFixed(2)} s${run.rows === undefined ? '' : `, ${run.rows.toLocaleString('en-US')} rows`}${run.at ? `, ${run.at}` : ''}`
+            : 'no run recorded',
         ),
       ),
     );
@@ -243,11 +264,26 @@ function drawNode(n: SiteNode): void {
     page.append(h('h2', {}, 'Compiled SQL'), pre(n.compiledSql));
     return;
   }
-  const table = h('table', { id: 'columns' }, h('tr', {}, h('th', {}, 'Column'), h('th', {}, 'Type'), h('th', {}, 'Description'), h('th', {}, 'Tests'), h('th', {}, 'Lineage')));
+  const table = h(
+    'table',
+    { id: 'columns' },
+    h('tr', {}, h('th', {}, 'Column'), h('th', {}, 'Type'), h('th', {}, 'Description'), h('th', {}, 'Tests'), h('th', {}, 'Lineage')),
+  );
   for (const c of n.columns) {
     const tests = h('td', {});
-    for (const t of c.tests) tests.append(h('a', { class: 'badge', href: `#!/node/${encodeURIComponent(`test.${t}`)}` }, t.slice(0, t.indexOf('_' + n.name + '_')) || t));
-    table.append(h('tr', { 'data-column': c.name }, h('td', {}, h('code', {}, c.name)), h('td', {}, h('code', {}, c.type ?? '')), h('td', { class: 'description' }, c.description ?? ''), tests, lineageCell(n, c.name)));
+    for (const t of c.tests)
+      tests.append(h('a', { class: 'badge', href: `#!/node/${encodeURIComponent(`test.${t}`)}` }, t.slice(0, t.indexOf('_' + n.name + '_')) || t));
+    table.append(
+      h(
+        'tr',
+        { 'data-column': c.name },
+        h('td', {}, h('code', {}, c.name)),
+        h('td', {}, h('code', {}, c.type ?? '')),
+        h('td', { class: 'description' }, c.description ?? ''),
+        tests,
+        lineageCell(n, c.name),
+      ),
+    );
   }
   page.append(h('h2', {}, `Columns (${n.columns.length})`), table);
   const deps = h('p', {}, 'Depends on: ');
@@ -271,8 +307,16 @@ function drawOverview(): void {
   const count = (t: string) => Object.values(data.nodes).filter((n) => n.resourceType === t).length;
   page.append(
     h('h1', {}, 'Project'),
-    h('p', {}, `${count('source')} sources, ${count('model')} models and ${count('test')} data tests on ${data.target.type} (target ${data.target.name}, schema ${data.target.schema}). Generated ${data.generatedAt}.`),
-    h('p', {}, 'Click a node in the graph to highlight what it reads (upstream) and what reads it (downstream). The selector box filters the graph with the CLI\u2019s grammar.'),
+    h(
+      'p',
+      {},
+      `${count('source')} sources, ${count('model')} models and ${count('test')} data tests on ${data.target.type} (target ${data.target.name}, schema ${data.target.schema}). Generated ${data.generatedAt}.`,
+    ),
+    h(
+      'p',
+      {},
+      'Click a node in the graph to highlight what it reads (upstream) and what reads it (downstream). The selector box filters the graph with the CLI\u2019s grammar.',
+    ),
     h('p', { class: 'meta' }, `Column lineage parsed with ${data.lineageParser}.`),
   );
 }
