@@ -15,6 +15,7 @@ import { benchCompile } from './lib/bench-compile.js';
 import { benchDuckdb } from './lib/bench-duckdb.js';
 import { benchPostgres } from './lib/bench-postgres.js';
 import { benchWatch } from './lib/bench-watch.js';
+import { benchDocs } from './lib/bench-docs.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -32,7 +33,7 @@ const HELP = `npm run bench -- [options]
   --pg-build-timeout S  budget for the PostgreSQL full build, seconds (default 150)
   --watch-timeout S     budget for bench/watch-latency.mjs, seconds (default 180)
   --duckdb-variant      also run the DuckDB floor with DuckDB's default settings (adds 1-1.5 min)
-  --only LIST           run only these sections: generate,compile,duckdb,postgres,watch
+  --only LIST           run only these sections: generate,compile,duckdb,postgres,watch,docs
   --skip LIST           skip these sections
   --keep-tmp            keep the scratch folder (bench/tmp/run-<pid>)
   --no-write            print the table only; leave results.json and RESULTS.md alone`;
@@ -68,7 +69,7 @@ const count = (name) => {
   return v;
 };
 const list = (v) => (v === 'none' || v === '' ? [] : v.split(',').map((x) => Number(x.trim().replace(/_/g, ''))));
-const SECTIONS = ['generate', 'compile', 'duckdb', 'postgres', 'watch'];
+const SECTIONS = ['generate', 'compile', 'duckdb', 'postgres', 'watch', 'docs'];
 const only = a.only ? a.only.split(',') : SECTIONS;
 const skip = a.skip.split(',').filter(Boolean);
 for (const x of [...only, ...skip]) if (!SECTIONS.includes(x)) throw new Error(`unknown section '${x}': ${SECTIONS.join(', ')}`);
@@ -127,7 +128,7 @@ const ctx = {
 const machine = describeMachine(root);
 console.log(`sparkify bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; sections: ${sections.join(', ')}`);
 
-const runners = { generate: benchGenerate, compile: benchCompile, duckdb: benchDuckdb, postgres: benchPostgres, watch: benchWatch };
+const runners = { generate: benchGenerate, compile: benchCompile, duckdb: benchDuckdb, postgres: benchPostgres, watch: benchWatch, docs: benchDocs };
 let failures = 0;
 try {
   for (const name of sections) {
