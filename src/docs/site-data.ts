@@ -45,14 +45,27 @@ export interface SiteNode {
   loader?: Record<string, unknown> | undefined;
 }
 
+/** A node as selectNodes sees it: everything but the SQL text and the absolute file path. */
+export type SelectableNode = Omit<GraphNode, 'rawSql' | 'compiledSql' | 'lineMap' | 'compiledIncrementalSql' | 'file'>;
+
+function selectable(n: GraphNode): SelectableNode {
+  const {
+    rawSql: _r,
+    compiledSql: _c,
+    lineMap: _l,
+    compiledIncrementalSql: _i,
+    file: _f,
+    ...rest
+  } = n as GraphNode & Partial<Record<'rawSql' | 'compiledSql' | 'lineMap' | 'compiledIncrementalSql', unknown>>;
+  return rest as SelectableNode;
+}
+
 /** The data the docs site shows, written to target/docs/data.js. JSON-serialisable. */
 export interface SiteData {
   generatedAt: string;
   target: TargetInfo;
   /** a manifest cut down to what selectNodes reads, so the browser evaluates selectors as the CLI does */
-  graph: Pick<Manifest, 'order' | 'childMap' | 'parentMap'> & {
-    nodes: Record<string, Pick<GraphNode, 'id' | 'resourceType' | 'name' | 'path' | 'config' | 'dependsOn'> & { sourceName?: string }>;
-  };
+  graph: Omit<Manifest, 'nodes'> & { nodes: Record<string, SelectableNode> };
   nodes: Record<string, SiteNode>;
   lineage: Record<string, NodeColumnLineage>;
   lineageParser: string;
@@ -131,15 +144,7 @@ export function siteData(input: {
       dependsOn: n.dependsOn,
       loader: n.resourceType === 'source' ? { location: n.table.location, copy: n.table.copy } : undefined,
     };
-    graphNodes[id] = {
-      id,
-      resourceType: n.resourceType,
-      name: n.name,
-      path: n.path,
-      config: n.config,
-      dependsOn: n.dependsOn,
-      ...(n.resourceType === 'source' ? { sourceName: n.sourceName } : {}),
-    };
+    graphNodes[id] = selectable(n);
   }
   for (const t of input.tests) {
     const id = `test.${t.name}`;
@@ -163,7 +168,7 @@ export function siteData(input: {
   return {
     generatedAt: new Date().toISOString(),
     target: manifest.target,
-    graph: { order: manifest.order, childMap: manifest.childMap, parentMap: manifest.parentMap, nodes: graphNodes },
+    graph: { ...manifest, nodes: graphNodes },
     nodes,
     lineage: input.lineage.nodes,
     lineageParser: input.lineage.parser,

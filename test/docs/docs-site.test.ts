@@ -177,7 +177,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     await page.fill('#selector', 'tag:fact');
     await page.press('#selector', 'Enter');
     expect(await nodesOf(page)).toEqual(['model.songplays']);
-    await page.fill('#selector', 'songplays+ staging_songs');
+    await page.fill('#selector', 'songplays+ source:sparkify.staging_songs');
     await page.press('#selector', 'Enter');
     expect(await nodesOf(page)).toEqual(['model.songplays', 'model.time', 'source.sparkify.staging_songs']);
     await page.fill('#selector', 'songplay');
