@@ -216,3 +216,25 @@ describe('sparkify docs serve', () => {
     }
   });
 });
+
+describe('secrets in the docs', () => {
+  it('a password a model reads with env_var() appears in no file docs generate writes', () => {
+    const secret = 'Sekret-pw-4711';
+    const dir = writeProject({ 'models/leaky.sql': "select '{{ env_var('PGPASSWORD') }}' as pw, 1 as one\n" });
+    try {
+      const env = { PGPASSWORD: secret };
+      expect(runCli(['run', '--project-dir', dir], { env }).code).toBe(0);
+      const r = runCli(['docs', 'generate', '--project-dir', dir], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      for (const f of ['catalog.json', 'column_lineage.json', 'manifest.json', 'docs/data.js', 'docs/index.html']) {
+        const text = readFileSync(path.join(dir, 'target', f), 'utf8');
+        expect(text, f).not.toContain(secret);
+        expect(text, f).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+      expect(readFileSync(path.join(dir, 'target', 'docs', 'data.js'), 'utf8')).toContain("select '****' as pw");
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
