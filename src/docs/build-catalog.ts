@@ -57,6 +57,8 @@ export async function buildCatalog(manifest: Manifest, engine: Engine, version: 
   const present: { node: GraphNode; cols: CatalogRow[] }[] = [];
   for (const id of manifest.order) {
     const node = manifest.nodes[id]!;
+    // a test's relation exists only with store_failures, and is no part of the warehouse's catalog
+    if (node.resourceType === 'test') continue;
     const cols = byRelation.get(`${fold(node.relation.schema)}.${fold(node.relation.name)}`);
     if (cols === undefined) missing.push(id);
     else present.push({ node, cols });

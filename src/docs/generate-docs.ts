@@ -6,7 +6,6 @@ import { compile, writeCompiled, type Compiled, type ProjectOptions } from '../a
 import { SparkifyError, maskSecrets, throwIfAny } from '../errors.js';
 import { columnLineage, type ColumnLineageDoc } from '../lineage/column-lineage.js';
 import { readDocsBlocks, resolveDocs } from '../project/read-docs-blocks.js';
-import { planTests } from '../testing/plan-tests.js';
 import { buildCatalog, catalogColumnNames, type Catalog } from './build-catalog.js';
 import { siteData, type RunResultsFile, type SiteData } from './site-data.js';
 
@@ -55,10 +54,6 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, c
     await engine.close();
   }
   const lineage = await columnLineage(manifest, { warehouseColumns: catalogColumnNames(catalog), dialect });
-  const tests = planTests(manifest, manifest.order, dialect).map((t) => ({
-    ...t,
-    file: path.isAbsolute(t.file) ? path.relative(manifest.projectDir, t.file) : t.file,
-  }));
 
   const notes: string[] = [];
   const targetDir = path.join(manifest.projectDir, 'target');
@@ -73,7 +68,7 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, c
   } else notes.push('no target/run_results.json yet: the site shows no last run (sparkify run writes it)');
   if (missing.length > 0) notes.push(`not in the warehouse (never built?): ${missing.join(', ')}`);
 
-  const site = siteData({ manifest, catalog, lineage, tests, runResults, describe });
+  const site = siteData({ manifest, catalog, lineage, runResults, describe });
   const mask = (s: string) => maskSecrets(s, target.secrets);
   mkdirSync(targetDir, { recursive: true });
   writeAtomically(path.join(targetDir, 'catalog.json'), mask(JSON.stringify(catalog, null, 2)));

@@ -1,4 +1,3 @@
-import type { TestPlan } from '../testing/plan-tests.js';
 import type { ColumnLineageDoc, NodeColumnLineage } from '../lineage/column-lineage.js';
 import type { GraphNode, Manifest, TargetInfo } from '../types.js';
 import type { Catalog } from './build-catalog.js';
@@ -23,7 +22,7 @@ export interface SiteColumn {
 
 export interface SiteNode {
   id: string;
-  resourceType: 'source' | 'model' | 'test';
+  resourceType: GraphNode['resourceType'];
   name: string;
   label: string;
   path: string;
@@ -82,40 +81,67 @@ export function siteData(input: {
   manifest: Manifest;
   catalog: Catalog;
   lineage: ColumnLineageDoc;
-  tests: TestPlan[];
   runResults?: RunResultsFile | undefined;
   describe: (text: string | undefined, node: GraphNode, what: string) => string | undefined;
 }): SiteData {
   const { manifest, catalog } = input;
   const last = new Map((input.runResults?.results ?? []).map((r) => [r.id, r]));
   const testsOf = new Map<string, string[]>();
-  for (const t of input.tests) {
-    const key = `model.${t.model}\u0000${t.column}`;
+  // a column's tests in the order the yml declares them
+  const tests = manifest.order
+    .map((id) => manifest.nodes[id]!)
+    .filter((t) => t.resourceType === 'test')
+    .sort((a, b) => (a.path === b.path ? a.line - b.line : a.path < b.path ? -1 : 1));
+  for (const t of tests) {
+    if (t.attachedTo === undefined || t.column === undefined) continue;
+    const key = `${t.attachedTo}\u0000${t.column.toLowerCase()}`;
     testsOf.set(key, [...(testsOf.get(key) ?? []), t.name]);
   }
   const nodes: Record<string, SiteNode> = {};
   const graphNodes: SiteData['graph']['nodes'] = {};
   for (const id of manifest.order) {
     const n = manifest.nodes[id]!;
+    graphNodes[id] = selectable(n);
+    const r = last.get(id);
+    const lastRun = r
+      ? { status: r.status, duration: r.duration, rows: r.rows, message: r.error?.message ?? r.message, at: input.runResults?.generatedAt }
+      : undefined;
+    if (n.resourceType === 'test') {
+      const on = n.attachedTo === undefined ? undefined : manifest.nodes[n.attachedTo];
+      const what = n.testType === 'generic' ? `${n.testName ?? n.name} test` : `${n.testType} test`;
+      nodes[id] = {
+        id,
+        resourceType: 'test',
+        name: n.name,
+        label: n.name,
+        path: n.path,
+        description: `${what}${on ? ` on ${on.name}${n.column ? `.${n.column}` : ''}` : ''}${n.problem ? ` (cannot run: ${n.problem})` : ''}`,
+        columns: [],
+        config: n.config as unknown as Record<string, unknown>,
+        tags: n.config.tags,
+        compiledSql: n.compiledSql,
+        inWarehouse: false,
+        lastRun,
+        dependsOn: n.dependsOn,
+        attachedTo: n.attachedTo === undefined ? undefined : { node: n.attachedTo, column: n.column ?? '' },
+      };
+      continue;
+    }
     const cat = n.resourceType === 'source' ? catalog.sources[id] : catalog.nodes[id];
     const declared = n.resourceType === 'source' ? n.table.columns : n.columns;
-    const names = cat
-      ? Object.values(cat.columns)
-          .sort((a, b) => a.index - b.index)
-          .map((c) => c.name)
-      : declared.map((c) => c.name);
+    const catCols = cat ? Object.values(cat.columns).sort((a, b) => a.index - b.index) : [];
+    const names = cat ? catCols.map((c) => c.name) : declared.map((c) => c.name);
     for (const d of declared) if (!names.some((x) => x.toLowerCase() === d.name.toLowerCase())) names.push(d.name);
     const columns: SiteColumn[] = names.map((name) => {
       const d = declared.find((c) => c.name.toLowerCase() === name.toLowerCase());
-      const c = cat ? Object.values(cat.columns).find((x) => x.name === name) : undefined;
+      const c = catCols.find((x) => x.name === name);
       return {
         name,
         type: c?.type ?? (d?.type || undefined),
         description: input.describe(d?.description, n, `column ${name}`),
-        tests: testsOf.get(`${id}\u0000${d?.name ?? name}`) ?? [],
+        tests: testsOf.get(`${id}\u0000${name.toLowerCase()}`) ?? [],
       };
     });
-    const r = last.get(id);
     const rowCount = cat?.stats.row_count?.value;
     const bytes = cat?.stats.bytes?.value;
     nodes[id] = {
@@ -128,41 +154,19 @@ export function siteData(input: {
       description: input.describe(
         n.resourceType === 'source' ? n.table.description : n.description,
         n,
-        n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `model ${n.name}`,
+        n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `${n.resourceType} ${n.name}`,
       ),
       columns,
       config: n.config as unknown as Record<string, unknown>,
       tags: n.config.tags,
-      rawSql: n.resourceType === 'model' ? n.rawSql : undefined,
-      compiledSql: n.resourceType === 'model' ? n.compiledSql : undefined,
+      rawSql: n.resourceType === 'source' ? undefined : n.rawSql,
+      compiledSql: n.resourceType === 'source' ? undefined : n.compiledSql,
       rowCount: typeof rowCount === 'number' ? rowCount : undefined,
       bytes: typeof bytes === 'number' ? bytes : undefined,
       inWarehouse: cat !== undefined,
-      lastRun: r
-        ? { status: r.status, duration: r.duration, rows: r.rows, message: r.error?.message ?? r.message, at: input.runResults?.generatedAt }
-        : undefined,
+      lastRun,
       dependsOn: n.dependsOn,
       loader: n.resourceType === 'source' ? { location: n.table.location, copy: n.table.copy } : undefined,
-    };
-    graphNodes[id] = selectable(n);
-  }
-  for (const t of input.tests) {
-    const id = `test.${t.name}`;
-    const model = `model.${t.model}`;
-    nodes[id] = {
-      id,
-      resourceType: 'test',
-      name: t.name,
-      label: t.name,
-      path: t.file,
-      description: `${t.kind} test on ${t.model}.${t.column}${t.problem ? ` (cannot run: ${t.problem})` : ''}`,
-      columns: [],
-      config: { kind: t.kind },
-      tags: [],
-      compiledSql: t.sql,
-      inWarehouse: false,
-      dependsOn: [model],
-      attachedTo: { node: model, column: t.column },
     };
   }
   return {

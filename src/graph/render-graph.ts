@@ -5,10 +5,12 @@ export type GraphFormat = 'dot' | 'mermaid';
 const labelOf = (n: GraphNode) => (n.resourceType === 'source' ? `source:${n.sourceName}.${n.name}` : n.name);
 
 /**
- * The selected nodes and the edges between them, as Graphviz DOT or a Mermaid flowchart, for
+ * The selected sources, models and snapshots and the edges between them, as Graphviz DOT or a Mermaid flowchart, for
  * pasting elsewhere (`sparkify ls --output dot|mermaid`). Pure.
  */
-export function renderGraph(manifest: Manifest, ids: string[], format: GraphFormat): string {
+export function renderGraph(manifest: Manifest, selected: string[], format: GraphFormat): string {
+  // data tests are no part of the lineage picture (sparkify ls lists them)
+  const ids = selected.filter((id) => manifest.nodes[id]?.resourceType !== 'test');
   const shown = new Set(ids);
   const edges: [string, string][] = [];
   for (const id of ids) for (const p of manifest.parentMap[id] ?? []) if (shown.has(p)) edges.push([p, id]);

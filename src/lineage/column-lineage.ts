@@ -39,19 +39,21 @@ export async function columnLineage(
   const byName = new Map<string, string[]>();
   for (const id of manifest.order) {
     const n = manifest.nodes[id]!;
+    if (n.resourceType === 'test') continue;
     const key = n.relation.name.toLowerCase();
     byName.set(key, [...(byName.get(key) ?? []), id]);
   }
   const nodes: Record<string, NodeColumnLineage> = {};
   for (const id of manifest.order) {
     const n = manifest.nodes[id]!;
+    if (n.resourceType === 'test') continue;
     const label = n.resourceType === 'source' ? `${n.sourceName}.${n.name}` : n.name;
     const known = warehouseColumns.get(id);
     let columns: string[] | undefined;
     if (n.resourceType === 'source') {
       columns = known ?? (n.table.columns.length > 0 ? n.table.columns.map((c) => c.name) : undefined);
     } else {
-      const traced = traceModel(forParser(n.compiledSql), index, known);
+      const traced = traceModel(forParser(n.compiledSql), index, known, n.resourceType === 'snapshot' ? SNAPSHOT_COLUMN : undefined);
       nodes[id] = { node: id, name: n.name, ...traced };
       if (traced.error === undefined && (known !== undefined || traced.columns.every((c) => c.column !== '*'))) columns = traced.columns.map((c) => c.column);
       else columns = known;
@@ -67,8 +69,22 @@ export async function columnLineage(
   return { generatedAt: new Date().toISOString(), parser: LINEAGE_PARSER, nodes };
 }
 
-/** Traces one model's compiled SQL. `known`: the columns the warehouse says the relation has. */
-export function traceModel(sql: string, index: RelationIndex, known: string[] | undefined): { columns: ColumnLineage[]; error?: string } {
+/** the columns a snapshot adds to its select (dbt's SCD type 2 columns) */
+const SNAPSHOT_COLUMN = (name: string) =>
+  /^dbt_(scd_id|updated_at|valid_from|valid_to|is_deleted)$/i.test(name)
+    ? 'a snapshot column, set by the snapshot when it runs (dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to), not computed from upstream columns'
+    : undefined;
+
+/**
+ * Traces one model's compiled SQL. `known`: the columns the warehouse says the relation has;
+ * `added`: the reason for a known column the materialization adds to the SQL's (a snapshot's).
+ */
+export function traceModel(
+  sql: string,
+  index: RelationIndex,
+  known: string[] | undefined,
+  added?: (column: string) => string | undefined,
+): { columns: ColumnLineage[]; error?: string } {
   let tree;
   try {
     tree = parseSync(sql);
@@ -99,6 +115,8 @@ export function traceModel(sql: string, index: RelationIndex, known: string[] | 
     columns: known.map((name) => {
       const hit = traced.find((c) => c.column.toLowerCase() === name.toLowerCase());
       if (hit) return { ...hit, column: name };
+      const why = added?.(name);
+      if (why !== undefined) return { column: name, kind: 'untraceable', upstream: [], reason: why };
       return {
         column: name,
         kind: 'untraceable',

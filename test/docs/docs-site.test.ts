@@ -20,6 +20,7 @@ if (!HAS_SHARED_DATA) console.warn(`skipping the docs site browser tests: ${SHAR
 /** where the test leaves its screenshot (the README shows a copy: docs/lineage.png) */
 export const SCREENSHOT = path.join(REPO_ROOT, 'target', 'docs-site', 'lineage.png');
 
+// the 7 tables of the warehouse and the users_history snapshot
 const NODES = [
   'source.sparkify.staging_events',
   'source.sparkify.staging_songs',
@@ -28,6 +29,7 @@ const NODES = [
   'model.songs',
   'model.artists',
   'model.time',
+  'snapshot.users_history',
 ];
 const EDGES = [
   'source.sparkify.staging_events -> model.songplays',
@@ -36,6 +38,7 @@ const EDGES = [
   'source.sparkify.staging_songs -> model.songplays',
   'source.sparkify.staging_songs -> model.songs',
   'model.songplays -> model.time',
+  'model.users -> snapshot.users_history',
 ];
 
 describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkify project in Chromium', () => {
@@ -49,11 +52,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
 
   beforeAll(async () => {
     dir = copyRepoProject(sharedDataCfg());
-    const built = runCli(['run', '--project-dir', dir]);
+    const built = runCli(['build', '--project-dir', dir]);
     expect(built.code, built.stderr + built.stdout).toBe(0);
     const docs = runCli(['docs', 'generate', '--project-dir', dir]);
     expect(docs.code, docs.stderr + docs.stdout).toBe(0);
-    expect(docs.stdout).toMatch(/column lineage of 31 columns \(31 traced, 0 untraceable\)/);
+    expect(docs.stdout).toMatch(/column lineage of 40 columns \(36 traced, 4 untraceable\)/);
 
     profile = tempDir('sparkify-chromium-');
     browser = await chromium.launchPersistentContext(profile, {
@@ -119,11 +122,11 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     ).toBe(true);
     expect(requests.map((r) => r.slice(base.length)).sort()).toEqual(expect.arrayContaining(['app.js', 'data.js', 'site.css']));
 
-    // all 7 nodes and their 6 edges are drawn, each edge a real path
+    // all 8 nodes and their 7 edges are drawn, each edge a real path
     expect(await nodesOf(page)).toEqual([...NODES].sort());
     expect(await edgesOf(page)).toEqual([...EDGES].sort());
     const labels = await page.$$eval('#graph g.node text.label', (els) => els.map((e) => e.textContent).sort());
-    expect(labels).toEqual(['artists', 'songplays', 'songs', 'sparkify.staging_events', 'sparkify.staging_songs', 'time', 'users']);
+    expect(labels).toEqual(['artists', 'songplays', 'songs', 'sparkify.staging_events', 'sparkify.staging_songs', 'time', 'users', 'users_history']);
     const lengths = await page.$$eval('#graph path.edge', (els) => els.map((e) => (e as SVGPathElement).getTotalLength()));
     expect(lengths.every((l) => l > 20)).toBe(true);
 
@@ -135,6 +138,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     expect(await classOf(page, 'source.sparkify.staging_songs')).toBe('node source upstream');
     expect(await classOf(page, 'model.time')).toBe('downstream model node');
     for (const other of ['model.users', 'model.songs', 'model.artists']) expect(await classOf(page, other)).toBe('dimmed model node');
+    expect(await classOf(page, 'snapshot.users_history')).toBe('dimmed node snapshot');
     expect(await page.$$eval('#graph path.edge.upstream', (els) => els.length)).toBe(2);
     expect(await page.$$eval('#graph path.edge.downstream', (els) => els.length)).toBe(1);
     if (screenshot) {
@@ -150,7 +154,10 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     const startTime = await page.textContent('#columns tr[data-column="start_time"] .lineage');
     expect(startTime).toMatch(/^derived ← sparkify\.staging_events\.ts/);
     expect(await page.textContent('#columns tr[data-column="start_time"] td:nth-child(2)')).toMatch(/TIMESTAMP/i);
-    expect(await page.textContent('#columns tr[data-column="songplay_id"] td:nth-child(4)')).toBe('uniquenot_null');
+    expect((await page.$$eval('#columns tr[data-column="songplay_id"] td:nth-child(4) a.badge', (els) => els.map((e) => e.textContent))).sort()).toEqual([
+      'not_null',
+      'unique',
+    ]);
     expect(await page.textContent('#columns tr[data-column="song_id"] .lineage')).toMatch(/direct ← sparkify\.staging_songs\.song_id/);
     expect(await page.textContent('#page')).toMatch(/\{\{ source\('sparkify', 'staging_events'\) \}\}/); // the template
     expect(await page.textContent('#page')).toMatch(/from "main"\."staging_events"/); // the compiled SQL
@@ -190,7 +197,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     // a test's page shows its compiled query
     await page.goto(`${base}${url.endsWith('index.html') ? 'index.html' : ''}#!/node/test.unique_songplays_songplay_id`);
     await page.waitForSelector('#page[data-id="test.unique_songplays_songplay_id"]');
-    expect(await page.textContent('#page pre.sql')).toMatch(/GROUP BY "songplay_id" HAVING COUNT\(\*\) > 1/);
+    expect(await page.textContent('#page pre.sql')).toMatch(/GROUP BY "songplay_id"\s+HAVING COUNT\(\*\) > 1/);
 
     expect(errors).toEqual([]);
     await page.close();

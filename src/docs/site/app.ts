@@ -14,7 +14,9 @@ import type { SiteData, SiteNode } from '../site-data.js';
 
 const data = (window as unknown as { SPARKIFY_DOCS: SiteData }).SPARKIFY_DOCS;
 const manifest = data.graph as unknown as Manifest;
-const graphIds = data.graph.order;
+// the graph draws sources, models and snapshots; tests are listed, and shown on the page of what they test
+const drawable = (id: string) => data.graph.nodes[id]?.resourceType !== 'test';
+const graphIds = data.graph.order.filter(drawable);
 
 type Child = Node | string | null | undefined | false;
 function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
@@ -84,7 +86,7 @@ function drawGraph(): void {
     });
     grp.append(s('rect', { width: box.width, height: box.height }));
     const kind = s('text', { class: 'kind', x: 12, y: 16 });
-    kind.textContent = n.resourceType === 'source' ? 'source' : String(n.config.materialized ?? 'model');
+    kind.textContent = n.resourceType === 'model' ? String(n.config.materialized ?? 'model') : n.resourceType;
     const label = s('text', { class: 'label', x: 12, y: 34 });
     label.textContent = n.label;
     grp.append(kind, label);
@@ -125,7 +127,7 @@ function applySelector(text: string): void {
     $('selector-status').textContent = `${visible.length} nodes`;
   } else {
     try {
-      visible = selectNodes(manifest, [text.trim()], undefined);
+      visible = selectNodes(manifest, [text.trim()], undefined).filter(drawable);
       $('selector-status').textContent = `${visible.length} of ${graphIds.length} nodes`;
     } catch (e) {
       const hint = (e as { hint?: string }).hint;
@@ -205,7 +207,7 @@ function lineageCell(n: SiteNode, column: string): HTMLElement {
     cell.append(h('span', { class: `badge ${l.kind}` }, l.kind));
     l.upstream.forEach((u, i) => cell.append(i === 0 ? ' ← ' : ', ', nodeLink(u.node, `${data.nodes[u.node]?.label ?? u.node}.${u.column}`)));
     if (l.reason) cell.append(h('div', { class: 'reason' }, l.reason));
-  } else if (n.resourceType === 'model') {
+  } else if (n.resourceType === 'model' || n.resourceType === 'snapshot') {
     cell.append(
       h('span', { class: 'badge untraceable' }, 'untraceable'),
       h('div', { class: 'reason' }, data.lineage[n.id]?.error ?? 'the compiled SQL does not produce this column'),
