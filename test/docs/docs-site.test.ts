@@ -174,7 +174,9 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
     expect(await page.textContent('#sidebar ul[data-group="model"] li')).toMatch(/column first_name/);
     expect(await page.$$eval('#sidebar ul[data-group="source"] li', (els) => els.length)).toBe(0);
     await page.fill('#search', '');
-    expect(await page.$$eval('#sidebar ul[data-group="test"] li', (els) => els.length)).toBe(18);
+    const testCount = Object.keys(JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')).nodes).filter((id) => id.startsWith('test.')).length;
+    expect(testCount).toBeGreaterThanOrEqual(18);
+    expect(await page.$$eval('#sidebar ul[data-group="test"] li', (els) => els.length)).toBe(testCount);
 
     // the selector box: the CLI's grammar, evaluated by the CLI's own code
     await page.fill('#selector', '+songplays');
