@@ -118,14 +118,28 @@ describe('failures during a run on PostgreSQL', () => {
   });
 
   it('two runs at once: the second fails fast naming the holder and since when, never interleaving', async () => {
-    const { dir, schema } = project();
-    expect(runCli(['run', '--project-dir', dir]).code).toBe(0);
-    const first = start(['run', '--project-dir', dir, '--vars', '{sleep: 3}', '--log-format', 'json', '--select', 'slow']);
+    // the first run's model waits on an advisory lock the test holds (its gate), so the first run
+    // holds the run lock for exactly as long as the test wants, however loaded the machine is
+    const gate = `4242, ${process.pid}`;
+    const { dir, schema } = project({
+      'models/slow.sql': `select count(*) as n from {{ ref('base') }}, pg_advisory_xact_lock(${gate}) as gate\n`,
+    });
+    expect(runCli(['run', '--project-dir', dir, '--select', '+base']).code).toBe(0);
+    const gated = () =>
+      q(
+        `select pid from pg_stat_activity where application_name = 'sparkify' and wait_event_type = 'Lock' and wait_event = 'advisory' and query like '%pg_advisory_xact_lock(%' and query like '%${schema}%' and query not like '%pg_stat_activity%'`,
+      );
+    await q(`select pg_advisory_lock(${gate})`);
+    let gateHeld = true;
+    const openGate = async () => {
+      if (gateHeld) await q(`select pg_advisory_unlock(${gate})`);
+      gateHeld = false;
+    };
+    const first = start(['run', '--project-dir', dir, '--log-format', 'json', '--select', 'slow']);
+    let third: Child | undefined;
     try {
-      await waitFor(async () => (await sleeping(schema)).length > 0, 'the first run to start the slow model', 30_000);
-      const t0 = performance.now();
+      await waitFor(async () => (await gated()).length > 0, 'the first run to wait at the gate in the slow model', 30_000);
       const second = runCli(['run', '--project-dir', dir, '--select', 'other']);
-      expect(performance.now() - t0).toBeLessThan(2500);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(
         new RegExp(
@@ -133,19 +147,31 @@ describe('failures during a run on PostgreSQL', () => {
         ),
       );
       expect(second.stderr).toContain('--wait-for-lock');
-      // the second built nothing
+      // it failed fast: it never waited, built nothing, and the first run was still mid-model when it exited
+      expect(second.stdout + second.stderr).not.toContain('waiting:');
       expect(second.stdout).not.toMatch(/START|Concurrency/);
+      expect(first.child.exitCode).toBe(null);
+      expect((await gated()).length).toBe(1);
+      expect(await q(`select to_regclass('"${schema}".other') as t`)).toEqual([{ t: null }]);
 
-      // asked to wait, a third run starts only when the first has finished
-      const third = start(['run', '--project-dir', dir, '--select', 'other', '--wait-for-lock', '--log-format', 'json']);
+      // asked to wait, a third run waits while the first holds the lock, and starts only when it has finished
+      third = start(['run', '--project-dir', dir, '--select', 'other', '--wait-for-lock', '--log-format', 'json']);
+      await waitFor(async () => third!.out().includes('waiting: another run is building schema'), 'the third run to wait for the lock', 30_000);
+      expect(events(third.out()).some((e) => e.event === 'run_start')).toBe(false);
+      expect(first.child.exitCode).toBe(null);
+      await openGate();
       expect(await first.exited).toBe(0);
       expect(await third.exited).toBe(0);
       const firstEnd = events(first.out()).find((e) => e.event === 'run_end')!.ts;
       const thirdEvents = events(third.out());
       expect(thirdEvents.some((e) => e.message?.startsWith('waiting: another run is building schema'))).toBe(true);
       expect(thirdEvents.find((e) => e.event === 'run_start')!.ts >= firstEnd).toBe(true);
+      expect(await q(`select rows_seen::int from "${schema}".other`)).toEqual([{ rows_seen: 100 }]);
+      expect(await q(`select n::int from "${schema}".slow`)).toEqual([{ n: 100 }]);
     } finally {
+      await openGate();
       first.child.kill('SIGKILL');
+      third?.child.kill('SIGKILL');
     }
   });
 
