@@ -7,7 +7,7 @@ import { PostgresEngine } from '../../src/adapters/postgres/postgres-engine.js';
 import { compile, runCompiled } from '../../src/api.js';
 import { DatabaseError, formatError } from '../../src/errors.js';
 import { removeDir, runCli, writeProject } from '../helpers/project.js';
-import { PG, connect, dropSchema, freshSchema, pgCfg, settings } from './pg.js';
+import { PG, connect, dropSchema, freshSchema, pgCfg, settings, waitFor } from './pg.js';
 
 const SECRET = 'hunter2-Sp4rk!fy-secret';
 
@@ -132,16 +132,26 @@ describe('PostgreSQL connections and errors', () => {
     expect(await engine.withConnection((c) => c.query('select 1 as one'))).toEqual([{ one: 1 }]);
   });
 
-  it('runs one session per thread: four 0.3 s statements on two threads take two rounds', async () => {
+  it('runs one session per thread: four statements on two threads run two at a time on two sessions', async () => {
     const two = await openEngine(compile({ projectDir: project({ 'dwh.cfg': pgCfg(schema) }), targetName: 'postgres', env: {} }).target, 2);
+    // each statement waits on an advisory lock the test holds (a gate), so the test sees how many run at once
+    const gate = `4243, ${process.pid}`;
+    const admin = await connect();
     try {
-      const sleep = () => two.withConnection((c) => c.query('select pg_sleep(0.3)::text as s'));
-      const t0 = performance.now();
-      await Promise.all([sleep(), sleep(), sleep(), sleep()]);
-      const elapsed = performance.now() - t0;
-      expect(elapsed).toBeGreaterThanOrEqual(590);
-      expect(elapsed).toBeLessThan(1150);
+      await admin.query(`select pg_advisory_lock(${gate})`);
+      const gated = async () =>
+        (await admin.query(`select pid from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory' and query like '%pg_advisory_xact_lock_shared(${gate})%' and pid <> pg_backend_pid()`)).rows.length;
+      const statement = () => two.withConnection((c) => c.query(`select pg_advisory_xact_lock_shared(${gate})::text as s, pg_backend_pid() as pid`));
+      const all = Promise.all([statement(), statement(), statement(), statement()]);
+      await waitFor(async () => (await gated()) >= 2, 'two statements at the gate');
+      // two at once, and no third session while both threads are busy
+      expect(await gated()).toBe(2);
+      await admin.query(`select pg_advisory_unlock(${gate})`);
+      const rows = (await all).flat() as { pid: number }[];
+      expect(rows).toHaveLength(4);
+      expect(new Set(rows.map((r) => r.pid)).size).toBe(2);
     } finally {
+      await admin.end();
       await two.close();
     }
   });
