@@ -204,8 +204,12 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
   const progress = args && new RunResultsProgress(plan, runId, (p) => writeRunResults(c, p, args));
   progress?.start();
   let result: RunResult;
+  // incremental sources list their files when they run; the AWS SDK is loaded only then
+  const hasLedgerLoad = plan.nodes.some((n) => n.steps.some((st) => st.kind === 'ledger-load'));
+  const sourceFiles = hasLedgerLoad ? new (await import('./loaders/source-files.js')).SourceFiles(c.target.s3) : undefined;
   try {
     result = await executePlan(plan, c.manifest, engine, {
+      sourceFiles,
       threads: opts.threads ?? c.target.threads ?? 4,
       onEvent: (e) => {
         progress?.onEvent(e);
@@ -219,6 +223,8 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
   } catch (err) {
     progress?.abandon();
     throw err;
+  } finally {
+    await sourceFiles?.close();
   }
   progress?.finish(result);
   for (const r of result.results) for (const w of r.warnings ?? []) opts.onWarning?.(w);

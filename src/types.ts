@@ -101,6 +101,10 @@ export interface CopyOptions {
   statUpdate?: boolean | undefined;
   manifest: boolean;
   region?: string | undefined;
+  /** full: every run loads every file (the staging table is replaced); incremental: each file once, recorded in sparkify_loaded_files */
+  mode?: 'full' | 'incremental' | undefined;
+  /** incremental: what a file in the ledger whose size, ETag or content changed does */
+  onFileChange?: 'error' | 'reload' | 'ignore' | undefined;
 }
 
 export interface SourceTable {
@@ -182,6 +186,8 @@ export interface ModelNode {
   relation: Relation;
   /** compiled with is_incremental() true (only when the relation exists and config is incremental) */
   compiledIncrementalSql?: string | undefined;
+  /** incremental models: the sources whose newly loaded rows the is_incremental() branch reads (newly_loaded()) */
+  newlyLoaded?: string[] | undefined;
 }
 
 export interface SourceNode {

@@ -1,16 +1,21 @@
 {#-
   The fact table: one row for every NextSong event, never dropped and never duplicated.
 
+  Incremental: a run adds the plays of the events loaded since the last run (newly_loaded()),
+  replacing rows of the same songplay_id; when anything else upstream changed (new song files, a
+  reloaded log file) the whole table is built again, so it always equals a full build.
+
   Redshift keys: distributed on song_id, the join key to songs (and through it to artists'
   songs), so the largest join is collocated; sorted on start_time because analysts filter by
   time range, which lets Redshift skip blocks.
 -#}
-{{ config(materialized='table', tags=['fact'], dist='song_id', sort=['start_time']) }}
+{{ config(materialized='incremental', unique_key='songplay_id', tags=['fact'], dist='song_id', sort=['start_time']) }}
 
 with plays as (
     select *
     from {{ source('sparkify', 'staging_events') }}
     where page = 'NextSong'
+    {% if is_incremental() %}and {{ newly_loaded('sparkify', 'staging_events') }}{% endif %}
 ),
 
 -- A play matches the song whose (title, artist_name, duration) equal its (song, artist, length).

@@ -3,13 +3,22 @@
   through 6 for Saturday; week is the ISO 8601 week. date_part() spells both the same way on
   every engine.
 
+  Incremental: a run adds the start times of the plays loaded since the last run (the same times
+  songplays gets from them), replacing rows of the same start_time.
+
   Redshift keys: distributed and sorted on start_time, the key songplays joins it on.
 -#}
-{{ config(materialized='table', tags=['dimension'], dist='start_time', sort=['start_time']) }}
+{{ config(materialized='incremental', unique_key='start_time', tags=['dimension'], dist='start_time', sort=['start_time']) }}
 
 with times as (
+    {% if is_incremental() %}
+    select distinct {{ epoch_ms_to_timestamp('ts') }} as start_time
+    from {{ source('sparkify', 'staging_events') }}
+    where page = 'NextSong' and {{ newly_loaded('sparkify', 'staging_events') }}
+    {% else %}
     select distinct start_time
     from {{ ref('songplays') }}
+    {% endif %}
 )
 
 select

@@ -22,6 +22,24 @@ export interface LoadStep {
   into: Relation;
 }
 
+/**
+ * An incremental load (`copy: {mode: incremental}`): the files of the source not yet in the ledger
+ * (sparkify_loaded_files) are loaded into tmp, then appended to the staging table in the
+ * transaction that records them. Which files are new is known only when it runs.
+ */
+export interface LedgerLoadStep {
+  kind: 'ledger-load';
+  source: SourceTable;
+  /** the staging table, appended to */
+  into: Relation;
+  /** where each load lands before it is appended */
+  tmp: Relation;
+  /** the schema of sparkify_loaded_files (the target schema) */
+  ledgerSchema: string;
+  /** --full-refresh: the staging table and the source's ledger entries are rebuilt from every file */
+  fullRefresh: boolean;
+}
+
 export type Step =
   | { kind: 'sql'; sql: string }
   /** statements that must commit together */
@@ -34,7 +52,10 @@ export type Step =
   | { kind: 'test'; sql: string }
   /** a unit test: a query whose rows must equal the expected rows (on the named columns, in any order) */
   | { kind: 'unit'; sql: string; columns: string[]; expected: Record<string, unknown>[] }
-  | LoadStep;
+  | LoadStep
+  | LedgerLoadStep
+  /** a query whose single value decides, when the run gets there, which steps run: `then` when it is 1, else `else` */
+  | { kind: 'choose'; sql: string; why: string; then: Step[]; else: Step[] };
 
 /**
  * A Dialect spells SQL for one engine. It is pure: no I/O, so every statement can be golden-tested.
@@ -99,6 +120,31 @@ export interface Dialect {
   createLoadErrorsTable(schema: string): string;
   /** INSERT statements (a few hundred rows each) that record rejected lines */
   insertLoadErrors(schema: string, rows: RecordedRejection[]): string[];
+  /** the load ledger (sparkify_loaded_files) and the incremental models' watermarks (sparkify_incremental_state), if they do not exist */
+  createLedgerTables(schema: string): string[];
+  /** the ledger's rows for a source: file, size, etag, mtime, content_hash, rows_loaded, rows_rejected, load_seq, loaded_at */
+  selectLoadedFiles(schema: string, source: string): string;
+  /** statements that record one loaded file (replacing its earlier row) */
+  recordLoadedFile(schema: string, entry: LoadedFile): string[];
+  /** statements that forget every file of a source (a full refresh) and the watermarks that depend on it */
+  forgetLoadedFiles(schema: string, source: string): string[];
+  /** makes every incremental model that reads the source rebuild in full on its next run (a reloaded file) */
+  invalidateWatermarks(schema: string, source: string): string;
+  /** a staging table of an incremental source: its columns, the file each row came from and the load that added it */
+  createStagingTable(r: Relation, columns: { name: string; type: string }[]): string;
+  /** appends the rows of tmp to an incremental source's staging table, tagged with their file (NULL for a manifest batch) and load */
+  appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string;
+  /** deletes the rows one file added to a staging table (on_file_change: reload) */
+  deleteRowsOfFile(r: Relation, file: string): string;
+  /** a condition on a staging table's rows: loaded after the model's watermark for the source (every row, before it has one) */
+  newlyLoaded(schema: string, model: string, source: string, alias?: string): string;
+  /**
+   * A query of one value, 1 when the model's watermarks do not describe the sources it reads (none
+   * yet, a file reloaded, a source refreshed, or `changed` sources that have new loads since), else 0.
+   */
+  watermarksStale(schema: string, model: string, tracked: string[], changed: string[], alwaysStale: boolean): string;
+  /** statements that record, for the model, the last load of each source it has now read */
+  recordWatermarks(schema: string, model: string, sources: string[]): string[];
   /**
    * The first statement of a transaction that gives r its name (the swap, a view), for names where
    * two such transactions at once can fail on this engine: it makes them take turns. Undefined when
@@ -123,6 +169,23 @@ export interface LoadResult {
   rejected?: RejectedLine[] | undefined;
   /** what the user should know that did not stop the load (a named pipe skipped in a data folder) */
   warnings?: string[] | undefined;
+}
+
+/** One row of sparkify_loaded_files. */
+export interface LoadedFile {
+  source: string;
+  file: string;
+  size: number | undefined;
+  etag: string | undefined;
+  /** local files: the modification time, ISO 8601 */
+  mtime: string | undefined;
+  /** local files: SHA-256 of the content, hex */
+  contentHash: string | undefined;
+  rowsLoaded: number;
+  rowsRejected: number;
+  loadSeq: number;
+  runId: string;
+  loadedAt: string;
 }
 
 /** How far a load has got: told after each file or batch of files, and once more when it is done. */

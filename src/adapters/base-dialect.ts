@@ -1,6 +1,6 @@
 import { ProjectError } from '../errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
-import type { DatePart, Dialect, EngineType, Step, UpsertStrategy } from './adapter.js';
+import type { DatePart, Dialect, EngineType, LoadedFile, Step, UpsertStrategy } from './adapter.js';
 import { formatColumnType, parseColumnType } from './column-types.js';
 import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
 
@@ -144,6 +144,85 @@ export abstract class BaseDialect implements Dialect {
     return this.createTable({ schema, name: LOAD_ERRORS_TABLE }, LOAD_ERRORS_COLUMNS).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ');
   }
 
+  createLedgerTables(schema: string): string[] {
+    const ifNotExists = (sql: string) => sql.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ');
+    return [ifNotExists(this.createTable({ schema, name: LEDGER_TABLE }, LEDGER_COLUMNS)), ifNotExists(this.createTable({ schema, name: WATERMARKS_TABLE }, WATERMARK_COLUMNS))];
+  }
+
+  selectLoadedFiles(schema: string, source: string): string {
+    const cols = LEDGER_COLUMNS.filter((c) => c.name !== 'source' && c.name !== 'run_id').map((c) => this.quoteIdent(c.name));
+    return `SELECT ${cols.join(', ')} FROM ${this.relation({ schema, name: LEDGER_TABLE })} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)} ORDER BY ${this.quoteIdent('file')}`;
+  }
+
+  recordLoadedFile(schema: string, e: LoadedFile): string[] {
+    const ledger = this.relation({ schema, name: LEDGER_TABLE });
+    const text = (v: string | undefined) => (v === undefined ? 'NULL' : this.quoteLiteral(v));
+    const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'NULL' : String(Math.trunc(v)));
+    const values = [text(e.source), text(e.file), int(e.size), text(e.etag), text(e.mtime), text(e.contentHash), int(e.rowsLoaded), int(e.rowsRejected), int(e.loadSeq), text(e.runId), `CAST(${this.quoteLiteral(e.loadedAt.replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`];
+    return [
+      `DELETE FROM ${ledger} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(e.source)} AND ${this.quoteIdent('file')} = ${this.quoteLiteral(e.file)}`,
+      `INSERT INTO ${ledger} (${LEDGER_COLUMNS.map((c) => this.quoteIdent(c.name)).join(', ')}) VALUES (${values.join(', ')})`,
+    ];
+  }
+
+  forgetLoadedFiles(schema: string, source: string): string[] {
+    return [`DELETE FROM ${this.relation({ schema, name: LEDGER_TABLE })} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)}`, this.invalidateWatermarks(schema, source)];
+  }
+
+  invalidateWatermarks(schema: string, source: string): string {
+    return `DELETE FROM ${this.relation({ schema, name: WATERMARKS_TABLE })} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)}`;
+  }
+
+  createStagingTable(r: Relation, columns: { name: string; type: string }[]): string {
+    return this.createTable(r, [...columns, { name: SOURCE_FILE_COLUMN, type: 'varchar(1024)' }, { name: LOAD_SEQ_COLUMN, type: 'bigint' }]);
+  }
+
+  appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string {
+    const cols = columns.map((c) => this.quoteIdent(c));
+    const fileValue = file === undefined ? `CAST(NULL AS ${this.columnType('varchar(1024)')})` : this.quoteLiteral(file);
+    return (
+      `INSERT INTO ${this.relation(into)} (${[...cols, this.quoteIdent(SOURCE_FILE_COLUMN), this.quoteIdent(LOAD_SEQ_COLUMN)].join(', ')})\n` +
+      `SELECT ${cols.join(', ')}, ${fileValue}, ${Math.trunc(loadSeq)} FROM ${this.relation(tmp)}`
+    );
+  }
+
+  deleteRowsOfFile(r: Relation, file: string): string {
+    return `DELETE FROM ${this.relation(r)} WHERE ${this.quoteIdent(SOURCE_FILE_COLUMN)} = ${this.quoteLiteral(file)}`;
+  }
+
+  private watermarkOf(schema: string, model: string, source: string): string {
+    const q = (s: string) => this.quoteIdent(s);
+    return `SELECT MAX(w.${q('load_seq')}) FROM ${this.relation({ schema, name: WATERMARKS_TABLE })} AS w WHERE w.${q('model')} = ${this.quoteLiteral(model)} AND w.${q('source')} = ${this.quoteLiteral(source)}`;
+  }
+
+  private lastLoadOf(schema: string, source: string): string {
+    const q = (s: string) => this.quoteIdent(s);
+    return `SELECT COALESCE(MAX(f.${q('load_seq')}), 0) FROM ${this.relation({ schema, name: LEDGER_TABLE })} AS f WHERE f.${q('source')} = ${this.quoteLiteral(source)}`;
+  }
+
+  newlyLoaded(schema: string, model: string, source: string, alias?: string): string {
+    const col = `${alias === undefined ? '' : `${this.quoteIdent(alias)}.`}${this.quoteIdent(LOAD_SEQ_COLUMN)}`;
+    return `${col} > COALESCE((${this.watermarkOf(schema, model, source)}), 0)`;
+  }
+
+  watermarksStale(schema: string, model: string, tracked: string[], changed: string[], alwaysStale: boolean): string {
+    if (alwaysStale) return 'SELECT 1 AS stale';
+    const conditions = [
+      ...tracked.map((s) => `(${this.watermarkOf(schema, model, s)}) IS NULL`),
+      ...changed.map((s) => `(${this.watermarkOf(schema, model, s)}) <> (${this.lastLoadOf(schema, s)})`),
+    ];
+    return `SELECT CASE WHEN ${conditions.length > 0 ? conditions.join('\n  OR ') : '1 = 0'} THEN 1 ELSE 0 END AS stale`;
+  }
+
+  recordWatermarks(schema: string, model: string, sources: string[]): string[] {
+    const state = this.relation({ schema, name: WATERMARKS_TABLE });
+    const q = (s: string) => this.quoteIdent(s);
+    return [
+      `DELETE FROM ${state} WHERE ${q('model')} = ${this.quoteLiteral(model)}`,
+      ...sources.map((s) => `INSERT INTO ${state} (${q('model')}, ${q('source')}, ${q('load_seq')}) SELECT ${this.quoteLiteral(model)}, ${this.quoteLiteral(s)}, (${this.lastLoadOf(schema, s)})`),
+    ];
+  }
+
   insertLoadErrors(schema: string, rows: RecordedRejection[]): string[] {
     const text = (v: string | undefined, bytes = 1024) => (v === undefined ? 'NULL' : this.quoteLiteral(truncateRaw(v, bytes)));
     const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'NULL' : String(Math.trunc(v)));
@@ -159,6 +238,34 @@ export abstract class BaseDialect implements Dialect {
     return statements;
   }
 }
+
+export const LEDGER_TABLE = 'sparkify_loaded_files';
+export const WATERMARKS_TABLE = 'sparkify_incremental_state';
+/** the columns an incremental source's staging table has after its declared ones */
+export const SOURCE_FILE_COLUMN = '_source_file';
+export const LOAD_SEQ_COLUMN = '_load_seq';
+
+/** The columns of the load ledger: one row per file of an incremental source that is loaded. */
+export const LEDGER_COLUMNS = [
+  { name: 'source', type: 'varchar(256)' },
+  { name: 'file', type: 'varchar(1024)' },
+  { name: 'size', type: 'bigint' },
+  { name: 'etag', type: 'varchar(256)' },
+  { name: 'mtime', type: 'varchar(64)' },
+  { name: 'content_hash', type: 'varchar(64)' },
+  { name: 'rows_loaded', type: 'bigint' },
+  { name: 'rows_rejected', type: 'bigint' },
+  { name: 'load_seq', type: 'bigint' },
+  { name: 'run_id', type: 'varchar(64)' },
+  { name: 'loaded_at', type: 'timestamp' },
+];
+
+/** The last load of each source that each incremental model has read. */
+export const WATERMARK_COLUMNS = [
+  { name: 'model', type: 'varchar(256)' },
+  { name: 'source', type: 'varchar(256)' },
+  { name: 'load_seq', type: 'bigint' },
+];
 
 /** The columns of sparkify_load_errors; text is cut to the sizes below, in bytes (Redshift's unit). */
 export const LOAD_ERRORS_COLUMNS = [

@@ -139,7 +139,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   // One render per model: ref() and `this` leave tokens, resolved below once every model's config()
   // (which decides its relation and whether it is enabled) is known.
-  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: new Map(), sources: sourceRelations, disabled: new Set() };
+  const incrementalSources = new Map<string, unknown>(tables.filter((t) => t.location && t.copy?.mode === 'incremental').map((t) => [`${t.sourceName}.${t.name}`, t]));
+  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: new Map(), sources: sourceRelations, disabled: new Set(), incrementalSources };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
   const defaultsByFolder = new Map<string, Partial<ModelConfig>>();
@@ -230,6 +231,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       patchPath: doc ? path.relative(project.dir, doc.file).split(path.sep).join('/') : undefined,
       relation,
       compiledIncrementalSql: incremental?.sql,
+      ...(incrementalRender && incrementalRender.newlyLoaded.length > 0 ? { newlyLoaded: incrementalRender.newlyLoaded } : {}),
     };
     nodes[node.id] = node;
   }

@@ -10,6 +10,8 @@ export interface S3Object {
   uri: string;
   key: string;
   size: number;
+  /** the object's ETag as S3 lists it (quoted), which changes when the object is rewritten */
+  etag?: string | undefined;
 }
 
 export interface ListS3Options {
@@ -60,7 +62,7 @@ export async function listS3Objects(client: S3Client, location: string, opts: Li
     }
     for (const o of page.Contents ?? []) {
       if (!o.Key || o.Key.endsWith('/')) continue;
-      objects.push({ uri: formatS3Uri(bucket, o.Key), key: o.Key, size: o.Size ?? 0 });
+      objects.push({ uri: formatS3Uri(bucket, o.Key), key: o.Key, size: o.Size ?? 0, etag: o.ETag });
     }
     token = page.IsTruncated && !opts.exact ? page.NextContinuationToken : undefined;
   } while (token);

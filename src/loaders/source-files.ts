@@ -15,6 +15,8 @@ import { isS3Uri } from './s3-uri.js';
 export interface FileRef {
   uri: string;
   size?: number | undefined;
+  /** S3 objects: the ETag the listing gave */
+  etag?: string | undefined;
 }
 
 /** Local copies of a batch of files, for engines that read files themselves (DuckDB). */
@@ -68,7 +70,7 @@ export class SourceFiles {
     if (!isS3Uri(location)) return (await listLocalFiles(location, sourceFile, opts.onWarning)).map((uri) => ({ uri }));
     const { client, anonymous } = await this.client();
     const objects = await listS3Objects(client, location, { sourceFile, anonymous, pageSize: this.options.pageSize });
-    return objects.map((o) => ({ uri: o.uri, size: o.size }));
+    return objects.map((o) => ({ uri: o.uri, size: o.size, etag: o.etag }));
   }
 
   /**

@@ -1,10 +1,16 @@
+import type { Dialect, LedgerLoadStep } from '../adapters/adapter.js';
 import type { SourceNode } from '../types.js';
 import { analyze, basePlan, NO_CONFIG, swapIn, tmpRelation, type Materialization } from './materialization.js';
 
+/** The ledger's name for a source: "sparkify.staging_events". */
+export const ledgerSourceName = (node: { sourceName: string; name: string }) => `${node.sourceName}.${node.name}`;
+
 /**
- * A source with a location is "materialized via COPY": the engine's bulk loader fills
- * x__sparkify_tmp, which is swapped in like a table, so a failed load leaves the previous staging
- * contents untouched. Its options are parsed with sources.yml (parse-sources.ts).
+ * A source with a location is "materialized via COPY". In mode full (the default) the engine's bulk
+ * loader fills x__sparkify_tmp, which is swapped in like a table, so a failed load leaves the
+ * previous staging contents untouched. In mode incremental the files not yet in the ledger are
+ * loaded, each appended in the transaction that records it (runner/load-new-files.ts). Its options
+ * are parsed with sources.yml (parse-sources.ts).
  */
 export const copy: Materialization<SourceNode> = {
   name: 'copy',
@@ -14,6 +20,10 @@ export const copy: Materialization<SourceNode> = {
     if (!node.table.location || !options) return undefined;
     const rel = node.relation;
     const tmp = tmpRelation(rel, d);
+    if (options.mode === 'incremental') {
+      const step: LedgerLoadStep = { kind: 'ledger-load', source: node.table, into: rel, tmp, ledgerSchema: ctx.manifest.target.schema, fullRefresh: ctx.fullRefresh };
+      return { ...basePlan(node, d), materialization: 'copy', steps: [step, ...analyze(rel, d), { kind: 'count', sql: d.countRows(rel) }] };
+    }
     return {
       ...basePlan(node, d),
       materialization: 'copy',
@@ -21,3 +31,22 @@ export const copy: Materialization<SourceNode> = {
     };
   },
 };
+
+/**
+ * The statements an incremental load sends for one new file, with the file's values as
+ * placeholders (`sparkify compile` shows them; the runner spells the real ones). The load into tmp
+ * itself is the engine's (a COPY on Redshift, sparkify's own reader elsewhere).
+ */
+export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: string[]; perFile: string[] } {
+  const source = ledgerSourceName(s.source);
+  const columns = s.source.columns.map((c) => c.name);
+  const file = '<file>';
+  return {
+    first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
+    perFile: [
+      d.appendLoadedRows(s.into, s.tmp, columns, file, 1),
+      ...d.recordLoadedFile(s.ledgerSchema, { source, file, size: 0, etag: undefined, mtime: undefined, contentHash: undefined, rowsLoaded: 0, rowsRejected: 0, loadSeq: 1, runId: '<run id>', loadedAt: '1970-01-01T00:00:00.000Z' }),
+      d.dropRelation(s.tmp, 'table'),
+    ],
+  };
+}

@@ -26,7 +26,7 @@ function model(config: Partial<ModelNode['config']>): ModelNode {
   };
 }
 
-const ctx = { existing: 'table' as const, fullRefresh: false, manifest: {} as Manifest };
+const ctx = { existing: 'table' as const, fullRefresh: false, manifest: { target: { schema: 's' }, nodes: {}, parentMap: {} } as unknown as Manifest };
 const transaction = (steps: Step[]) => steps.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!.statements;
 
 describe('the incremental materialization', () => {

@@ -1,6 +1,7 @@
-import type { UpsertStrategy } from '../adapters/adapter.js';
+import type { Step, UpsertStrategy } from '../adapters/adapter.js';
 import { ProjectError } from '../errors.js';
-import type { ModelNode } from '../types.js';
+import type { Manifest, ModelNode } from '../types.js';
+import { ledgerSourceName } from './copy.js';
 import { basePlan, rebuildTable, tmpRelation, type ConfigSchema, type Materialization } from './materialization.js';
 import { uniqueKeys } from './snapshot.js';
 import { TABLE_CONFIG } from './table.js';
@@ -39,8 +40,13 @@ export const incremental: Materialization<ModelNode> = {
   plan(node, d, ctx) {
     const rel = node.relation;
     const base = basePlan(node, d);
+    const reads = loadedSourcesOf(node, ctx.manifest);
+    const schema = ctx.manifest.target.schema;
+    // the models that read incrementally loaded sources record which load of each they have read
+    const watermarks = reads.tracked.length > 0 ? d.recordWatermarks(schema, node.name, reads.tracked) : [];
+    const full = rebuildTable(rel, node.compiledSql, node.config, ctx.existing, d, watermarks);
     if (ctx.existing !== 'table' || ctx.fullRefresh || node.config.full_refresh === true) {
-      return { ...base, materialization: 'incremental', steps: rebuildTable(rel, node.compiledSql, node.config, ctx.existing, d) };
+      return { ...base, materialization: 'incremental', steps: full };
     }
     const keys = uniqueKeys(node);
     const strategy = node.config.incremental_strategy ?? (keys.length > 0 ? d.upsertStrategies[0]! : 'append');
@@ -51,18 +57,52 @@ export const incremental: Materialization<ModelNode> = {
       throw new ProjectError(`incremental model ${node.name}: ${d.label} has no incremental_strategy '${strategy}'`, { file: node.file, node: node.name, hint: `use one of ${['append', ...d.upsertStrategies].join(', ')}` });
     }
     const tmp = tmpRelation(rel, d);
-    return {
-      ...base,
-      materialization: 'incremental',
-      steps: [
-        { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
-        { kind: 'sql', sql: d.createTableAs(tmp, node.compiledIncrementalSql ?? node.compiledSql, node.config) },
-        // the rows this run adds (with a unique_key, some replace rows of the same key)
-        { kind: 'count', sql: d.countRows(tmp), of: 'inserted' },
-        { kind: 'transaction', statements: strategy === 'append' ? [d.appendRows(rel, tmp)] : d.upsertRows(rel, tmp, keys, strategy as UpsertStrategy) },
-        { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
-        { kind: 'count', sql: d.countRows(rel) },
-      ],
+    const merge = strategy === 'append' ? [d.appendRows(rel, tmp)] : d.upsertRows(rel, tmp, keys, strategy as UpsertStrategy);
+    const steps: Step[] = [
+      { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
+      { kind: 'sql', sql: d.createTableAs(tmp, node.compiledIncrementalSql ?? node.compiledSql, node.config) },
+      // the rows this run adds (with a unique_key, some replace rows of the same key)
+      { kind: 'count', sql: d.countRows(tmp), of: 'inserted' },
+      { kind: 'transaction', statements: [...merge, ...watermarks] },
+      { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
+      { kind: 'count', sql: d.countRows(rel) },
+    ];
+    if (reads.tracked.length === 0) return { ...base, materialization: 'incremental', steps };
+    // only the new rows of the sources it reads with newly_loaded() are merged in; anything else that changed upstream
+    // (a reloaded file, a refreshed source, new files of another source) makes the whole table be built again
+    const changed = reads.tracked.filter((id) => !(node.newlyLoaded ?? []).includes(`source.${id}`));
+    const choose: Step = {
+      kind: 'choose',
+      sql: d.watermarksStale(schema, node.name, reads.tracked, changed, reads.reloadedEveryRun),
+      why: 'a source it reads changed other than by new files it reads with newly_loaded()',
+      then: full,
+      else: steps,
     };
+    return { ...base, materialization: 'incremental', steps: [choose] };
   },
 };
+
+/**
+ * The loaded sources upstream of a model: those loaded incrementally (ledger names), and whether
+ * one is loaded in full (replaced on every run, so no watermark can describe it).
+ */
+export function loadedSourcesOf(node: ModelNode, manifest: Manifest): { tracked: string[]; reloadedEveryRun: boolean } {
+  const tracked = new Set<string>();
+  let reloadedEveryRun = false;
+  const seen = new Set<string>();
+  const stack = [...(manifest.parentMap?.[node.id] ?? [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const n = manifest.nodes[id];
+    if (!n) continue;
+    if (n.resourceType === 'source') {
+      if (n.table.location && n.table.copy?.mode === 'incremental') tracked.add(ledgerSourceName(n));
+      else if (n.table.location) reloadedEveryRun = true;
+      continue;
+    }
+    stack.push(...(manifest.parentMap[id] ?? []));
+  }
+  return { tracked: [...tracked].sort(), reloadedEveryRun };
+}

@@ -7,6 +7,7 @@ import { compileProject } from '../compile/compile-project.js';
 import { ProjectError } from '../errors.js';
 import { loadProject } from '../project/load-project.js';
 import { HELPER_RELATION, helperRelationName, planRun, type Plan } from './plan-run.js';
+import { stepStatements } from './render-plan.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -18,7 +19,7 @@ function compileRepo(type: 'duckdb') {
 }
 
 function render(plan: Plan): string {
-  const step = (s: Step) => (s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id} into ${s.into.schema}.${s.into.name}` : `${s.sql};`);
+  const step = (s: Step) => (s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id} into ${s.into.schema}.${s.into.name}` : s.kind === 'sql' || s.kind === 'count' ? `${s.sql};` : stepStatements(s, createDialect('duckdb')).map((x) => `${x};`).join('\n'));
   return [
     '-- setup',
     ...plan.setup.map(step),

@@ -1,6 +1,7 @@
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect, ExistingRelation, Step } from '../adapters/adapter.js';
 import type { GraphNode, Manifest, Relation } from '../types.js';
+import { loadedSourcesOf } from './incremental.js';
 import { materializationOf } from './index.js';
 import type { NodePlan } from './materialization.js';
 
@@ -72,6 +73,11 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
   if (selected.some((id) => { const n = manifest.nodes[id]!; return n.resourceType === 'source' && (n.table.copy?.maxErrors ?? 0) > 0 && n.table.location; })) {
     if (!schemas.includes(manifest.target.schema)) setup.push({ kind: 'sql', sql: dialect.createSchema(manifest.target.schema) });
     setup.push({ kind: 'sql', sql: dialect.createLoadErrorsTable(manifest.target.schema) });
+  }
+  // the load ledger and the watermarks, for incremental sources and the models that read them
+  if (selected.some((id) => { const n = manifest.nodes[id]!; return (n.resourceType === 'source' && n.table.location && n.table.copy?.mode === 'incremental') || (n.resourceType === 'model' && n.config.materialized === 'incremental' && loadedSourcesOf(n, manifest).tracked.length > 0); })) {
+    if (!schemas.includes(manifest.target.schema) && !setup.some((s) => s.kind === 'sql' && s.sql === dialect.createSchema(manifest.target.schema))) setup.push({ kind: 'sql', sql: dialect.createSchema(manifest.target.schema) });
+    for (const sql of dialect.createLedgerTables(manifest.target.schema)) setup.push({ kind: 'sql', sql });
   }
   for (const r of existing) {
     if (schemas.includes(r.schema) && HELPER_RELATION.test(r.name)) {

@@ -1,4 +1,5 @@
 import type { Dialect, Step } from '../adapters/adapter.js';
+import { ledgerLoadStatements } from './copy.js';
 import type { Plan } from './plan-run.js';
 
 export interface RenderPlanOptions {
@@ -28,6 +29,44 @@ function renderStep(s: Step, d: Dialect): string {
         `-- load: sparkify reads ${s.source.location ?? '(no location)'} itself and bulk-loads it into ` +
         `${s.into.schema}.${s.into.name} with the engine's own loader`
       );
+    case 'ledger-load': {
+      const { first, perFile } = ledgerLoadStatements(s, d);
+      return [
+        `-- incremental load: the files of ${s.source.location ?? '(no location)'} not in ${s.ledgerSchema}.sparkify_loaded_files (a changed file: on_file_change ${s.source.copy?.onFileChange ?? 'error'})`,
+        `-- ${s.fullRefresh ? 'full refresh' : 'when the staging table is new or the ledger has no file of it'}: the staging table is made again and the ledger forgets the source`,
+        `BEGIN;\n${first.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
+        `-- then each new file is loaded into ${s.tmp.schema}.${s.tmp.name} and appended in the transaction that records it`,
+        `BEGIN;\n${perFile.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
+      ].join('\n');
+    }
+    case 'choose':
+      return [
+        `-- when this returns 1 (${s.why}):`,
+        `${s.sql};`,
+        `-- then:`,
+        ...s.then.map((x) => renderStep(x, d)),
+        `-- otherwise:`,
+        ...s.else.map((x) => renderStep(x, d)),
+        `-- end`,
+      ].join('\n');
+  }
+}
+
+/** Every SQL statement a step can send (both branches of a choice; a ledger load's statements for one file), for checks over a plan. */
+export function stepStatements(s: Step, d: Dialect): string[] {
+  switch (s.kind) {
+    case 'transaction':
+      return s.statements;
+    case 'load':
+      return d.loadStatements?.(s) ?? [];
+    case 'ledger-load': {
+      const { first, perFile } = ledgerLoadStatements(s, d);
+      return [...first, ...perFile];
+    }
+    case 'choose':
+      return [s.sql, ...s.then.flatMap((x) => stepStatements(x, d)), ...s.else.flatMap((x) => stepStatements(x, d))];
+    default:
+      return [s.sql];
   }
 }
 

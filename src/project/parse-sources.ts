@@ -25,6 +25,8 @@ const COPY_KEYS = [
   'statupdate',
   'manifest',
   'region',
+  'mode',
+  'on_file_change',
 ];
 const COLUMN_KEYS = ['name', 'type', 'description', 'tests', 'data_tests'];
 
@@ -214,6 +216,12 @@ function parseCopy(
   if (timeformat !== undefined && !TIMEFORMAT_RE.test(timeformat)) err([...p, 'timeformat'], `invalid timeformat ${JSON.stringify(timeformat)}`);
   const acceptInvChars = c.acceptinvchars === undefined ? undefined : String(c.acceptinvchars);
   if (acceptInvChars !== undefined && !/^.$/u.test(acceptInvChars)) err([...p, 'acceptinvchars'], 'acceptinvchars must be a single character');
+  const mode = c.mode === undefined ? 'full' : String(c.mode).toLowerCase();
+  if (mode !== 'full' && mode !== 'incremental') err([...p, 'mode'], `invalid mode ${JSON.stringify(c.mode)}`, "use 'full' (every run loads every file) or 'incremental' (each file once, recorded in sparkify_loaded_files)");
+  const onFileChange = c.on_file_change === undefined ? 'error' : String(c.on_file_change).toLowerCase();
+  if (!['error', 'reload', 'ignore'].includes(onFileChange)) err([...p, 'on_file_change'], `invalid on_file_change ${JSON.stringify(c.on_file_change)}`, "use 'error', 'reload' or 'ignore'");
+  if (c.on_file_change !== undefined && mode !== 'incremental') err([...p, 'on_file_change'], 'on_file_change applies to incremental loads only', 'set mode: incremental, or remove on_file_change');
+  if (mode === 'incremental' && c.manifest === true) err([...p, 'mode'], 'an incremental source cannot be a manifest: sparkify lists the files and writes the manifest itself', 'point location at the files (a folder, glob or s3:// prefix)');
   const region = c.region === undefined ? undefined : render([...p, 'region'], c.region);
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) err([...p, 'region'], `invalid region ${JSON.stringify(region)}`);
   return {
@@ -229,6 +237,8 @@ function parseCopy(
     statUpdate: c.statupdate === undefined ? undefined : bool('statupdate', false),
     manifest: bool('manifest', false),
     region,
+    mode: mode === 'incremental' ? 'incremental' : 'full',
+    onFileChange: (['error', 'reload', 'ignore'].includes(onFileChange) ? onFileChange : 'error') as CopyOptions['onFileChange'],
   };
 }
 

@@ -6,6 +6,8 @@ import type { NodePlan, Plan } from '../materializations/plan-run.js';
 import type { GraphNode, Manifest, ModelNode } from '../types.js';
 import { meetsCondition } from '../project/parse-data-tests.js';
 import { templateLine } from '../template/line-markers.js';
+import type { SourceFiles } from '../loaders/source-files.js';
+import { loadNewFiles } from './load-new-files.js';
 
 /** models, snapshots and sources: success, error or skipped; tests: pass, warn, fail, error or skipped */
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'warn' | 'fail';
@@ -85,6 +87,8 @@ export interface ExecuteOptions {
   runId?: string | undefined;
   /** emit node_progress events during loads (measuring costs a little: only when someone shows them) */
   progress?: boolean | undefined;
+  /** lists the files of incremental sources (ledger loads); needed when the plan has one */
+  sourceFiles?: SourceFiles | undefined;
 }
 
 /** What the steps of one node report back. */
@@ -105,6 +109,7 @@ interface StepContext {
   runId: string;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: LoadProgress) => void) | undefined;
+  sourceFiles?: SourceFiles | undefined;
 }
 
 /**
@@ -114,7 +119,7 @@ interface StepContext {
 export async function executePlan(plan: Plan, manifest: Manifest, engine: Engine, opts: ExecuteOptions): Promise<RunResult> {
   const startedAt = new Date();
   const runId = opts.runId ?? randomUUID();
-  const ctx: StepContext = { engine, runId, signal: opts.signal };
+  const ctx: StepContext = { engine, runId, signal: opts.signal, sourceFiles: opts.sourceFiles };
   const emit = opts.onEvent ?? (() => undefined);
   const total = plan.nodes.length;
   const results = new Map<string, NodeResult>();
@@ -276,6 +281,30 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
         const n = v === undefined || v === null ? undefined : Number(v);
         if (s.of === 'inserted') out.inserted = n;
         else out.rows = n;
+        break;
+      }
+      case 'choose': {
+        const r = await c.query(s.sql);
+        const v = r[0] ? Object.values(r[0])[0] : undefined;
+        await runSteps(c, Number(v) === 1 ? s.then : s.else, ctx, out);
+        break;
+      }
+      case 'ledger-load': {
+        if (!ctx.sourceFiles) throw new UsageError('an incremental load needs the source files: pass sourceFiles to executePlan');
+        const r = await loadNewFiles(c, s, {
+          engine: ctx.engine,
+          runId: ctx.runId,
+          files: ctx.sourceFiles,
+          onProgress: ctx.onProgress,
+          recordRejections: async (lines) => {
+            const summary = await recordRejections(c, ctx, s.source, lines);
+            out.rejected = out.rejected ? { ...summary, count: out.rejected.count + summary.count, lines: [...out.rejected.lines, ...summary.lines].slice(0, SUMMARY_LINES) } : summary;
+          },
+        });
+        out.files = r.files;
+        out.records = r.records;
+        out.inserted = r.rows;
+        if (r.warnings.length) out.warnings = r.warnings.map((w) => `${s.source.sourceName}.${s.source.name}: ${w}`);
         break;
       }
       case 'load': {

@@ -47,6 +47,7 @@ export const CONTEXT_NAMES = [
   'date_part',
   'surrogate_key',
   'cast_text',
+  'newly_loaded',
 ] as const;
 
 const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;

@@ -22,6 +22,8 @@ export interface RenderScope {
   /** relation of every source table, by "source.table" */
   sources: Map<string, Relation>;
   disabled: Set<string>;
+  /** the sources loaded with copy: {mode: incremental}, by "source.table" (newly_loaded() reads only those) */
+  incrementalSources?: Map<string, unknown> | undefined;
 }
 
 export interface RenderedModel {
@@ -30,6 +32,8 @@ export interface RenderedModel {
   config: Partial<ModelConfig>;
   refs: { name: string; line: number; column?: number | undefined }[];
   sources: { sourceName: string; name: string; line: number }[];
+  /** the sources (ids) whose new rows the incremental branch reads with newly_loaded() */
+  newlyLoaded: string[];
   errors: SparkifyError[];
 }
 
@@ -253,7 +257,30 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     return d.datePart(p as DatePart, String(expr));
   };
 
+  const newlyLoaded: string[] = [];
+  // an incremental source's rows loaded since this model last read it; every row in a full build
+  const newlyLoadedFn = (sourceName: unknown, tableName: unknown, alias?: unknown) => {
+    const key = `${String(sourceName)}.${String(tableName)}`;
+    const where = lineOf(/\bnewly_loaded\s*\(/);
+    const table = scope.incrementalSources?.get(key);
+    if (!scope.sources.has(key)) {
+      errors.push(new ProjectError(`unknown source in newly_loaded('${String(sourceName)}', '${String(tableName)}')`, { file: model.file, ...where, hint: didYouMean(key, scope.sources.keys()) ?? 'sources are declared in sources.yml' }));
+      return '1 = 1';
+    }
+    if (scope.incrementalSources && !table) {
+      errors.push(new ProjectError(`newly_loaded('${String(sourceName)}', '${String(tableName)}'): the source is not loaded incrementally`, { file: model.file, ...where, hint: 'set copy: {mode: incremental} on it in sources.yml, so that its rows carry the load that added them' }));
+      return '1 = 1';
+    }
+    if (alias !== undefined && (typeof alias !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(alias))) {
+      errors.push(new ProjectError(`newly_loaded(): the alias must be a name of letters, digits and _`, { file: model.file, ...where }));
+      return '1 = 1';
+    }
+    if (!newlyLoaded.includes(`source.${key}`)) newlyLoaded.push(`source.${key}`);
+    return opts.isIncremental ? d.newlyLoaded(scope.target.schema, model.name, key, alias as string | undefined) : '1 = 1';
+  };
+
   const context = {
+    newly_loaded: newlyLoadedFn,
     ref,
     source,
     config: configFn,
@@ -284,12 +311,12 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     rendered ??= templateOf(prepared, scope.templates).render(context);
   } catch (err) {
     errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
-    return { compiledSql: '', lineMap: [], config, refs, sources, errors };
+    return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors };
   } finally {
     scope.templates.setCurrent(undefined);
   }
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
-  return { compiledSql, lineMap, config, refs, sources, errors };
+  return { compiledSql, lineMap, config, refs, sources, newlyLoaded, errors };
 }
 
 export interface PreparedModel {

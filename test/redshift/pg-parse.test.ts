@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../src/adapters/adapter.js';
 import type { RedshiftDialect } from '../../src/adapters/redshift/redshift-dialect.js';
 import { DATE_PARTS } from '../../src/adapters/adapter.js';
+import { stepStatements } from '../../src/materializations/render-plan.js';
 import { removeDir } from '../helpers/project.js';
 import { connect } from '../postgres/pg.js';
 import { buildPlanOf, compileRedshift, planOf, sparkifyProject, variantsProject } from './redshift-project.js';
@@ -20,7 +21,7 @@ afterAll(() => dirs.forEach(removeDir));
 const compiled = dirs.map((d) => compileRedshift(d));
 const dialect = compiled[0]!.dialect as RedshiftDialect;
 
-const statementsOf = (s: Step): string[] => (s.kind === 'transaction' ? s.statements : s.kind === 'load' ? dialect.loadStatements(s) : [s.sql]);
+const statementsOf = (s: Step): string[] => (s.kind === 'transaction' ? s.statements : s.kind === 'load' ? dialect.loadStatements(s) : stepStatements(s, dialect));
 const all: string[] = [];
 for (const c of compiled) {
   for (const existing of ['none', 'all'] as const) {

@@ -8,6 +8,7 @@ import { compile, runCompiled } from '../../src/api.js';
 import { compileProject } from '../../src/compile/compile-project.js';
 import { resolveTarget, type EngineType } from '../../src/config/load-config.js';
 import { SparkifyError } from '../../src/errors.js';
+import { stepStatements } from '../../src/materializations/render-plan.js';
 import { planRun } from '../../src/materializations/plan-run.js';
 import type { Project } from '../../src/project/load-project.js';
 import type { Manifest, SourceNode } from '../../src/types.js';
@@ -171,7 +172,11 @@ function statements(manifest: Manifest, d: Dialect): string[] {
   const step = (s: Step) => {
     if (s.kind === 'sql' || s.kind === 'count' || s.kind === 'test' || s.kind === 'check' || s.kind === 'unit') out.push(s.sql);
     else if (s.kind === 'transaction') out.push(...s.statements);
-    else {
+    else if (s.kind === 'choose') [s.then, s.else].flat().forEach(step), out.push(s.sql);
+    else if (s.kind === 'ledger-load') {
+      out.push(...stepStatements(s, d));
+      step({ kind: 'load', source: s.source, into: s.tmp });
+    } else {
       const table = (manifest.nodes[`source.${s.source.sourceName}.${s.source.name}`] as SourceNode).table;
       if (d instanceof DuckDbDialect)
         out.push(

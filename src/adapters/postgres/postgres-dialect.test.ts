@@ -4,6 +4,7 @@ import { DATE_PARTS, type Step } from '../adapter.js';
 import { resolveTarget } from '../../config/load-config.js';
 import { compileProject } from '../../compile/compile-project.js';
 import { planRun } from '../../materializations/plan-run.js';
+import { stepStatements } from '../../materializations/render-plan.js';
 import { loadProject } from '../../project/load-project.js';
 import { PostgresDialect } from './postgres-dialect.js';
 import { RedshiftDialect } from '../redshift/redshift-dialect.js';
@@ -77,7 +78,7 @@ describe('PostgresDialect', () => {
     const existing = manifest.order.map((id) => ({ ...manifest.nodes[id]!.relation, type: 'table' as const }));
     const plan = planRun(manifest, manifest.order.filter((id) => ['model', 'source'].includes(manifest.nodes[id]!.resourceType)), existing, d);
     const step = (s: Step) =>
-      s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id}: ${d.createTable(s.into, s.source.columns)};\n${d.copyFromStdin(s.into, s.source.columns)};` : `${s.sql};`;
+      s.kind === 'transaction' ? `BEGIN;\n${s.statements.join(';\n')};\nCOMMIT;` : s.kind === 'load' ? `-- load ${s.source.id}: ${d.createTable(s.into, s.source.columns)};\n${d.copyFromStdin(s.into, s.source.columns)};` : s.kind === 'sql' || s.kind === 'count' ? `${s.sql};` : stepStatements(s, d).map((x) => `${x};`).join('\n');
     const text = ['-- setup', ...plan.setup.map(step), ...plan.nodes.flatMap((n) => [`\n-- ${n.id} (${n.materialization})`, ...n.steps.map(step)])].join('\n') + '\n';
     await expect(text).toMatchFileSnapshot('./__golden__/postgres-rebuild.sql');
   });

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { isS3Uri } from './s3-uri.js';
+import type { FileRef } from './source-files.js';
+
+/** What identifies a version of a file: its size, and its ETag (S3) or modification time (local). */
+export interface Fingerprint {
+  size: number | undefined;
+  etag: string | undefined;
+  mtime: string | undefined;
+}
+
+/** A listed file's fingerprint: S3 gives size and ETag in the listing; a local file is stat()ed. */
+export async function fingerprintOf(f: FileRef): Promise<Fingerprint> {
+  if (isS3Uri(f.uri)) return { size: f.size, etag: f.etag, mtime: undefined };
+  const st = await stat(f.uri);
+  return { size: st.size, etag: undefined, mtime: st.mtime.toISOString() };
+}
+
+/** SHA-256 of a local file's content, hex; read as a stream. */
+export async function contentHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
