@@ -24,6 +24,8 @@ export { showQuery } from './show/show-query.js';
 export type { ShowOptions, ShowResult } from './show/show-query.js';
 export { checkConnection } from './debug/check-connection.js';
 export type { ConnectionCheck } from './debug/check-connection.js';
+export { readSourceFilesStatus, sourceFilesStatus } from './debug/source-files-status.js';
+export type { SourceFilesStatus } from './debug/source-files-status.js';
 export { listNodes } from './graph/list-nodes.js';
 export type { ListedNode } from './graph/list-nodes.js';
 export { generateData } from './generate/generate-data.js';

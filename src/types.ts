@@ -186,6 +186,8 @@ export interface ModelNode {
   relation: Relation;
   /** compiled with is_incremental() true (only when the relation exists and config is incremental) */
   compiledIncrementalSql?: string | undefined;
+  /** for each line of compiledIncrementalSql, the template line it came from */
+  incrementalLineMap?: number[] | undefined;
   /** incremental models: the sources whose newly loaded rows the is_incremental() branch reads (newly_loaded()) */
   newlyLoaded?: string[] | undefined;
 }

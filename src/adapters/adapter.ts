@@ -1,4 +1,5 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
+import type { FileRef } from '../loaders/source-files.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
@@ -20,6 +21,8 @@ export interface LoadStep {
   source: SourceTable;
   /** the relation the rows go into (a tmp relation that is swapped in afterwards) */
   into: Relation;
+  /** the files to load, when the caller has listed them (an incremental load's new files); else the source's location is listed */
+  files?: FileRef[] | undefined;
 }
 
 /**
@@ -124,8 +127,10 @@ export interface Dialect {
   createLedgerTables(schema: string): string[];
   /** the ledger's rows for a source: file, size, etag, mtime, content_hash, rows_loaded, rows_rejected, load_seq, loaded_at */
   selectLoadedFiles(schema: string, source: string): string;
-  /** statements that record one loaded file (replacing its earlier row) */
-  recordLoadedFile(schema: string, entry: LoadedFile): string[];
+  /** statements that record loaded files (replacing earlier rows of the same files) */
+  recordLoadedFiles(schema: string, entries: LoadedFile[]): string[];
+  /** deletes the ledger rows of these files (their rows were deleted with their load) */
+  forgetFiles(schema: string, source: string, files: string[]): string[];
   /** statements that forget every file of a source (a full refresh) and the watermarks that depend on it */
   forgetLoadedFiles(schema: string, source: string): string[];
   /** makes every incremental model that reads the source rebuild in full on its next run (a reloaded file) */
@@ -134,8 +139,8 @@ export interface Dialect {
   createStagingTable(r: Relation, columns: { name: string; type: string }[]): string;
   /** appends the rows of tmp to an incremental source's staging table, tagged with their file (NULL for a manifest batch) and load */
   appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string;
-  /** deletes the rows one file added to a staging table (on_file_change: reload) */
-  deleteRowsOfFile(r: Relation, file: string): string;
+  /** deletes the rows one load added to a staging table (on_file_change: reload) */
+  deleteRowsOfLoad(r: Relation, loadSeq: number): string;
   /** a condition on a staging table's rows: loaded after the model's watermark for the source (every row, before it has one) */
   newlyLoaded(schema: string, model: string, source: string, alias?: string): string;
   /**
@@ -181,8 +186,9 @@ export interface LoadedFile {
   mtime: string | undefined;
   /** local files: SHA-256 of the content, hex */
   contentHash: string | undefined;
-  rowsLoaded: number;
-  rowsRejected: number;
+  /** undefined when the file was loaded with others (small files load in batches) */
+  rowsLoaded: number | undefined;
+  rowsRejected: number | undefined;
   loadSeq: number;
   runId: string;
   loadedAt: string;

@@ -154,15 +154,30 @@ export abstract class BaseDialect implements Dialect {
     return `SELECT ${cols.join(', ')} FROM ${this.relation({ schema, name: LEDGER_TABLE })} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)} ORDER BY ${this.quoteIdent('file')}`;
   }
 
-  recordLoadedFile(schema: string, e: LoadedFile): string[] {
+  recordLoadedFiles(schema: string, entries: LoadedFile[]): string[] {
     const ledger = this.relation({ schema, name: LEDGER_TABLE });
     const text = (v: string | undefined) => (v === undefined ? 'NULL' : this.quoteLiteral(v));
     const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'NULL' : String(Math.trunc(v)));
-    const values = [text(e.source), text(e.file), int(e.size), text(e.etag), text(e.mtime), text(e.contentHash), int(e.rowsLoaded), int(e.rowsRejected), int(e.loadSeq), text(e.runId), `CAST(${this.quoteLiteral(e.loadedAt.replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`];
-    return [
-      `DELETE FROM ${ledger} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(e.source)} AND ${this.quoteIdent('file')} = ${this.quoteLiteral(e.file)}`,
-      `INSERT INTO ${ledger} (${LEDGER_COLUMNS.map((c) => this.quoteIdent(c.name)).join(', ')}) VALUES (${values.join(', ')})`,
-    ];
+    const out: string[] = [];
+    for (const [source, files] of groupBySource(entries)) out.push(...this.forgetFiles(schema, source, files));
+    const head = `INSERT INTO ${ledger} (${LEDGER_COLUMNS.map((c) => this.quoteIdent(c.name)).join(', ')}) VALUES\n`;
+    for (let i = 0; i < entries.length; i += 200) {
+      const values = entries.slice(i, i + 200).map(
+        (e) =>
+          `  (${[text(e.source), text(e.file), int(e.size), text(e.etag), text(e.mtime), text(e.contentHash), int(e.rowsLoaded), int(e.rowsRejected), int(e.loadSeq), text(e.runId), `CAST(${this.quoteLiteral(e.loadedAt.replace('T', ' ').replace('Z', ''))} AS TIMESTAMP)`].join(', ')})`,
+      );
+      out.push(head + values.join(',\n'));
+    }
+    return out;
+  }
+
+  forgetFiles(schema: string, source: string, files: string[]): string[] {
+    const ledger = this.relation({ schema, name: LEDGER_TABLE });
+    const out: string[] = [];
+    for (let i = 0; i < files.length; i += 200) {
+      out.push(`DELETE FROM ${ledger} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)} AND ${this.quoteIdent('file')} IN (${files.slice(i, i + 200).map((f) => this.quoteLiteral(f)).join(', ')})`);
+    }
+    return out;
   }
 
   forgetLoadedFiles(schema: string, source: string): string[] {
@@ -186,8 +201,8 @@ export abstract class BaseDialect implements Dialect {
     );
   }
 
-  deleteRowsOfFile(r: Relation, file: string): string {
-    return `DELETE FROM ${this.relation(r)} WHERE ${this.quoteIdent(SOURCE_FILE_COLUMN)} = ${this.quoteLiteral(file)}`;
+  deleteRowsOfLoad(r: Relation, loadSeq: number): string {
+    return `DELETE FROM ${this.relation(r)} WHERE ${this.quoteIdent(LOAD_SEQ_COLUMN)} = ${Math.trunc(loadSeq)}`;
   }
 
   private watermarkOf(schema: string, model: string, source: string): string {
@@ -240,6 +255,12 @@ export abstract class BaseDialect implements Dialect {
 }
 
 export const LEDGER_TABLE = 'sparkify_loaded_files';
+
+function groupBySource(entries: LoadedFile[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const e of entries) m.set(e.source, [...(m.get(e.source) ?? []), e.file]);
+  return m;
+}
 export const WATERMARKS_TABLE = 'sparkify_incremental_state';
 /** the columns an incremental source's staging table has after its declared ones */
 export const SOURCE_FILE_COLUMN = '_source_file';

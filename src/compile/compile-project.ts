@@ -231,6 +231,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       patchPath: doc ? path.relative(project.dir, doc.file).split(path.sep).join('/') : undefined,
       relation,
       compiledIncrementalSql: incremental?.sql,
+      incrementalLineMap: incrementalRender?.lineMap,
       ...(incrementalRender && incrementalRender.newlyLoaded.length > 0 ? { newlyLoaded: incrementalRender.newlyLoaded } : {}),
     };
     nodes[node.id] = node;

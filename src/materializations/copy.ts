@@ -22,6 +22,8 @@ export const copy: Materialization<SourceNode> = {
     const tmp = tmpRelation(rel, d);
     if (options.mode === 'incremental') {
       const step: LedgerLoadStep = { kind: 'ledger-load', source: node.table, into: rel, tmp, ledgerSchema: ctx.manifest.target.schema, fullRefresh: ctx.fullRefresh };
+      // the load of one file, planned now so that a source the engine cannot load is an error before anything runs
+      d.loadStatements?.({ kind: 'load', source: exampleFileSource(step), into: tmp });
       return { ...basePlan(node, d), materialization: 'copy', steps: [step, ...analyze(rel, d), { kind: 'count', sql: d.countRows(rel) }] };
     }
     return {
@@ -41,12 +43,20 @@ export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: st
   const source = ledgerSourceName(s.source);
   const columns = s.source.columns.map((c) => c.name);
   const file = '<file>';
+  const load = d.loadStatements ? d.loadStatements({ kind: 'load', source: exampleFileSource(s), into: s.tmp }) : [];
   return {
     first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
     perFile: [
+      ...load,
       d.appendLoadedRows(s.into, s.tmp, columns, file, 1),
-      ...d.recordLoadedFile(s.ledgerSchema, { source, file, size: 0, etag: undefined, mtime: undefined, contentHash: undefined, rowsLoaded: 0, rowsRejected: 0, loadSeq: 1, runId: '<run id>', loadedAt: '1970-01-01T00:00:00.000Z' }),
+      ...d.recordLoadedFiles(s.ledgerSchema, [{ source, file, size: 0, etag: undefined, mtime: undefined, contentHash: undefined, rowsLoaded: 0, rowsRejected: 0, loadSeq: 1, runId: '<run id>', loadedAt: '1970-01-01T00:00:00.000Z' }]),
       d.dropRelation(s.tmp, 'table'),
     ],
   };
+}
+
+/** The source as one of its files would be loaded (a placeholder name under its location), for the statements shown. */
+function exampleFileSource(s: LedgerLoadStep): LedgerLoadStep['source'] {
+  const loc = s.source.location ?? '';
+  return { ...s.source, location: `${loc.replace(/\/+$/, '')}/each-new-file.json`, copy: { ...s.source.copy!, manifest: false } };
 }

@@ -416,22 +416,28 @@ function locateError(err: unknown, n: NodePlan, manifest: Manifest, opts: Execut
     e.addContext({ node: node.name, file: node.file, line: node.line });
   } else if (node.resourceType !== 'source') {
     let renderedLine: number | undefined;
+    let lineMap = node.lineMap;
+    let incremental = false;
     if (e instanceof DatabaseError && e.sql && e.statementLine !== undefined) {
-      const at = e.sql.indexOf(node.compiledSql.trim());
-      if (at >= 0) {
+      // the error may be in the full build's SQL or in the is_incremental() branch's, each with its own line map
+      for (const [sql, map, inc] of [[node.compiledSql, node.lineMap, false], [node.compiledIncrementalSql, node.incrementalLineMap, true]] as const) {
+        if (!sql || !map) continue;
+        const at = e.sql.indexOf(sql.trim());
+        if (at < 0) continue;
         const offset = e.sql.slice(0, at).split('\n').length - 1;
-        const lead = leadingLines(node.compiledSql);
         // l counts lines of the rendered SQL; the compiled file is that SQL trimmed, `lead` lines shorter
-        const l = e.statementLine - offset + lead;
-        if (l >= 1) renderedLine = l;
+        const l = e.statementLine - offset + leadingLines(sql);
+        if (l >= 1) [renderedLine, lineMap, incremental] = [l, map, inc];
+        break;
       }
     }
     e.addContext({
       node: node.name,
       file: node.file,
-      line: renderedLine === undefined ? undefined : templateLine(node.lineMap, renderedLine),
+      line: renderedLine === undefined ? undefined : templateLine(lineMap, renderedLine),
       compiledPath: opts.compiledPath?.(node),
-      compiledLine: renderedLine === undefined ? undefined : renderedLine - leadingLines(node.compiledSql),
+      // the compiled file holds the full build's SQL
+      compiledLine: renderedLine === undefined || incremental ? undefined : renderedLine - leadingLines(node.compiledSql),
     });
   } else {
     e.addContext({ node: `${node.sourceName}.${node.name}`, file: node.file, line: node.table.line });

@@ -7,7 +7,7 @@ import type { RejectedLine } from '../loaders/load-errors.js';
 import { ledgerSourceName } from '../materializations/copy.js';
 
 /** A row of sparkify_loaded_files as the ledger query returns it. */
-interface LedgerRow {
+export interface LedgerRow {
   file: string;
   size: number | null;
   etag: string | null;
@@ -52,7 +52,7 @@ const num = (v: unknown) => (v === null || v === undefined ? undefined : Number(
  * longer listed has disappeared. A local file's hash is read only when it is new or its size or
  * modification time moved, so that an unchanged day costs a stat().
  */
-export async function compareWithLedger(listed: FileRef[], ledger: LedgerRow[], onFileChange: 'error' | 'reload' | 'ignore'): Promise<FileChanges> {
+export async function compareWithLedger(listed: FileRef[], ledger: LedgerRow[], onFileChange: 'error' | 'reload' | 'ignore', opts: { hashNew?: boolean } = {}): Promise<FileChanges> {
   const known = new Map(ledger.map((r) => [r.file, r]));
   const out: FileChanges = { load: [], changed: [], removed: [], unchanged: 0 };
   const listedUris = new Set(listed.map((f) => f.uri));
@@ -61,7 +61,7 @@ export async function compareWithLedger(listed: FileRef[], ledger: LedgerRow[], 
     const local = !isS3Uri(ref.uri);
     const row = known.get(ref.uri);
     if (!row) {
-      out.load.push({ ref, fingerprint: fp, hash: local ? await contentHash(ref.uri) : undefined, reload: false });
+      out.load.push({ ref, fingerprint: fp, hash: local && opts.hashNew !== false ? await contentHash(ref.uri) : undefined, reload: false });
       continue;
     }
     let changed = num(row.size) !== fp.size || (!local && (row.etag ?? undefined) !== fp.etag);
@@ -115,17 +115,41 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   if (changes.changed.length > 0 && copy.onFileChange === 'ignore') warnings.push(`${changes.changed.length} changed file${changes.changed.length === 1 ? '' : 's'} not loaded again (on_file_change: ignore), the rows of the loaded version kept: ${listOf(changes.changed)}`);
   if (changes.removed.length > 0) warnings.push(`${changes.removed.length} loaded file${changes.removed.length === 1 ? ' no longer exists' : 's no longer exist'}; ${changes.removed.length === 1 ? 'its' : 'their'} rows are kept (--full-refresh drops them): ${listOf(changes.removed)}`);
 
+  // a reloaded file's old rows are those of the load that added it: every file of that load is loaded again
+  const reloads = new Set<number>();
+  for (const f of changes.load) if (f.reload) reloads.add(num(known(ledger, f.ref.uri)?.load_seq) ?? -1);
+  const queued = new Set(changes.load.map((f) => f.ref.uri));
+  const byUri = new Map(listed.map((f) => [f.uri, f]));
+  for (const r of ledger) {
+    const rs = num(r.load_seq);
+    if (rs === undefined || !reloads.has(rs) || queued.has(r.file)) continue;
+    const ref = byUri.get(r.file);
+    if (!ref) {
+      warnings.push(`${quotePath(r.file)}, which no longer exists, was loaded together with a reloaded file: its rows are dropped with theirs`);
+      continue;
+    }
+    changes.load.push({ ref, fingerprint: await fingerprintOf(ref), hash: isS3Uri(ref.uri) ? undefined : await contentHash(ref.uri), reload: true });
+    queued.add(r.file);
+  }
+  const dropped = ledger.filter((r) => reloads.has(num(r.load_seq) ?? -1)).map((r) => r.file);
+
   let seq = Math.max(0, ...ledger.map((r) => num(r.load_seq) ?? 0));
   const total = { rows: 0, files: 0, records: 0, bytes: 0 };
   const columns = s.source.columns.map((col) => col.name);
-  const progress = (p: LoadProgress) => ctx.onProgress?.({ files: changes.load.length, filesDone: total.files + (p.filesDone === p.files ? 1 : 0), rows: total.rows + p.rows, bytes: total.bytes + p.bytes });
-  ctx.onProgress?.({ files: changes.load.length, filesDone: 0, rows: 0, bytes: 0 });
-  for (const f of changes.load) {
+  const todo = changes.load.length;
+  const progress = (p: LoadProgress) => ctx.onProgress?.({ files: todo, filesDone: total.files + p.filesDone, rows: total.rows + p.rows, bytes: total.bytes + p.bytes });
+  ctx.onProgress?.({ files: todo, filesDone: 0, rows: 0, bytes: 0 });
+  let first = true;
+  // an engine whose load is SQL run by the server (Redshift's COPY from S3) is given one file at a time as its location
+  const serverLoads = d.loadStatements !== undefined;
+  const sorted = changes.load.sort((x, y) => (x.ref.uri < y.ref.uri ? -1 : x.ref.uri > y.ref.uri ? 1 : 0));
+  for (const batch of serverLoads ? sorted.map((f) => [f]) : batchesOf(sorted)) {
     await c.execute(d.dropRelation(s.tmp, 'table'));
-    const one = { ...s.source, location: f.ref.uri, copy: { ...copy, manifest: false } };
     let r: LoadResult;
     try {
-      r = await c.load({ kind: 'load', source: one, into: s.tmp }, ctx.onProgress ? progress : undefined);
+      r = serverLoads
+        ? await c.load({ kind: 'load', source: { ...s.source, location: batch[0]!.ref.uri, copy: { ...copy, manifest: false } }, into: s.tmp })
+        : await c.load({ kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: batch.map((f) => f.ref) }, ctx.onProgress ? progress : undefined);
     } catch (err) {
       if (err instanceof LoadError && err.rejected?.length) await ctx.recordRejections(err.rejected).catch(() => undefined);
       throw err;
@@ -133,31 +157,70 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     if (r.rejected?.length) await ctx.recordRejections(r.rejected);
     for (const w of r.warnings ?? []) warnings.push(w);
     seq++;
-    const entry: LoadedFile = {
+    const single = batch.length === 1 ? batch[0]!.ref.uri : undefined;
+    const loadedAt = new Date().toISOString();
+    const entries: LoadedFile[] = batch.map((f) => ({
       source,
       file: f.ref.uri,
       size: f.fingerprint.size,
       etag: f.fingerprint.etag,
       mtime: f.fingerprint.mtime,
       contentHash: f.hash,
-      rowsLoaded: r.rows,
-      rowsRejected: r.rejected?.length ?? 0,
+      // a file loaded on its own has its own count; files loaded together share theirs
+      rowsLoaded: single ? r.rows : undefined,
+      rowsRejected: single ? (r.rejected?.length ?? 0) : undefined,
       loadSeq: seq,
       runId: ctx.runId,
-      loadedAt: new Date().toISOString(),
-    };
+      loadedAt,
+    }));
     await c.transaction([
-      // on_file_change: reload: the old version's rows go, and every model that read them builds again in full
-      ...(f.reload ? [d.deleteRowsOfFile(s.into, f.ref.uri), d.invalidateWatermarks(s.ledgerSchema, source)] : []),
-      d.appendLoadedRows(s.into, s.tmp, columns, f.ref.uri, seq),
-      ...d.recordLoadedFile(s.ledgerSchema, entry),
+      // on_file_change: reload: the old loads' rows go (and their files leave the ledger until loaded again), and
+      // every model that read them builds again in full
+      ...(first && reloads.size > 0 ? [...[...reloads].map((rs) => d.deleteRowsOfLoad(s.into, rs)), ...d.forgetFiles(s.ledgerSchema, source, dropped), d.invalidateWatermarks(s.ledgerSchema, source)] : []),
+      d.appendLoadedRows(s.into, s.tmp, columns, single, seq),
+      ...d.recordLoadedFiles(s.ledgerSchema, entries),
       d.dropRelation(s.tmp, 'table'),
     ]);
+    first = false;
     total.rows += r.rows;
-    total.files++;
+    total.files += batch.length;
     total.records += r.records ?? r.rows;
-    total.bytes += f.fingerprint.size ?? 0;
+    total.bytes += batch.reduce((n, f) => n + (f.fingerprint.size ?? 0), 0);
   }
   ctx.onProgress?.({ files: changes.load.length, filesDone: total.files, rows: total.rows, bytes: total.bytes });
   return { rows: total.rows, files: total.files, records: total.records, warnings };
+}
+
+function known(ledger: LedgerRow[], file: string): LedgerRow | undefined {
+  return ledger.find((r) => r.file === file);
+}
+
+/** Files of this size or more load on their own (a day of logs), so their rows carry their file; smaller ones in batches. */
+export const OWN_LOAD_BYTES = 64 * 1024;
+/** When a run has at most this many files to load, each loads on its own whatever its size. */
+export const OWN_LOAD_FILES = 64;
+const BATCH_FILES = 2000;
+const BATCH_BYTES = 64 * 1024 * 1024;
+
+/** Groups the files to load: each alone when there are few or it is large; small ones among many (a song catalogue) up to 2,000 files or 64 MB a batch. */
+export function batchesOf<T extends { fingerprint: Fingerprint }>(files: T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const size = f.fingerprint.size ?? 0;
+    if (size >= OWN_LOAD_BYTES || files.length <= OWN_LOAD_FILES) {
+      out.push([f]);
+      continue;
+    }
+    if (cur.length >= BATCH_FILES || bytes + size > BATCH_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(f);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }

@@ -42,7 +42,7 @@ const cases: [string, string, boolean][] = [
 ];
 
 describe('the fast renderer gives exactly what nunjucks gives', () => {
-  it.each([...cases, ...repoModels.map(([f, t]) => [`models/star/${f}`, t, true] as [string, string, boolean])])('%s', (_name, text, fastExpected) => {
+  it.each([...cases, ...repoModels.map(([f, t]) => [`models/star/${f}`, t, !t.includes('{%')] as [string, string, boolean])])('%s', (_name, text, fastExpected) => {
     const { usedFast, fast, slow } = both(text);
     expect(usedFast).toBe(fastExpected);
     expect(fast.compiledSql).toBe(slow.compiledSql);

@@ -28,9 +28,10 @@ describe('sparkify compile --target redshift, offline', () => {
     await expect(sql).toMatchFileSnapshot('./__golden__/sparkify-run-plan.sql');
     expect(sql).toContain('COPY "public"."staging_events__sparkify_tmp" ("artist", "auth"');
     expect(sql).toContain(
-      "FROM 's3://udacity-dend/log_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 's3://udacity-dend/log_json_path.json'\nREGION 'us-west-2'",
+      // an incremental source: one COPY per new file (the plan shows it for a placeholder name)
+      "FROM 's3://udacity-dend/log_data/each-new-file.json'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 's3://udacity-dend/log_json_path.json'\nREGION 'us-west-2'",
     );
-    expect(sql).toContain("FROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'");
+    expect(sql).toContain("FROM 's3://udacity-dend/song_data/each-new-file.json'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'");
     expect(sql).toContain('SET statement_timeout = 7200000;');
     // the models' keys, in the right place
     expect(sql).toContain('CREATE TABLE "public"."songplays__sparkify_tmp"\nDISTSTYLE KEY\nDISTKEY ("song_id")\nSORTKEY ("start_time")\nAS\n');
@@ -80,15 +81,28 @@ describe('sparkify compile --target redshift, offline', () => {
 
   it('swaps a table in one short transaction and drops the old table after the commit', () => {
     const c = compileRedshift(keep(sparkifyProject()));
-    const node = planOf(c, 'all').nodes.find((n) => n.name === 'songplays')!;
+    const node = planOf(c, 'all').nodes.find((n) => n.name === 'songs')!;
     const kinds = node.steps.map((s) => (s.kind === 'sql' ? s.sql.split(/\s/).slice(0, 2).join(' ') : s.kind));
-    expect(kinds).toEqual(['DROP TABLE', 'CREATE TABLE', 'ANALYZE "public"."songplays__sparkify_tmp"', 'transaction', 'DROP TABLE', 'count']);
+    expect(kinds).toEqual(['DROP TABLE', 'CREATE TABLE', 'ANALYZE "public"."songs__sparkify_tmp"', 'transaction', 'DROP TABLE', 'count']);
     const tx = node.steps[3] as Extract<Step, { kind: 'transaction' }>;
     expect(tx.statements).toEqual([
-      'ALTER TABLE "public"."songplays" RENAME TO "songplays__sparkify_old"',
-      'ALTER TABLE "public"."songplays__sparkify_tmp" RENAME TO "songplays"',
+      'ALTER TABLE "public"."songs" RENAME TO "songs__sparkify_old"',
+      'ALTER TABLE "public"."songs__sparkify_tmp" RENAME TO "songs"',
     ]);
-    expect(node.steps[4]).toEqual({ kind: 'sql', sql: 'DROP TABLE IF EXISTS "public"."songplays__sparkify_old" CASCADE' });
+    expect(node.steps[4]).toEqual({ kind: 'sql', sql: 'DROP TABLE IF EXISTS "public"."songs__sparkify_old" CASCADE' });
+  });
+
+  it('builds songplays incrementally: MERGE of the new plays with the watermarks, or the whole table when a source it reads changed', () => {
+    const c = compileRedshift(keep(sparkifyProject()));
+    const node = planOf(c, 'all').nodes.find((n) => n.name === 'songplays')!;
+    const choose = node.steps[0] as Extract<Step, { kind: 'choose' }>;
+    expect(node.steps.map((s) => s.kind)).toEqual(['choose']);
+    expect(choose.sql).toContain('"public"."sparkify_incremental_state"');
+    const tx = choose.else.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!;
+    expect(tx.statements[0]).toBe('MERGE INTO "public"."songplays" USING "public"."songplays__sparkify_tmp" ON "public"."songplays"."songplay_id" = "songplays__sparkify_tmp"."songplay_id" REMOVE DUPLICATES');
+    expect(tx.statements.slice(1).every((x) => x.includes('"sparkify_incremental_state"'))).toBe(true);
+    const swap = choose.then.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!;
+    expect(swap.statements[1]).toBe('ALTER TABLE "public"."songplays__sparkify_tmp" RENAME TO "songplays"');
   });
 
   it('emits lower-case names and finds a MixedCase model among the lower-case relations Redshift lists', () => {

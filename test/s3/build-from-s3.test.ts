@@ -70,8 +70,9 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse built from s3:// on Du
     const lists = s3.requests.filter((q) => q.url.includes('list-type=2')).map((q) => new URL(q.url, 'http://x').searchParams.get('prefix'));
     expect(new Set(lists)).toEqual(new Set(['log_data/', 'song_data/']));
     const gets = s3.requests.filter((q) => q.method === 'GET' && !q.url.includes('list-type'));
-    // per engine: 30 log files, 71 song files and the JSONPaths file
-    expect(gets.length).toBe(2 * (30 + 71 + 1));
+    // per engine: 30 log files and 71 song files; the JSONPaths file once per load of log files, and each of the
+    // 30 log files loads on its own (an incremental source with few new files loads them one by one)
+    expect(gets.length).toBe(2 * (30 + 71 + 30));
     expect(gets.some((q) => q.url.includes('log_data_old') || q.url.includes('song_data.bak'))).toBe(false);
     expect(s3.requests.every((q) => q.authorization?.startsWith('AWS4-HMAC-SHA256 Credential=sparkify-test/'))).toBe(true);
   });
@@ -82,8 +83,10 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse built from s3:// on Du
     const cols = await e.withConnection((c) =>
       c.query(`select column_name from information_schema.columns where table_schema = '${e.schema}' and table_name = '${table}' order by ordinal_position`),
     );
-    const by = cols.map((_, i) => i + 1).join(', ');
-    return e.withConnection((c) => c.query(`select * from "${e.schema}"."${table}" order by ${by}`));
+    // the file a staging row came from is its s3:// URI or its path, and its load depends on the order of the loads
+    const names = cols.map((c) => String(c.column_name)).filter((n) => n !== '_source_file' && n !== '_load_seq');
+    const by = names.map((_, i) => i + 1).join(', ');
+    return e.withConnection((c) => c.query(`select ${names.map((n) => `"${n}"`).join(', ')} from "${e.schema}"."${table}" order by ${by}`));
   };
 
   it.each(TABLES.flatMap((t) => [['duckdb', t] as const, ['postgres', t] as const]))(
@@ -105,7 +108,8 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse built from s3:// on Du
     const r = await runCliAsync(['run', '--target', 'duckdb', '--project-dir', dirs.s3, '--config', path.join(dirs.s3, 'dwh.cfg')], S3_TEST_ENV);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/OK copy source staging_events .*\[8056 rows from 30 files in/);
+    // every object is in the ledger already: nothing is loaded again
+    expect(r.stdout).toMatch(/OK copy source staging_events .*\[0 rows inserted, 8056 total from 0 files in/);
     expect(r.stdout).toContain('Done. PASS=7 ERROR=0 SKIP=0 TOTAL=7');
   });
 });

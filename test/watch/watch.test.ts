@@ -132,12 +132,12 @@ describe('sparkify run --watch', () => {
     expect(uncycled.end).toMatchObject({ status: 'nothing' });
 
     // an SQL error from the database, mapped to the model's file and line
-    const sql = await w.rebuild(() => writeFileSync(file('models/star/time.sql'), time.replace('select distinct start_time', 'select distinct start_time, no_such_column')));
+    const sql = await w.rebuild(() => writeFileSync(file('models/star/time.sql'), time.replace('select\n    start_time,', 'select\n    start_time, no_such_column,')));
     expect(sql.end).toMatchObject({ status: 'failed', nodes: ['model.time'], failed: ['model.time'] });
     const failedNode = ofType(sql.events, 'node_end')[0]!.result as { status: string; error: { kind: string; file: string; line?: number } };
     expect(failedNode.status).toBe('error');
     expect(failedNode.error).toMatchObject({ kind: 'database', file: file('models/star/time.sql') });
-    expect(failedNode.error.line).toBe(time.split('\n').findIndex((l) => l.includes('select distinct start_time')) + 1);
+    expect(failedNode.error.line).toBe(time.split('\n').findIndex((l) => l === '    start_time,') + 1);
 
     const fixed = await w.rebuild(() => writeFileSync(file('models/star/time.sql'), `${time}\n-- fixed\n`));
     expect(fixed.end).toMatchObject({ status: 'success', nodes: ['model.time'] });

@@ -101,7 +101,7 @@ class DuckDbConnection implements Connection {
     const copy = source.copy;
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, { file: source.file, line: source.line });
     const warnings: string[] = [];
-    const files = await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) });
+    const files = step.files ?? (await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) }));
     let paths: PathStep[][] | undefined;
     if (copy.json.kind === 'jsonpaths') {
       const loc = copy.json.location;

@@ -161,7 +161,7 @@ export class PgConnection implements Connection {
     if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, where);
     if (copy.compression === 'zstd') throw new LoadError('zstd-compressed files are not supported on PostgreSQL yet', { ...where, hint: 'use gzip or uncompressed files' });
     const warnings: string[] = [];
-    const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) })).map((f) => f.uri);
+    const files = (step.files ?? (await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) }))).map((f) => f.uri);
     const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source, this.files));
     const reader = this.files.opener(files, copy.compression);
     const stats = { records: 0, rows: 0, files: 0, bytes: 0 };

@@ -1,4 +1,5 @@
-import { resolveProjectTarget } from '../../api.js';
+import { compile, resolveProjectTarget } from '../../api.js';
+import { readSourceFilesStatus, type SourceFilesStatus } from '../../debug/source-files-status.js';
 import { describeTarget } from '../../config/load-config.js';
 import { checkConnection } from '../../debug/check-connection.js';
 import { MIN_SECRET_LENGTH } from '../../mask-secrets.js';
@@ -42,6 +43,18 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
     else {
       reporter.print('connection: OK');
       reporter.print(schema);
+    }
+    // incremental sources: files loaded (in the ledger) and pending (listed, not loaded yet)
+    let status: SourceFilesStatus[] = [];
+    try {
+      const c = compile(opts, target);
+      status = await readSourceFilesStatus(target, c.manifest, Object.keys(c.manifest.nodes));
+    } catch (err) {
+      reporter.warn(`cannot show the incremental sources' files: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    for (const s of status) {
+      if (json) reporter.json({ level: 'info', event: 'debug_source_files', ...s });
+      else reporter.print(`source ${s.source}: ${s.error ? `cannot list its files: ${s.error}` : `${s.loaded} file${s.loaded === 1 ? '' : 's'} loaded, ${s.pending} pending${s.changed ? `, ${s.changed} changed` : ''}${s.missing ? `, ${s.missing} missing` : ''}`}`);
     }
     return 0;
   },

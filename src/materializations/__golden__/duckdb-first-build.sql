@@ -1,15 +1,59 @@
 -- setup
 CREATE SCHEMA IF NOT EXISTS "main";
+CREATE TABLE IF NOT EXISTS "main"."sparkify_loaded_files" (
+  "source" VARCHAR,
+  "file" VARCHAR,
+  "size" BIGINT,
+  "etag" VARCHAR,
+  "mtime" VARCHAR,
+  "content_hash" VARCHAR,
+  "rows_loaded" BIGINT,
+  "rows_rejected" BIGINT,
+  "load_seq" BIGINT,
+  "run_id" VARCHAR,
+  "loaded_at" TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS "main"."sparkify_incremental_state" (
+  "model" VARCHAR,
+  "source" VARCHAR,
+  "load_seq" BIGINT
+);
 
 -- source.sparkify.staging_events (copy)
+DROP TABLE IF EXISTS "main"."staging_events";
+CREATE TABLE "main"."staging_events" (
+  "artist" VARCHAR,
+  "auth" VARCHAR,
+  "firstname" VARCHAR,
+  "gender" VARCHAR,
+  "iteminsession" INTEGER,
+  "lastname" VARCHAR,
+  "length" DOUBLE PRECISION,
+  "level" VARCHAR,
+  "location" VARCHAR,
+  "method" VARCHAR,
+  "page" VARCHAR,
+  "registration" DOUBLE PRECISION,
+  "sessionid" INTEGER,
+  "song" VARCHAR,
+  "status" INTEGER,
+  "ts" BIGINT,
+  "useragent" VARCHAR,
+  "userid" VARCHAR,
+  "_source_file" VARCHAR,
+  "_load_seq" BIGINT
+);
+DELETE FROM "main"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events';
+DELETE FROM "main"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_events';
+INSERT INTO "main"."staging_events" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", "_source_file", "_load_seq")
+SELECT "artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", '<file>', 1 FROM "main"."staging_events__sparkify_tmp";
+DELETE FROM "main"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events' AND "file" IN ('<file>');
+INSERT INTO "main"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
+  ('sparkify.staging_events', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "main"."staging_events__sparkify_tmp";
--- load source.sparkify.staging_events into main.staging_events__sparkify_tmp
-BEGIN;
-ALTER TABLE "main"."staging_events__sparkify_tmp" RENAME TO "staging_events";
-COMMIT;
 SELECT COUNT(*) AS n FROM "main"."staging_events";
 
--- model.users (table)
+-- model.users (incremental)
 DROP TABLE IF EXISTS "main"."users__sparkify_tmp";
 CREATE TABLE "main"."users__sparkify_tmp" AS
 with ranked as (
@@ -25,6 +69,7 @@ with ranked as (
         ) as recency
     from "main"."staging_events"
     where nullif(trim(userid), '') is not null
+    
 )
 
 select
@@ -37,15 +82,35 @@ from ranked
 where recency = 1;
 BEGIN;
 ALTER TABLE "main"."users__sparkify_tmp" RENAME TO "users";
+DELETE FROM "main"."sparkify_incremental_state" WHERE "model" = 'users';
+INSERT INTO "main"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'users', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "main"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
 COMMIT;
 SELECT COUNT(*) AS n FROM "main"."users";
 
 -- source.sparkify.staging_songs (copy)
+DROP TABLE IF EXISTS "main"."staging_songs";
+CREATE TABLE "main"."staging_songs" (
+  "num_songs" INTEGER,
+  "artist_id" VARCHAR,
+  "artist_latitude" DOUBLE PRECISION,
+  "artist_longitude" DOUBLE PRECISION,
+  "artist_location" VARCHAR,
+  "artist_name" VARCHAR,
+  "song_id" VARCHAR,
+  "title" VARCHAR,
+  "duration" DOUBLE PRECISION,
+  "year" INTEGER,
+  "_source_file" VARCHAR,
+  "_load_seq" BIGINT
+);
+DELETE FROM "main"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs';
+DELETE FROM "main"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_songs';
+INSERT INTO "main"."staging_songs" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", "_source_file", "_load_seq")
+SELECT "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", '<file>', 1 FROM "main"."staging_songs__sparkify_tmp";
+DELETE FROM "main"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs' AND "file" IN ('<file>');
+INSERT INTO "main"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
+  ('sparkify.staging_songs', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "main"."staging_songs__sparkify_tmp";
--- load source.sparkify.staging_songs into main.staging_songs__sparkify_tmp
-BEGIN;
-ALTER TABLE "main"."staging_songs__sparkify_tmp" RENAME TO "staging_songs";
-COMMIT;
 SELECT COUNT(*) AS n FROM "main"."staging_songs";
 
 -- model.artists (table)
@@ -82,13 +147,14 @@ ALTER TABLE "main"."artists__sparkify_tmp" RENAME TO "artists";
 COMMIT;
 SELECT COUNT(*) AS n FROM "main"."artists";
 
--- model.songplays (table)
+-- model.songplays (incremental)
 DROP TABLE IF EXISTS "main"."songplays__sparkify_tmp";
 CREATE TABLE "main"."songplays__sparkify_tmp" AS
 with plays as (
     select *
     from "main"."staging_events"
     where page = 'NextSong'
+    
 ),
 
 -- A play matches the song whose (title, artist_name, duration) equal its (song, artist, length).
@@ -123,6 +189,9 @@ left join candidate_songs as s
     and s.duration = p.length;
 BEGIN;
 ALTER TABLE "main"."songplays__sparkify_tmp" RENAME TO "songplays";
+DELETE FROM "main"."sparkify_incremental_state" WHERE "model" = 'songplays';
+INSERT INTO "main"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'songplays', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "main"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
+INSERT INTO "main"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'songplays', 'sparkify.staging_songs', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "main"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_songs');
 COMMIT;
 SELECT COUNT(*) AS n FROM "main"."songplays";
 
@@ -149,12 +218,14 @@ ALTER TABLE "main"."songs__sparkify_tmp" RENAME TO "songs";
 COMMIT;
 SELECT COUNT(*) AS n FROM "main"."songs";
 
--- model.time (table)
+-- model.time (incremental)
 DROP TABLE IF EXISTS "main"."time__sparkify_tmp";
 CREATE TABLE "main"."time__sparkify_tmp" AS
 with times as (
+    
     select distinct start_time
     from "main"."songplays"
+    
 )
 
 select
@@ -168,5 +239,8 @@ select
 from times;
 BEGIN;
 ALTER TABLE "main"."time__sparkify_tmp" RENAME TO "time";
+DELETE FROM "main"."sparkify_incremental_state" WHERE "model" = 'time';
+INSERT INTO "main"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'time', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "main"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
+INSERT INTO "main"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'time', 'sparkify.staging_songs', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "main"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_songs');
 COMMIT;
 SELECT COUNT(*) AS n FROM "main"."time";

@@ -30,6 +30,7 @@ with ranked as (
         ) as recency
     from "__fixture_0"
     where nullif(trim(userid), '') is not null
+    
 )
 
 -- test.accepted_values_users_level (test)
@@ -124,6 +125,7 @@ with plays as (
     select *
     from "__fixture_0"
     where page = 'NextSong'
+    
 ),
 
 -- test.accepted_values_songplays_level (test)

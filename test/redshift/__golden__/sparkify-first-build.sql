@@ -5,10 +5,31 @@ SET statement_timeout = 7200000;
 
 -- setup
 CREATE SCHEMA IF NOT EXISTS "public";
+CREATE TABLE IF NOT EXISTS "public"."sparkify_loaded_files" (
+  "source" varchar(256),
+  "file" varchar(1024),
+  "size" bigint,
+  "etag" varchar(256),
+  "mtime" varchar(64),
+  "content_hash" varchar(64),
+  "rows_loaded" bigint,
+  "rows_rejected" bigint,
+  "load_seq" bigint,
+  "run_id" varchar(64),
+  "loaded_at" timestamp
+);
+CREATE TABLE IF NOT EXISTS "public"."sparkify_incremental_state" (
+  "model" varchar(256),
+  "source" varchar(256),
+  "load_seq" bigint
+);
 
 -- source.sparkify.staging_events (copy)
-DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
-CREATE TABLE "public"."staging_events__sparkify_tmp" (
+-- incremental load: the files of s3://udacity-dend/log_data not in public.sparkify_loaded_files (a changed file: on_file_change error)
+-- when the staging table is new or the ledger has no file of it: the staging table is made again and the ledger forgets the source
+BEGIN;
+DROP TABLE IF EXISTS "public"."staging_events" CASCADE;
+CREATE TABLE "public"."staging_events" (
   "artist" varchar(512),
   "auth" varchar(32),
   "firstname" varchar(256),
@@ -26,24 +47,35 @@ CREATE TABLE "public"."staging_events__sparkify_tmp" (
   "status" integer,
   "ts" bigint,
   "useragent" varchar(1024),
-  "userid" varchar(32)
+  "userid" varchar(32),
+  "_source_file" varchar(1024),
+  "_load_seq" bigint
 );
+DELETE FROM "public"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events';
+DELETE FROM "public"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_events';
+COMMIT;
+-- then each new file is loaded into public.staging_events__sparkify_tmp and appended in the transaction that records it
+BEGIN;
 COPY "public"."staging_events__sparkify_tmp" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid")
-FROM 's3://udacity-dend/log_data/'
+FROM 's3://udacity-dend/log_data/each-new-file.json'
 IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'
 FORMAT AS JSON 's3://udacity-dend/log_json_path.json'
 REGION 'us-west-2'
 MAXERROR 0
 COMPUPDATE OFF
 STATUPDATE OFF;
-ANALYZE "public"."staging_events__sparkify_tmp";
-BEGIN;
-ALTER TABLE "public"."staging_events__sparkify_tmp" RENAME TO "staging_events";
+INSERT INTO "public"."staging_events" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", "_source_file", "_load_seq")
+SELECT "artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", '<file>', 1 FROM "public"."staging_events__sparkify_tmp";
+DELETE FROM "public"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events' AND "file" IN ('<file>');
+INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
+  ('sparkify.staging_events', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
+DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
 COMMIT;
+ANALYZE "public"."staging_events";
 SELECT COUNT(*) AS n FROM "public"."staging_events";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
 
--- model.users (table)
+-- model.users (incremental)
 DROP TABLE IF EXISTS "public"."users__sparkify_tmp" CASCADE;
 CREATE TABLE "public"."users__sparkify_tmp"
 DISTSTYLE ALL
@@ -62,6 +94,7 @@ with ranked as (
         ) as recency
     from "public"."staging_events"
     where nullif(trim(userid), '') is not null
+    
 )
 
 select
@@ -75,13 +108,18 @@ where recency = 1;
 ANALYZE "public"."users__sparkify_tmp";
 BEGIN;
 ALTER TABLE "public"."users__sparkify_tmp" RENAME TO "users";
+DELETE FROM "public"."sparkify_incremental_state" WHERE "model" = 'users';
+INSERT INTO "public"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'users', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "public"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
 COMMIT;
 SELECT COUNT(*) AS n FROM "public"."users";
 -- if it fails: DROP TABLE IF EXISTS "public"."users__sparkify_tmp" CASCADE;
 
 -- source.sparkify.staging_songs (copy)
-DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;
-CREATE TABLE "public"."staging_songs__sparkify_tmp" (
+-- incremental load: the files of s3://udacity-dend/song_data not in public.sparkify_loaded_files (a changed file: on_file_change error)
+-- when the staging table is new or the ledger has no file of it: the staging table is made again and the ledger forgets the source
+BEGIN;
+DROP TABLE IF EXISTS "public"."staging_songs" CASCADE;
+CREATE TABLE "public"."staging_songs" (
   "num_songs" integer,
   "artist_id" varchar(32),
   "artist_latitude" double precision,
@@ -91,20 +129,31 @@ CREATE TABLE "public"."staging_songs__sparkify_tmp" (
   "song_id" varchar(32),
   "title" varchar(512),
   "duration" double precision,
-  "year" integer
+  "year" integer,
+  "_source_file" varchar(1024),
+  "_load_seq" bigint
 );
+DELETE FROM "public"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs';
+DELETE FROM "public"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_songs';
+COMMIT;
+-- then each new file is loaded into public.staging_songs__sparkify_tmp and appended in the transaction that records it
+BEGIN;
 COPY "public"."staging_songs__sparkify_tmp" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year")
-FROM 's3://udacity-dend/song_data/'
+FROM 's3://udacity-dend/song_data/each-new-file.json'
 IAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'
 FORMAT AS JSON 'auto'
 REGION 'us-west-2'
 MAXERROR 0
 COMPUPDATE OFF
 STATUPDATE OFF;
-ANALYZE "public"."staging_songs__sparkify_tmp";
-BEGIN;
-ALTER TABLE "public"."staging_songs__sparkify_tmp" RENAME TO "staging_songs";
+INSERT INTO "public"."staging_songs" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", "_source_file", "_load_seq")
+SELECT "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", '<file>', 1 FROM "public"."staging_songs__sparkify_tmp";
+DELETE FROM "public"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs' AND "file" IN ('<file>');
+INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
+  ('sparkify.staging_songs', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
+DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;
 COMMIT;
+ANALYZE "public"."staging_songs";
 SELECT COUNT(*) AS n FROM "public"."staging_songs";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;
 
@@ -147,7 +196,7 @@ COMMIT;
 SELECT COUNT(*) AS n FROM "public"."artists";
 -- if it fails: DROP TABLE IF EXISTS "public"."artists__sparkify_tmp" CASCADE;
 
--- model.songplays (table)
+-- model.songplays (incremental)
 DROP TABLE IF EXISTS "public"."songplays__sparkify_tmp" CASCADE;
 CREATE TABLE "public"."songplays__sparkify_tmp"
 DISTSTYLE KEY
@@ -158,6 +207,7 @@ with plays as (
     select *
     from "public"."staging_events"
     where page = 'NextSong'
+    
 ),
 
 -- A play matches the song whose (title, artist_name, duration) equal its (song, artist, length).
@@ -193,6 +243,9 @@ left join candidate_songs as s
 ANALYZE "public"."songplays__sparkify_tmp";
 BEGIN;
 ALTER TABLE "public"."songplays__sparkify_tmp" RENAME TO "songplays";
+DELETE FROM "public"."sparkify_incremental_state" WHERE "model" = 'songplays';
+INSERT INTO "public"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'songplays', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "public"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
+INSERT INTO "public"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'songplays', 'sparkify.staging_songs', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "public"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_songs');
 COMMIT;
 SELECT COUNT(*) AS n FROM "public"."songplays";
 -- if it fails: DROP TABLE IF EXISTS "public"."songplays__sparkify_tmp" CASCADE;
@@ -225,7 +278,7 @@ COMMIT;
 SELECT COUNT(*) AS n FROM "public"."songs";
 -- if it fails: DROP TABLE IF EXISTS "public"."songs__sparkify_tmp" CASCADE;
 
--- model.time (table)
+-- model.time (incremental)
 DROP TABLE IF EXISTS "public"."time__sparkify_tmp" CASCADE;
 CREATE TABLE "public"."time__sparkify_tmp"
 DISTSTYLE KEY
@@ -233,8 +286,10 @@ DISTKEY ("start_time")
 SORTKEY ("start_time")
 AS
 with times as (
+    
     select distinct start_time
     from "public"."songplays"
+    
 )
 
 select
@@ -249,6 +304,9 @@ from times;
 ANALYZE "public"."time__sparkify_tmp";
 BEGIN;
 ALTER TABLE "public"."time__sparkify_tmp" RENAME TO "time";
+DELETE FROM "public"."sparkify_incremental_state" WHERE "model" = 'time';
+INSERT INTO "public"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'time', 'sparkify.staging_events', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "public"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_events');
+INSERT INTO "public"."sparkify_incremental_state" ("model", "source", "load_seq") SELECT 'time', 'sparkify.staging_songs', (SELECT COALESCE(MAX(f."load_seq"), 0) FROM "public"."sparkify_loaded_files" AS f WHERE f."source" = 'sparkify.staging_songs');
 COMMIT;
 SELECT COUNT(*) AS n FROM "public"."time";
 -- if it fails: DROP TABLE IF EXISTS "public"."time__sparkify_tmp" CASCADE;
