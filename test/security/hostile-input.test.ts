@@ -172,7 +172,10 @@ function statements(manifest: Manifest, d: Dialect): string[] {
   const step = (s: Step) => {
     if (s.kind === 'sql' || s.kind === 'count' || s.kind === 'test' || s.kind === 'check' || s.kind === 'unit') out.push(s.sql);
     else if (s.kind === 'transaction') out.push(...s.statements);
-    else if (s.kind === 'choose') [s.then, s.else].flat().forEach(step), out.push(s.sql);
+    else if (s.kind === 'choose') {
+      [s.then, s.else].flat().forEach(step);
+      out.push(s.sql);
+    }
     else if (s.kind === 'ledger-load') {
       out.push(...stepStatements(s, d));
       step({ kind: 'load', source: s.source, into: s.tmp });
