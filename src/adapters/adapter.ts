@@ -1,7 +1,8 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 
-export type EngineType = 'duckdb' | 'postgres' | 'redshift';
+/** The type of an engine in the registry (src/adapters/engines.ts): "duckdb", "postgres", "redshift". */
+export type EngineType = string;
 
 export interface ExistingRelation {
   schema: string;
@@ -47,7 +48,6 @@ export interface Dialect {
    * names could meet); undefined when it has no limit. Longer names are compile errors.
    */
   readonly maxIdentifierBytes: number | undefined;
-  readonly supportsTransactionalDdl: boolean;
   /** names fold to lower case even when quoted (Redshift), so existing relations match names case-insensitively */
   readonly foldsIdentifierCase?: boolean;
   quoteIdent(name: string): string;

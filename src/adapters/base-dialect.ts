@@ -19,7 +19,6 @@ export abstract class BaseDialect implements Dialect {
   abstract readonly type: EngineType;
   abstract readonly label: string;
   abstract readonly maxIdentifierBytes: number | undefined;
-  readonly supportsTransactionalDdl: boolean = true;
 
   quoteIdent(name: string): string {
     if (!SAFE_IDENTIFIER.test(name)) {

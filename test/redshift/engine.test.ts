@@ -13,7 +13,7 @@ const seedTarget = (cfg = SEED_CFG) =>
 describe('connecting to Redshift', () => {
   it('uses pg on port 5439 with TLS that verifies the certificate', () => {
     const t = seedTarget(SEED_CFG.replace('DB_PORT=5439\n', ''));
-    const s = redshiftServer(t.redshift!);
+    const s = redshiftServer(t.settings as RedshiftSettings);
     expect(s.client).toMatchObject({
       host: 'redshift-cluster-1.abc123xyz789.us-west-2.redshift.amazonaws.com',
       port: 5439,
@@ -34,7 +34,7 @@ describe('connecting to Redshift', () => {
     process.env.PGAPPNAME = 'from-env';
     process.env.PGOPTIONS = '-c search_path=x';
     try {
-      const cfg = { ...redshiftServer(seedTarget().redshift!).client, application_name: 'sparkify', statement_timeout: 1000, options: '-c x=y' };
+      const cfg = { ...redshiftServer(seedTarget().settings as RedshiftSettings).client, application_name: 'sparkify', statement_timeout: 1000, options: '-c x=y' };
       const startup = (new RedshiftClient(cfg) as unknown as { getStartupConf(): Record<string, string> }).getStartupConf();
       expect(startup).toEqual({ user: 'awsuser', database: 'dev' });
       // what plain pg would have sent

@@ -205,7 +205,7 @@ function check(cfg: string, p: Project, env: Record<string, string> = {}): { ref
     let dialect: Dialect;
     try {
       const target = resolveTarget({ projectDir: DIR, targetName: type, env, readFile: (f) => (f === path.join(DIR, 'dwh.cfg') ? cfg : undefined) });
-      dialect = createDialect(type, target);
+      dialect = createDialect(target);
       manifest = compileProject(p, { target, dialect, env });
     } catch (err) {
       if (process.env.DEBUG_HOSTILE) console.log(type, err);

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Target } from '../../config/load-config.js';
 import { DatabaseError, LoadError, RunLockedError, SparkifyError } from '../../errors.js';
 import { maskSecrets } from '../../mask-secrets.js';
 import { parseJsonPathsFile, type PathStep } from '../../loaders/json-paths.js';
@@ -18,7 +17,8 @@ import type { Connection, Engine, ExistingRelation, LoadProgress, LoadResult, Lo
 import { describeSince } from '../describe-since.js';
 import { PostgresDialect } from './postgres-dialect.js';
 
-export type PostgresSettings = NonNullable<Target['postgres']>;
+import type { PostgresSettings } from './index.js';
+export type { PostgresSettings } from './index.js';
 
 const asText = (v: string) => v;
 // DuckDB returns NaN and the infinities as strings, and REAL as the float32 value widened to a double

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { Target } from '../../config/load-config.js';
 import { DatabaseError } from '../../errors.js';
 import { SourceFiles } from '../../loaders/source-files.js';
 import { HELPER_RELATION } from '../../materializations/plan-run.js';
@@ -10,7 +9,8 @@ import { loadErrorFromRows, rejectedLinesFromRows, type LoadErrorRow } from './l
 import { redshiftDialectFor, type RedshiftDialect } from './redshift-dialect.js';
 import { retrySerializable, type RetryOptions } from './serializable-retry.js';
 
-export type RedshiftSettings = NonNullable<Target['redshift']>;
+import type { RedshiftSettings } from './index.js';
+export type { RedshiftSettings } from './index.js';
 
 /**
  * A pg client whose startup packet carries only the user and the database. pg adds
