@@ -75,6 +75,18 @@ export abstract class BaseDialect implements Dialect {
     return 'BEGIN READ ONLY';
   }
 
+  beginTransaction(): string {
+    return 'BEGIN';
+  }
+
+  commit(): string {
+    return 'COMMIT';
+  }
+
+  rollback(): string {
+    return 'ROLLBACK';
+  }
+
   setSearchPath(schema: string): string {
     return `SET search_path TO ${this.quoteIdent(schema)}`;
   }

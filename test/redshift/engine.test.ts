@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/adapters/create-engine.js';
+import { runCopy } from '../../src/adapters/redshift/copy-from-s3.js';
 import { RedshiftClient, RedshiftEngine, redshiftServer, type RedshiftSettings } from '../../src/adapters/redshift/redshift-engine.js';
 import { resolveTarget } from '../../src/config/load-config.js';
 import { DatabaseError, LoadError } from '../../src/errors.js';
@@ -127,10 +128,8 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        // PostgreSQL rejects the Redshift COPY, as Redshift would reject a bad line: the COPY fails
-        return c.execute(
-          `COPY "${schema}"."staging_events__sparkify_tmp" ("ts")\nFROM 's3://udacity-dend/log_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-        );
+        // PostgreSQL rejects the Redshift COPY, as Redshift would reject a bad line: the COPY fails (the load runs it with runCopy)
+        return runCopy(c, engine.dialect, `COPY "${schema}"."staging_events__sparkify_tmp" ("ts")\nFROM 's3://udacity-dend/log_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_events__sparkify_tmp', 10);
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadError);
@@ -157,9 +156,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
       const err = await engine
         .withConnection(async (c) => {
           await c.execute(`SET search_path TO "${serverless}"`);
-          return c.execute(
-            `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-          );
+          return runCopy(c, engine.dialect, `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_songs__sparkify_tmp', 10);
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LoadError);
@@ -175,9 +172,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        return c.execute(
-          `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-        );
+        return runCopy(c, engine.dialect, `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_songs__sparkify_tmp', 10);
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseError);
@@ -217,7 +212,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        return c.load({ kind: 'load', source, into: { schema, name: 'staging_events__sparkify_tmp' } });
+        return engine.load(c, { kind: 'load', source, into: { schema, name: 'staging_events__sparkify_tmp' } });
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadError);
