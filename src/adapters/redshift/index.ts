@@ -2,16 +2,11 @@ import { ConfigError } from '../../errors.js';
 import type { ConfigReader } from '../../config/config-reader.js';
 import type { IniDocument } from '../../config/parse-ini.js';
 import { defineEngine } from '../engine-definition.js';
-import { PG_IDENTIFIER } from '../postgres/index.js';
+import { PG_IDENTIFIER, type PostgresSettings } from '../postgres/index.js';
 import { redshiftDialectFor } from './redshift-dialect.js';
 
-export interface RedshiftSettings {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password?: string;
-  schema: string;
+/** A cluster is reached as a PostgreSQL server is, always over TLS, with an IAM role for COPY. */
+export interface RedshiftSettings extends Omit<PostgresSettings, 'ssl'> {
   iamRole: string;
   region: string;
   ssl: true;
