@@ -24,8 +24,8 @@ export class DuckDbDialect extends BaseDialect {
     return /Table with name ("[^"]+"|\S+?) does not exist/.exec(message)?.[1]?.replace(/^"|"$/g, '');
   }
 
-  readonly type = 'duckdb' as const;
-  readonly label = 'DuckDB';
+  readonly type: string = 'duckdb';
+  readonly label: string = 'DuckDB';
   // duckdb: no documented limit on the length of an identifier
   readonly maxIdentifierBytes = undefined;
 
