@@ -145,6 +145,8 @@ export interface Connection {
   execute(sql: string): Promise<number | undefined>;
   /** runs statements in one transaction; rolls back on any error (Redshift runs it again after a serialization conflict) */
   transaction(statements: string[]): Promise<void>;
+  /** rolls back the open transaction, if any, even after a cancel; never throws (a session it cannot roll back is not reused) */
+  rollback(): Promise<void>;
   /** streams data into a `COPY ... FROM STDIN` statement and returns the rows copied; engines without one leave it out */
   copyFrom?(sql: string, data: AsyncIterable<Buffer>): Promise<number>;
 }

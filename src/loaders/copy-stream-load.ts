@@ -14,7 +14,6 @@ export interface CopyStreamDialect {
   copyFromStdin(into: Relation, columns: ColumnSpec[]): string;
   beginTransaction(): string;
   commit(): string;
-  rollback(): string;
   /** the row (1-based, of the COPY) and column a failed COPY names, and the server's reason, when the error is about one value */
   copyErrorRow(err: DatabaseError): { row: number; column?: string | undefined; reason: string } | undefined;
 }
@@ -52,7 +51,7 @@ export async function copyStreamLoad(c: Connection, dialect: CopyStreamDialect, 
     await c.execute(dialect.commit());
     return withWarnings({ rows, files: files.length, records: stats.records, rejected: limit.rejected }, load.warnings);
   } catch (err) {
-    await c.execute(dialect.rollback()).catch(() => undefined);
+    await c.rollback();
     throw err;
   }
 }

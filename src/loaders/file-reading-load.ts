@@ -133,7 +133,7 @@ class FileReadingLoad {
     try {
       n = await insert();
     } catch (err) {
-      await c.execute(dialect.rollback()).catch(() => undefined);
+      await c.rollback();
       throw err;
     }
     const now = fileSizes([...sizes.keys()]);

@@ -283,6 +283,7 @@ function recording(engine: Engine, log: string[]): Engine {
     query: (sql) => (log.push(sql), c.query(sql)),
     execute: (sql) => (log.push(sql), c.execute(sql)),
     transaction: (s) => (log.push(...s), c.transaction(s)),
+    rollback: () => c.rollback(),
     ...(c.copyFrom ? { copyFrom: (sql: string, data: AsyncIterable<Buffer>) => (log.push(sql), c.copyFrom!(sql, data)) } : {}),
   });
   return Object.assign(Object.create(engine) as Engine, {

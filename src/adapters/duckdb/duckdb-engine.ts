@@ -59,6 +59,10 @@ class DuckDbConnection implements Connection {
     }
   }
 
+  async rollback(): Promise<void> {
+    await this.conn.run(this.dialect.rollback()).catch(() => undefined);
+  }
+
   async transaction(statements: string[]): Promise<void> {
     await this.execute(this.dialect.beginTransaction());
     try {

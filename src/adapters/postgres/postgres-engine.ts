@@ -71,7 +71,10 @@ export class PgConnection implements Connection {
     this.broken = true;
   };
 
-  constructor(readonly client: pg.PoolClient) {
+  constructor(
+    readonly client: pg.PoolClient,
+    protected readonly dialect: PostgresDialect,
+  ) {
     // pg emits 'error' on the client when its socket fails (a terminated backend during COPY: EPIPE), and
     // the pool listens only while the client is idle: without a listener here that event crashes the process
     client.on('error', this.onClientError);
@@ -128,18 +131,18 @@ export class PgConnection implements Connection {
   }
 
   async transaction(statements: string[]): Promise<void> {
-    await this.run('BEGIN');
+    await this.run(this.dialect.beginTransaction());
     try {
       for (const s of statements) await this.run(s);
-      await this.run('COMMIT');
+      await this.run(this.dialect.commit());
     } catch (err) {
       await this.rollback();
       throw err;
     }
   }
 
-  protected async rollback(): Promise<void> {
-    await this.client.query('ROLLBACK').catch(() => {
+  async rollback(): Promise<void> {
+    await this.client.query(this.dialect.rollback()).catch(() => {
       this.broken = true;
     });
   }
@@ -219,7 +222,7 @@ export class PostgresEngine implements Engine {
   }
 
   protected newConnection(client: pg.PoolClient): PgConnection {
-    return new PgConnection(client);
+    return new PgConnection(client, this.dialect);
   }
 
   async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {

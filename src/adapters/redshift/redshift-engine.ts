@@ -52,9 +52,10 @@ export function redshiftServer(s: RedshiftSettings): PgServer {
 export class RedshiftConnection extends PgConnection {
   constructor(
     client: pg.PoolClient,
+    dialect: RedshiftDialect,
     private readonly retry: RetryOptions,
   ) {
-    super(client);
+    super(client, dialect);
   }
 
   // redshift: a transaction cancelled by a concurrent one (1023, 1018) succeeds when run again whole
@@ -95,6 +96,6 @@ export class RedshiftEngine extends PostgresEngine {
   }
 
   protected override newConnection(client: pg.PoolClient): PgConnection {
-    return new RedshiftConnection(client, this.retry);
+    return new RedshiftConnection(client, this.dialect, this.retry);
   }
 }

@@ -50,8 +50,7 @@ select id, name, amount from "public"."events"
 where id > (select max(id) from "public"."event_log");
 SELECT COUNT(*) AS n FROM "public"."event_log__sparkify_tmp";
 BEGIN;
-DELETE FROM "public"."event_log" USING "public"."event_log__sparkify_tmp" WHERE "public"."event_log"."id" = "event_log__sparkify_tmp"."id";
-INSERT INTO "public"."event_log" SELECT * FROM "public"."event_log__sparkify_tmp";
+MERGE INTO "public"."event_log" USING "public"."event_log__sparkify_tmp" ON "public"."event_log"."id" = "event_log__sparkify_tmp"."id" REMOVE DUPLICATES;
 COMMIT;
 DROP TABLE IF EXISTS "public"."event_log__sparkify_tmp" CASCADE;
 SELECT COUNT(*) AS n FROM "public"."event_log";

@@ -38,6 +38,10 @@ class InMemoryConnection implements Connection {
     }
   }
 
+  async rollback(): Promise<void> {
+    await this.execute(this.dialect.rollback()).catch(() => undefined);
+  }
+
   async transaction(statements: string[]): Promise<void> {
     await this.execute(this.dialect.beginTransaction());
     try {
