@@ -148,8 +148,8 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     let r: LoadResult;
     try {
       r = serverLoads
-        ? await c.load({ kind: 'load', source: { ...s.source, location: batch[0]!.ref.uri, copy: { ...copy, manifest: false } }, into: s.tmp })
-        : await c.load({ kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: batch.map((f) => f.ref) }, ctx.onProgress ? progress : undefined);
+        ? await ctx.engine.load(c, { kind: 'load', source: { ...s.source, location: batch[0]!.ref.uri, copy: { ...copy, manifest: false } }, into: s.tmp })
+        : await ctx.engine.load(c, { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: batch.map((f) => f.ref) }, ctx.onProgress ? progress : undefined);
     } catch (err) {
       if (err instanceof LoadError && err.rejected?.length) await ctx.recordRejections(err.rejected).catch(() => undefined);
       throw err;
