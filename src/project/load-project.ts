@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
-import type { TemplateFile } from '../template/environment.js';
+import type { MacroPackage, TemplateFile } from '../template/environment.js';
 import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
 
 export interface ModelFile extends TemplateFile {
@@ -22,6 +22,8 @@ export interface Project {
   /** the .sql files under snapshots/: {% snapshot name %} ... {% endsnapshot %} blocks */
   snapshots?: TemplateFile[] | undefined;
   projectFile?: TemplateFile | undefined;
+  /** the installed packages (dbt_packages/), whose macros are namespaced by package name */
+  packages?: MacroPackage[] | undefined;
   /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
   problems: SparkifyError[];
 }

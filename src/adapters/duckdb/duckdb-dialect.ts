@@ -6,6 +6,7 @@ import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
+import { DuckDbCrossDatabaseSql } from '../cross-db.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
 
 export class DuckDbDialect extends BaseDialect {
@@ -23,6 +24,7 @@ export class DuckDbDialect extends BaseDialect {
   }
 
   readonly type = 'duckdb' as const;
+  override readonly crossDb = new DuckDbCrossDatabaseSql();
   readonly label = 'DuckDB';
   // duckdb: no documented limit on the length of an identifier
   readonly maxIdentifierBytes = undefined;
