@@ -55,7 +55,7 @@ export abstract class BaseDialect implements Dialect {
 
   relationColumns(r: Relation): string {
     return (
-      `SELECT column_name, data_type\n` +
+      `SELECT column_name, data_type, character_maximum_length AS char_size\n` +
       `FROM information_schema.columns\n` +
       `WHERE table_catalog = current_database() AND table_schema = ${this.quoteLiteral(r.schema)} AND table_name = ${this.quoteLiteral(r.name)}\n` +
       `ORDER BY ordinal_position`

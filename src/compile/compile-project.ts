@@ -138,7 +138,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const targetInfo = { name: target.name, type: target.type, schema: target.schema };
   const templateTarget = { ...targetInfo, ...templateTargetOf(target) };
 
-  const customTests = customTestNames(project.macros);
+  // a package's generic tests are named with its namespace: dbt_utils.expression_is_true
+  const customTests = [...customTestNames(project.macros), ...(project.packages ?? []).flatMap((p) => customTestNames(p.macros).map((n) => `${p.name}.${n}`))];
   const { tables, errors: sourceErrors } = parseSources(
     project.sourcesFiles,
     project.dir,
@@ -336,6 +337,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   if (pending && pending.size > 0) throw new QueriesNeeded([...pending]);
   throwIfAny(errors);
   if (!dag) throw new ProjectError('cannot order the project');
+  // macro files of packages that nunjucks cannot read: the project builds without their macros
+  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
   const told = new Set<string>();
   for (const l of logs) {
     const key = `${l.level}\u0000${l.message}`;

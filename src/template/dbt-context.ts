@@ -39,6 +39,8 @@ export class DbtRelation {
     private readonly text: () => string,
     readonly database: string,
     readonly type: 'table' | 'view' | null = null,
+    /** the model a ref() names */
+    readonly model?: string,
   ) {}
   get schema(): string {
     return this.resolve().schema;
@@ -96,7 +98,13 @@ export class DbtColumn {
   constructor(
     readonly name: string,
     readonly dtype: string,
+    readonly char_size?: number,
   ) {}
+  /** dbt: a string column's size, 256 when the type has none */
+  string_size(): number {
+    if (!this.is_string()) throw new Error(`string_size() of the ${this.dtype} column ${this.name}: it is not a string`);
+    return this.char_size ?? 256;
+  }
   get column(): string {
     return this.name;
   }
@@ -207,6 +215,8 @@ const STATIC = {
   },
   set: (items: unknown = []) => [...new Set(items as Iterable<unknown>)],
   local_md5: (s: unknown) => createHash('md5').update(String(s)).digest('hex'),
+  // a test with store_failures keeps the rows its query returns, whatever columns it selects
+  should_store_failures: () => false,
   execute: true,
 };
 
@@ -261,7 +271,17 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
     return relationOf(String(row.schema), String(row.name), row.type === 'view' ? 'view' : 'table');
   };
 
-  const columnsIn = (rel: unknown) => query(dialect.relationColumns(asRelation(rel, 'adapter.get_columns_in_relation'))).map((r) => new DbtColumn(String(r.column_name), String(r.data_type)));
+  const columnsIn = (rel: unknown) => {
+    const sql = dialect.relationColumns(asRelation(rel, 'adapter.get_columns_in_relation'));
+    const rows = query(sql);
+    const model = rel instanceof DbtRelation ? rel.model : undefined;
+    // sparkify compiles every model before the run (dbt compiles each just before it runs): the
+    // columns of a model that is not built yet would silently be none
+    if (rows.length === 0 && model !== undefined && input.queries?.answers.has(sql.trim())) {
+      throw new CompilerError(`the columns of ${model} are read (adapter.get_columns_in_relation, as dbt_utils.star and union_relations do) before ${model} exists in the warehouse: sparkify compiles every model before the run starts; build ${model} first (sparkify run -s ${model}), then this model`);
+    }
+    return rows.map((r) => new DbtColumn(String(r.column_name), r.char_size === null || r.char_size === undefined ? String(r.data_type) : `${String(r.data_type)}(${String(r.char_size)})`, r.char_size === null || r.char_size === undefined ? undefined : Number(r.char_size)));
+  };
 
   const dispatch = (...raw: unknown[]) => {
     const a = bindArgs('adapter.dispatch', ['macro_name', 'macro_namespace'], raw, { macro_namespace: null });

@@ -73,6 +73,8 @@ describe('Jinja as dbt projects write it', () => {
     ['dict methods', "{% set d = {'a': 1} %}{% do d.update({'b': 2}) %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{{ d.keys() | join }}{{ d.get('z', 'none') }}{{ d.pop('a') }}{{ d | length }}", 'a=1;b=2;abnone11'],
     ['string methods (Python semantics)', "{{ 'a-b-a'.replace('a', 'x') }} {{ '  x y  '.split() | length }} {{ ' pad '.strip() }} {{ 'Abc'.lower() }}{{ 'abc'.upper() }} {{ 'abc'.startswith('ab') }} {{ '{}-{x}'.format(1, x=2) }}", 'x-b-x 2 pad abcABC true 1-2'],
     ['slices and True/False/None', "{{ 'abcdef'[1:3] }}{{ [1,2,3][-1:] | join }}{{ True }}{{ None is none }}", 'bc3truetrue'],
+    ['dict keys are expressions', "{% set k = 'x' %}{% set d = {k: 1, k.upper(): 2, plain: 3, 'q': 4} %}{{ d | dictsort | join(';') }}", 'plain,3;q,4;x,1;X,2'],
+    ['Python truth: empty lists, dicts and strings are false', "{{ 'y' if [] else 'n' }}{% if not {} %}n{% endif %}{{ [] or 'n' }}{{ ([] and 'y') | length }}{% if [0] and 'a' %}y{% endif %}", 'nnn0y'],
     ['namespace()', "{% set ns = namespace(n=0) %}{% for i in [1, 2, 3] %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}", '6'],
     ['return() ends the macro and keeps the caller\'s variables', '{{ outer() }} {{ powers(5) }}', 'outer:a 3'],
     ['modules.datetime', "{% set d = modules.datetime.datetime(2020, 1, 31, 23) + modules.datetime.timedelta(hours=2) %}{{ d.strftime('%Y-%m-%d %H:%M') }} {{ (d - modules.datetime.datetime(2020, 1, 1)).days }} {{ modules.datetime.date(2024, 2, 29).isoformat() }}", '2020-02-01 01:00 31 2024-02-29'],

@@ -210,7 +210,7 @@ export function toTemplateError(err: unknown, file: string, phase: 'parse' | 're
   message = message.replace(/\s*Template render error:?\s*/g, '').replace(/^(CompilerError|Error): /, '');
   let hint: string | undefined;
   if (/Unable to call `(\w+)`/.test(message)) {
-    hint = 'only ref(), source(), config(), var(), env_var(), is_incremental(), the SQL helpers and macros from macros/ can be called';
+    hint = "the name is not a macro of the project or of a package (a package's are called as package.macro()), nor a template function";
   } else if (/unexpected token|expected/.test(message)) {
     hint = 'check the {{ }} / {% %} syntax on this line';
   } else if (/unknown block tag|end/.test(message)) {

@@ -87,6 +87,15 @@ interface CompilerProto {
   compileAdd(node: Node, frame: unknown): void;
   compileSub(node: Node, frame: unknown): void;
   compileLiteral(node: Node, frame: unknown): void;
+  compileDict(node: Node, frame: unknown): void;
+  compileMacro(node: Node, frame: { parent?: unknown }): void;
+  compileIf(node: Node, frame: unknown, async?: boolean): void;
+  compileInlineIf(node: Node, frame: unknown): void;
+  compileNot(node: Node, frame: unknown): void;
+  compileAnd(node: Node, frame: unknown): void;
+  compileOr(node: Node, frame: unknown): void;
+  assertType(node: Node, ...types: unknown[]): void;
+  [method: `compile${string}`]: unknown;
   compile(node: Node, frame: unknown): void;
   _compileExpression(node: Node, frame: unknown): void;
   _emit(code: string): void;
@@ -101,6 +110,17 @@ interface Runtime {
 }
 
 const INSTALLED = Symbol('sparkify jinja');
+
+/** Python's truth value of a template value. */
+export function pyTruthy(v: unknown): boolean {
+  if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
+  if (v instanceof nunjucks.runtime.SafeString) return String(v).length > 0;
+  if (v !== null && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto === Object.prototype || proto === null) return Object.keys(v).length > 0;
+  }
+  return Boolean(v);
+}
 
 /** A name for an expression in an "is undefined" error: `foo`, `foo.bar`, `foo['x']`. */
 function describe(node: Node | undefined): string | undefined {
@@ -150,6 +170,76 @@ export function installJinjaRuntime(): void {
     buf.splice(open + 1, 0, 'try {\n');
     return id;
   };
+
+  // Jinja's dict keys are expressions (`{relation: []}`, `{key.lower(): v}`); nunjucks takes only
+  // names and strings, a name as its text. A name is its variable's value here, or its text when
+  // there is no such variable, so `{a: 1}` written for nunjucks keeps its meaning.
+  const compileDict = proto.compileDict;
+  proto.compileDict = function (this: CompilerProto, node, frame) {
+    const pairs = (node.children ?? []) as (Node & { key: Node; value: Node })[];
+    if (node.typename === 'KeywordArgs' || pairs.every((p) => p.key.typename === 'Literal' && typeof p.key.value === 'string')) {
+      compileDict.call(this, node, frame);
+      return;
+    }
+    this._emit('runtime.sparkifyDict([');
+    for (const p of pairs) {
+      this._emit('[');
+      if (p.key.typename === 'Symbol') {
+        this._emit('runtime.sparkifyKey(');
+        this._compileExpression(p.key, frame);
+        this._emit(`, ${JSON.stringify(String(p.key.value))})`);
+      } else this._compileExpression(p.key, frame);
+      this._emit(', ');
+      this._compileExpression(p.value, frame);
+      this._emit('],');
+    }
+    this._emit('])');
+  };
+
+  // macros whose names start with _ (dbt_utils._is_relation) are a package's too: export them
+  const compileMacroDef = proto.compileMacro;
+  proto.compileMacro = function (this: CompilerProto, node, frame) {
+    compileMacroDef.call(this, node, frame);
+    const name = String((node as unknown as { name: Node }).name.value);
+    if (!frame.parent && name.startsWith('_')) this._emitLine(`context.addExport(${JSON.stringify(name)});`);
+  };
+
+  // Python's truth: an empty list, dict or string is false ([] is true in JavaScript)
+  const truthy = (n: Node | undefined): Node | undefined => (n && n.typename !== 'SparkifyTruthy' ? ({ typename: 'SparkifyTruthy', target: n, lineno: n.lineno, colno: n.colno } as Node) : n);
+  const assertType = proto.assertType;
+  proto.assertType = function (this: CompilerProto, node, ...types) {
+    if (node.typename !== 'SparkifyTruthy') assertType.call(this, node, ...types);
+  };
+  (proto as unknown as Record<string, unknown>).compileSparkifyTruthy = function (this: CompilerProto, node: Node, frame: unknown) {
+    this._emit('runtime.sparkifyTruthy(');
+    this.compile(node.target!, frame);
+    this._emit(')');
+  };
+  for (const method of ['compileIf', 'compileInlineIf'] as const) {
+    const orig = proto[method] as (this: CompilerProto, node: Node, frame: unknown, async?: boolean) => void;
+    proto[method] = function (this: CompilerProto, node: Node, frame: unknown, async?: boolean) {
+      const n = node as Node & { cond?: Node };
+      n.cond = truthy(n.cond);
+      orig.call(this, node, frame, async);
+    };
+  }
+  const compileNot = proto.compileNot;
+  proto.compileNot = function (this: CompilerProto, node, frame) {
+    node.target = truthy(node.target);
+    compileNot.call(this, node, frame);
+  };
+  for (const [method, op] of [
+    ['compileAnd', 'And'],
+    ['compileOr', 'Or'],
+  ] as const) {
+    proto[method] = function (this: CompilerProto, node: Node, frame: unknown) {
+      this._emit(`runtime.sparkify${op}(`);
+      this.compile(node.left!, frame);
+      this._emit(', function () { return ');
+      this.compile(node.right!, frame);
+      this._emit('; })');
+    };
+  }
 
   const compileSet = proto.compileSet;
   proto.compileSet = function (this: CompilerProto, node, frame) {
@@ -222,6 +312,19 @@ export function installJinjaRuntime(): void {
     const name = String(key);
     if (BLOCKED_NAMES.has(name)) throw blockedNameError(name);
     (obj as unknown as Record<string, unknown>)[name] = value;
+  };
+  runtime.sparkifyTruthy = pyTruthy;
+  runtime.sparkifyAnd = (a: unknown, b: () => unknown) => (pyTruthy(a) ? b() : a);
+  runtime.sparkifyOr = (a: unknown, b: () => unknown) => (pyTruthy(a) ? a : b());
+  runtime.sparkifyKey = (value: unknown, name: string) => (value === undefined ? name : value);
+  runtime.sparkifyDict = (pairs: [unknown, unknown][]) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of pairs) {
+      const name = String(k);
+      if (BLOCKED_NAMES.has(name)) throw blockedNameError(name);
+      Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   };
   runtime.sparkifyAdd = (a: unknown, b: unknown) => (isDateValue(a) || isDateValue(b) ? addDates(a, b) : (a as number) + (b as number));
   runtime.sparkifySub = (a: unknown, b: unknown) => (isDateValue(a) || isDateValue(b) ? subtractDates(a, b) : (a as number) - (b as number));

@@ -181,7 +181,7 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     }
     // resolved by resolveRelations() once every model's config (alias, schema, enabled) is known
     const token = `${REF_OPEN}${name}${REF_CLOSE}`;
-    return new DbtRelation(() => relationOf(name), () => token, database);
+    return new DbtRelation(() => relationOf(name), () => token, database, null, name);
   };
 
   // a relation's parts, when a template reads them: known once every model's config is (the
