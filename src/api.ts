@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
 import { createDialect } from './adapters/create-engine.js';
+import type { EngineDefinition } from './adapters/engine-definition.js';
 import { openEngineForRun } from './adapters/open-for-run.js';
 import { openEngine } from './adapters/create-engine.js';
 import { resolveTarget, type Target } from './config/load-config.js';
@@ -31,6 +32,8 @@ export interface ProjectOptions {
   env: Record<string, string | undefined>;
   /** resolve the target without needing to connect: missing credentials become placeholders (compile) */
   offline?: boolean | undefined;
+  /** the engines a target may name (default: the built-in ones, src/adapters/engines.ts) */
+  engines?: readonly EngineDefinition[] | undefined;
 }
 
 export interface Compiled {
@@ -40,13 +43,13 @@ export interface Compiled {
 }
 
 export function resolveProjectTarget(opts: ProjectOptions): Target {
-  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env, offline: opts.offline });
+  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env, offline: opts.offline, engines: opts.engines });
 }
 
 /** load -> compile: reads the project and renders every model for the chosen target. */
 export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts)): Compiled {
   const project = loadProject(opts.projectDir);
-  const dialect = createDialect(target.type, target);
+  const dialect = createDialect(target, opts.engines);
   const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
   return { manifest, target, dialect };
 }
@@ -63,8 +66,8 @@ export async function compileWithDatabase(
   engine?: Engine,
 ): Promise<Compiled> {
   const project = loadProject(opts.projectDir);
-  const dialect = createDialect(target.type, target);
-  const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1).then((e) => ({ engine: e, close: true }))));
+  const dialect = createDialect(target, opts.engines);
+  const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1, { engines: opts.engines }).then((e) => ({ engine: e, close: true }))));
   return { manifest, target, dialect };
 }
 
@@ -290,6 +293,7 @@ export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled
     holder: { pid: process.pid, host: hostname(), command: 'run' },
     wait: opts.waitForLock,
     signal: opts.signal,
+    engines: opts.engines,
   });
   try {
     const { result } = await runCompiled(compiled, engine, { ...opts, resultsArgs: { select: opts.select, exclude: opts.exclude } });

@@ -20,7 +20,6 @@ export abstract class BaseDialect implements Dialect {
   abstract readonly type: EngineType;
   abstract readonly label: string;
   abstract readonly maxIdentifierBytes: number | undefined;
-  readonly supportsTransactionalDdl: boolean = true;
   readonly crossDb: CrossDatabaseSql = new CrossDatabaseSql();
 
   quoteIdent(name: string): string {
@@ -98,6 +97,18 @@ export abstract class BaseDialect implements Dialect {
   // redshift: BEGIN takes READ ONLY too (AWS docs, BEGIN)
   beginReadOnly(): string {
     return 'BEGIN READ ONLY';
+  }
+
+  beginTransaction(): string {
+    return 'BEGIN';
+  }
+
+  commit(): string {
+    return 'COMMIT';
+  }
+
+  rollback(): string {
+    return 'ROLLBACK';
   }
 
   setSearchPath(schema: string): string {

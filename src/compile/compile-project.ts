@@ -107,8 +107,10 @@ export function projectVars(raw: Record<string, unknown>, projectName: string, p
 
 /** target.* in templates, as dbt's profiles give it (no password). */
 function templateTargetOf(target: Target): Record<string, unknown> {
-  const conn = target.postgres ?? target.redshift;
-  const file = target.duckdb?.path;
+  // the engine's own settings: a server's connection (PostgreSQL, Redshift) or a DuckDB file
+  const st = (target.settings ?? {}) as { host?: string; port?: number; database?: string; user?: string; path?: string };
+  const conn = st.host !== undefined ? { host: st.host, port: st.port, database: st.database, user: st.user } : undefined;
+  const file = st.path;
   const database = conn?.database ?? (file === undefined || file === ':memory:' ? 'memory' : path.basename(file).replace(/\.[^.]*$/, ''));
   return { database, threads: target.threads ?? 4, target_name: target.name, profile_name: 'sparkify', ...(conn ? { host: conn.host, port: conn.port, user: conn.user, dbname: conn.database } : { path: file }) };
 }
