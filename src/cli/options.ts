@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
-import { compile, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
+import { compileWithDatabase, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
 import { UsageError } from '../errors.js';
 import { INDIRECT_SELECTION_MODES, type IndirectSelection } from '../graph/select-tests.js';
 import type { CliContext } from './cli-command.js';
@@ -120,10 +120,22 @@ export function splitSelectors(v: string[] | undefined): string[] | undefined {
   return v === undefined || v.length === 0 ? undefined : v.map(String);
 }
 
-/** load -> compile for a command, with the target's secrets handed to the reporter first. */
-export function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offline?: boolean } = {}): Compiled {
+/**
+ * load -> compile for a command, with the target's secrets handed to the reporter first. Templates
+ * that query the warehouse (run_query(), ...) are answered from the target; their log() lines are
+ * shown.
+ */
+export async function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offline?: boolean } = {}): Promise<Compiled> {
   const opts = projectOptions(a, ctx.env, extra);
   const target = resolveProjectTarget(opts);
   ctx.reporter.setSecrets(target.secrets);
-  return compile(opts, target);
+  return compileWithDatabase({ ...opts, onLog: templateLog(ctx) }, target);
+}
+
+/** log(msg, info=True) and print() are shown, exceptions.warn() is a warning; log(msg) goes nowhere, as in dbt's console. */
+export function templateLog(ctx: CliContext): (message: string, level: 'info' | 'debug' | 'warn') => void {
+  return (message, level) => {
+    if (level === 'info') ctx.reporter.info(message);
+    else if (level === 'warn') ctx.reporter.warn(message);
+  };
 }

@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
-import type { TemplateFile } from '../template/environment.js';
+import type { MacroPackage, TemplateFile } from '../template/environment.js';
 import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
+import { loadPackages, packagesInstallPath } from './load-packages.js';
 
 export interface ModelFile extends TemplateFile {
   name: string;
@@ -22,6 +23,8 @@ export interface Project {
   /** the .sql files under snapshots/: {% snapshot name %} ... {% endsnapshot %} blocks */
   snapshots?: TemplateFile[] | undefined;
   projectFile?: TemplateFile | undefined;
+  /** the installed packages (dbt_packages/), whose macros are namespaced by package name */
+  packages?: MacroPackage[] | undefined;
   /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
   problems: SparkifyError[];
 }
@@ -121,5 +124,6 @@ export function loadProject(dir: string): Project {
   for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(...readYaml(abs, name, problems));
   const docFiles = [...listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).flatMap((rel) => readYaml(abs, `models/${rel}`, problems)), ...snapshotDocs];
   const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? readYaml(abs, PROJECT_FILE, problems)[0] : undefined;
-  return { dir: abs, models, macros, sourcesFiles, docFiles, tests, snapshots, projectFile, problems };
+  const packages = loadPackages(abs, packagesInstallPath(abs), problems);
+  return { dir: abs, models, macros, sourcesFiles, docFiles, tests, snapshots, projectFile, packages, problems };
 }

@@ -14,7 +14,7 @@ export const lsCliCommand = defineCommand<SelectArgs & { output: 'name' | 'path'
       .option('output', { alias: 'o', choices: ['name', 'path', 'json', 'dot', 'mermaid'] as const, default: 'name' as const, describe: 'what to print per node: its name, its file, or a JSON object; or the selected graph as Graphviz DOT or a Mermaid flowchart' }),
   run: async (a, ctx) => {
     const { reporter } = ctx;
-    const c = compileFor(a, ctx);
+    const c = await compileFor(a, ctx);
     const types = a['resource-type']?.map(String);
     const ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) }).filter((id) => !types?.length || types.includes(c.manifest.nodes[id]!.resourceType));
     if (a.output === 'dot' || a.output === 'mermaid') {
