@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.js';
 import { flushWrites, noisy } from './lib/measure.js';
-import { Rows, markdown, s } from './lib/report.js';
+import { Rows, markdown, s, x } from './lib/report.js';
 import { benchGenerate } from './lib/bench-generate.js';
 import { benchCompile } from './lib/bench-compile.js';
 import { benchDuckdb } from './lib/bench-duckdb.js';
@@ -32,7 +32,11 @@ const HELP = `npm run bench -- [options]
   --pg-large N          also load N events into PostgreSQL for the memory check; 0 to skip (default 5000000)
   --pg-build-timeout S  budget for the PostgreSQL full build, seconds (default 150)
   --watch-timeout S     budget for bench/watch-latency.mjs, seconds (default 180)
-  --duckdb-variant      also run the DuckDB floor with DuckDB's default settings (adds 1-1.5 min)
+  --duckdb-parts LIST   parts of the duckdb section: load,songs,build,large (default all)
+  --duckdb-load-sizes L events for the staging_events load against its floor (default <events>,5000000)
+  --duckdb-large N      events of the DuckDB memory check (a full build); 0 to skip (default 10000000)
+  --watch-models LIST   watch latency on the Sparkify project ('sparkify') and on synthetic projects
+                        of these sizes (default sparkify,10000)
   --only LIST           run only these sections: generate,compile,duckdb,postgres,watch,docs
   --skip LIST           skip these sections
   --keep-tmp            keep the scratch folder (bench/tmp/run-<pid>)
@@ -50,7 +54,10 @@ const { values: a } = parseArgs({
     'pg-large': { type: 'string', default: '5000000' },
     'pg-build-timeout': { type: 'string', default: '150' },
     'watch-timeout': { type: 'string', default: '180' },
-    'duckdb-variant': { type: 'boolean', default: false },
+    'duckdb-parts': { type: 'string', default: 'load,songs,build,large' },
+    'duckdb-load-sizes': { type: 'string' },
+    'duckdb-large': { type: 'string', default: '10000000' },
+    'watch-models': { type: 'string', default: 'sparkify,10000' },
     only: { type: 'string' },
     skip: { type: 'string', default: '' },
     'keep-tmp': { type: 'boolean', default: false },
@@ -88,8 +95,16 @@ const opts = {
   pgLarge: count('pg-large'),
   pgBuildTimeout: count('pg-build-timeout'),
   watchTimeout: count('watch-timeout'),
-  duckdbVariant: a['duckdb-variant'],
+  duckdbParts: a['duckdb-parts'].split(',').filter(Boolean),
+  duckdbLoadSizes: a['duckdb-load-sizes'] === undefined ? [...new Set([count('events'), 5_000_000])] : list(a['duckdb-load-sizes']),
+  duckdbLarge: count('duckdb-large'),
+  watchModels: a['watch-models']
+    .split(',')
+    .filter(Boolean)
+    .map((v) => (v === 'sparkify' ? v : Number(v.replace(/_/g, '')))),
 };
+for (const p of opts.duckdbParts)
+  if (!['load', 'songs', 'build', 'large'].includes(p)) throw new Error(`unknown --duckdb-parts '${p}': load, songs, build, large`);
 
 const cli = path.join(root, 'bin', 'sparkify.js');
 if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
@@ -150,6 +165,21 @@ try {
 } finally {
   if (a['keep-tmp']) console.log(`scratch kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
+}
+
+// the embedded default against the server engine, both measured in this run
+const dk = data.duckdb?.sparkify;
+const pg = data.postgres?.build;
+if (dk && pg?.wallMs && !pg.timedOut && pg.code === 0) {
+  const r = dk.wallMs / pg.wallMs;
+  rows.add({
+    section: '4 postgres',
+    measure: `full build of ${opts.events.toLocaleString('en-US')} events: DuckDB ÷ PostgreSQL`,
+    value: x(r),
+    target: '< 1× (DuckDB faster)',
+    met: r < 1,
+    note: `DuckDB ${s(dk.wallMs)} (median of ${dk.wallRuns.length}), PostgreSQL ${s(pg.wallMs)} (1 run)`,
+  });
 }
 
 if (noisy.length > 0) {

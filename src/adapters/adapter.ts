@@ -3,6 +3,8 @@ import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.j
 
 export type EngineType = 'duckdb' | 'postgres' | 'redshift';
 
+export type UpsertStrategy = 'delete+insert' | 'merge';
+
 export interface ExistingRelation {
   schema: string;
   name: string;
@@ -77,6 +79,12 @@ export interface Dialect {
   createView(r: Relation, sql: string, config: ModelConfig, replace: boolean): string;
   createTable(r: Relation, columns: { name: string; type: string }[], config?: Partial<ModelConfig>): string;
   countRows(r: Relation): string;
+  /** the incremental strategies upsertRows() spells on this engine; the first is the default */
+  readonly upsertStrategies: readonly UpsertStrategy[];
+  /** statements (run in one transaction) that put the rows of `from` into `target`, replacing the rows whose keys they share */
+  upsertRows(target: Relation, from: Relation, keys: string[], strategy: UpsertStrategy): string[];
+  /** the statement that appends every row of `from` to `target` */
+  appendRows(target: Relation, from: Relation): string;
   /**
    * The columns of every table and view in the given schemas, one row per column:
    * schema, name, type ('table' or 'view'), column_name, data_type, ordinal, and bytes (the

@@ -1,6 +1,6 @@
 import { ProjectError } from '../errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
-import type { DatePart, Dialect, EngineType, Step } from './adapter.js';
+import type { DatePart, Dialect, EngineType, Step, UpsertStrategy } from './adapter.js';
 import { formatColumnType, parseColumnType } from './column-types.js';
 import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
 
@@ -107,6 +107,24 @@ export abstract class BaseDialect implements Dialect {
 
   countRows(r: Relation): string {
     return `SELECT COUNT(*) AS n FROM ${this.relation(r)}`;
+  }
+
+  readonly upsertStrategies: readonly UpsertStrategy[] = ['delete+insert'];
+
+  upsertRows(target: Relation, from: Relation, keys: string[], strategy: UpsertStrategy): string[] {
+    if (!this.upsertStrategies.includes(strategy)) throw new ProjectError(`${this.label} has no incremental_strategy '${strategy}'`);
+    const on = keys.map((k) => `${this.relation(target)}.${this.quoteIdent(k)} = ${this.quoteIdent(from.name)}.${this.quoteIdent(k)}`).join(' AND ');
+    if (strategy === 'merge') return [this.mergeRows(target, from, on)];
+    return [`DELETE FROM ${this.relation(target)} USING ${this.relation(from)} WHERE ${on}`, this.appendRows(target, from)];
+  }
+
+  /** MERGE of every column, matched on `on`; for the engines that list 'merge' in upsertStrategies */
+  protected mergeRows(target: Relation, from: Relation, _on: string): string {
+    throw new ProjectError(`${this.label} cannot MERGE ${this.relation(from)} into ${this.relation(target)}`);
+  }
+
+  appendRows(target: Relation, from: Relation): string {
+    return `INSERT INTO ${this.relation(target)} SELECT * FROM ${this.relation(from)}`;
   }
 
   catalogColumns(schemas: string[]): string {

@@ -1,45 +1,13 @@
-import { createHash } from 'node:crypto';
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
 import type { Dialect, ExistingRelation, Step } from '../adapters/adapter.js';
-import type { GraphNode, Manifest, ModelNode, Relation, TestConfig, TestNode } from '../types.js';
-import { snapshotSteps } from './snapshot.js';
-import { testSteps } from './test.js';
+import type { GraphNode, Manifest, Relation } from '../types.js';
+import { materializationOf } from './index.js';
+import type { NodePlan } from './materialization.js';
 
-export const TMP_SUFFIX = '__sparkify_tmp';
-export const OLD_SUFFIX = '__sparkify_old';
+export { helperRelationName, OLD_SUFFIX, TMP_SUFFIX, type NodePlan } from './materialization.js';
 
 /** Names of helper relations (helperRelationName()); a model or source may not have one, as runs drop leftovers by it. */
 export const HELPER_RELATION = /__sparkify_(?:tmp|old)(?:_[0-9a-f]{8})?$/;
-
-/**
- * The name of the relation a build fills before swapping it in (tmp), or moves the live one to
- * (old): `<name>__sparkify_tmp` when that fits the dialect's limit, else the name cut to fit with an
- * 8-hex hash of the whole name, `<cut>__sparkify_tmp_<hash>`, so two long names that share a prefix
- * never meet. Neither form can be a user relation's name (HELPER_RELATION), nor the other form.
- */
-export function helperRelationName(name: string, kind: 'tmp' | 'old', maxBytes: number | undefined): string {
-  const suffix = kind === 'tmp' ? TMP_SUFFIX : OLD_SUFFIX;
-  if (maxBytes === undefined || Buffer.byteLength(name, 'utf8') + suffix.length <= maxBytes) return name + suffix;
-  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
-  const tail = `${suffix}_${hash}`;
-  // names are ASCII (SAFE_IDENTIFIER), so a byte is a character
-  return name.slice(0, Math.max(0, maxBytes - tail.length)) + tail;
-}
-
-export interface NodePlan {
-  id: string;
-  name: string;
-  resourceType: GraphNode['resourceType'];
-  materialization: string;
-  /** tests: how the number of failing rows becomes pass, warn or fail; where failures are stored */
-  test?: { config: TestConfig; storedIn?: string | undefined; problem?: string | undefined } | undefined;
-  relation: Relation;
-  steps: Step[];
-  /** steps that remove what a failed build left behind */
-  onFailure: Step[];
-  /** set when the node cannot run and is reported as skipped, with this reason */
-  skip?: string | undefined;
-}
 
 export interface Plan {
   /** run before any node: schemas, and leftovers of crashed runs */
@@ -117,7 +85,7 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
   for (const id of order) {
     const node = manifest.nodes[id]!;
     parents[id] = (manifest.parentMap[id] ?? []).filter((p) => chosen.has(p));
-    const plan = planNode(node, exists, dialect, opts);
+    const plan = materializationOf(node).plan(node, dialect, { existing: exists.get(key(node.relation)), fullRefresh: opts.fullRefresh === true, manifest });
     if (plan) nodes.push(skips.has(id) ? { ...plan, skip: skips.get(id) } : plan);
   }
   if (opts.testsGateChildren) addTestEdges(manifest, chosen, parents, new Set(skips.keys()));
@@ -199,115 +167,4 @@ function inManifestCase(manifest: Manifest, existing: ExistingRelation[]): Exist
 
 function label(n: GraphNode): string {
   return n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `${n.resourceType} ${n.name}`;
-}
-
-function planNode(node: GraphNode, exists: Map<string, 'table' | 'view'>, d: Dialect, opts: PlanOptions): NodePlan | undefined {
-  const rel = node.relation;
-  const tmp = { schema: rel.schema, name: helperRelationName(rel.name, 'tmp', d.maxIdentifierBytes) };
-  const onFailure: Step[] = [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }];
-  const base = { id: node.id, name: node.name, resourceType: node.resourceType, relation: rel, onFailure };
-  if (node.resourceType === 'test') return planTest(node, d);
-  if (node.resourceType === 'snapshot') {
-    const deleted = { schema: rel.schema, name: `${rel.name}__deleted${TMP_SUFFIX}` };
-    return { ...base, materialization: 'snapshot', onFailure: [...onFailure, { kind: 'sql', sql: d.dropRelation(deleted, 'table') }], steps: snapshotSteps(node, exists.get(key(rel)) === 'table', d) };
-  }
-  if (node.resourceType === 'source') {
-    const copy = node.table.copy;
-    if (!node.table.location || !copy) return undefined;
-    return {
-      ...base,
-      materialization: 'copy',
-      steps: [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }, ...d.loadSource(node.table, tmp, copy), ...analyze(tmp, d), ...swapIn(tmp, rel, exists, d), { kind: 'count', sql: d.countRows(rel) }],
-    };
-  }
-  const m = node as ModelNode;
-  const current = exists.get(key(rel));
-  switch (m.config.materialized) {
-    case 'view':
-      return {
-        ...base,
-        materialization: 'view',
-        onFailure: [],
-        steps:
-          current === 'table'
-            ? [namingTransaction(rel, [d.dropRelation(rel, 'table'), d.createView(rel, m.compiledSql, m.config, false)], d)]
-            : d.serializeNaming?.(rel)
-              ? [namingTransaction(rel, [d.createView(rel, m.compiledSql, m.config, true)], d)]
-              : [{ kind: 'sql', sql: d.createView(rel, m.compiledSql, m.config, true) }],
-      };
-    case 'incremental':
-      if (current === 'table' && !opts.fullRefresh && m.config.full_refresh !== true) {
-        return { ...base, materialization: 'incremental', steps: [...incrementalSteps(m, tmp, d), { kind: 'count', sql: d.countRows(rel) }] };
-      }
-    // falls through: the first build, or a full refresh, builds the whole table
-    case 'table':
-      return {
-        ...base,
-        materialization: m.config.materialized,
-        steps: [
-          { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
-          { kind: 'sql', sql: d.createTableAs(tmp, m.compiledSql, m.config) },
-          ...analyze(tmp, d),
-          ...swapIn(tmp, rel, exists, d),
-          { kind: 'count', sql: d.countRows(rel) },
-        ],
-      };
-  }
-}
-
-function planTest(t: TestNode, d: Dialect): NodePlan {
-  const storedIn = t.config.store_failures && t.testType !== 'unit' ? `${t.relation.schema}.${t.relation.name}` : undefined;
-  return {
-    id: t.id,
-    name: t.name,
-    resourceType: 'test',
-    materialization: 'test',
-    relation: t.relation,
-    steps: t.problem ? [] : testSteps(t, d),
-    onFailure: [],
-    test: { config: t.config, storedIn, problem: t.problem },
-  };
-}
-
-function analyze(r: Relation, d: Dialect): Step[] {
-  return d.analyze ? [{ kind: 'sql', sql: d.analyze(r) }] : [];
-}
-
-/** A transaction that gives rel its name; where the dialect needs it, such transactions take turns (serializeNaming). */
-function namingTransaction(rel: Relation, statements: string[], d: Dialect): Step {
-  const turn = d.serializeNaming?.(rel);
-  return { kind: 'transaction', statements: turn ? [turn, ...statements] : statements };
-}
-
-/** Readers see the old relation or the complete new one: rename aside, rename in, in one transaction. */
-function swapIn(tmp: Relation, rel: Relation, exists: Map<string, 'table' | 'view'>, d: Dialect): Step[] {
-  const current = exists.get(key(rel));
-  const old = { schema: rel.schema, name: helperRelationName(rel.name, 'old', d.maxIdentifierBytes) };
-  const statements: string[] = [];
-  if (current === 'view') statements.push(d.dropRelation(rel, 'view'));
-  if (current === 'table') statements.push(d.renameRelation(rel, old.name, 'table'));
-  statements.push(d.renameRelation(tmp, rel.name, 'table'));
-  const steps: Step[] = [namingTransaction(rel, statements, d)];
-  if (current === 'table') steps.push({ kind: 'sql', sql: d.dropRelation(old, 'table') });
-  return steps;
-}
-
-function incrementalSteps(m: ModelNode, tmp: Relation, d: Dialect): Step[] {
-  const sql = m.compiledIncrementalSql ?? m.compiledSql;
-  const rel = m.relation;
-  const keys = m.config.unique_key === undefined ? [] : Array.isArray(m.config.unique_key) ? m.config.unique_key : [m.config.unique_key];
-  const statements: string[] = [];
-  if (keys.length > 0) {
-    const on = keys.map((k) => `${d.relation(rel)}.${d.quoteIdent(k)} = ${d.quoteIdent(tmp.name)}.${d.quoteIdent(k)}`).join(' AND ');
-    statements.push(`DELETE FROM ${d.relation(rel)} USING ${d.relation(tmp)} WHERE ${on}`);
-  }
-  statements.push(`INSERT INTO ${d.relation(rel)} SELECT * FROM ${d.relation(tmp)}`);
-  return [
-    { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
-    { kind: 'sql', sql: d.createTableAs(tmp, sql, m.config) },
-    // the rows this run adds (with a unique_key, some replace rows of the same key)
-    { kind: 'count', sql: d.countRows(tmp), of: 'inserted' },
-    { kind: 'transaction', statements },
-    { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
-  ];
 }

@@ -1,6 +1,6 @@
 import type { Dialect, Step } from '../adapters/adapter.js';
 import type { ModelNode } from '../types.js';
-import { TMP_SUFFIX } from './plan-run.js';
+import { basePlan, NO_CONFIG, TMP_SUFFIX, type Materialization } from './materialization.js';
 
 /** The columns a snapshot adds to its query's, with dbt's names. */
 export const SNAPSHOT_META_COLUMNS = ['dbt_scd_id', 'dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to'];
@@ -78,3 +78,15 @@ export function snapshotSteps(node: ModelNode, exists: boolean, d: Dialect): Ste
   statements.push(d.dropRelation(tmp, 'table'));
   return [check, { kind: 'sql', sql: d.dropRelation(tmp, 'table') }, { kind: 'sql', sql: d.dropRelation(deleted, 'table') }, { kind: 'transaction', statements }, { kind: 'count', sql: d.countRows(rel) }];
 }
+
+/** Snapshot config is checked where snapshots are compiled (compile-snapshots.ts). */
+export const snapshot: Materialization<ModelNode> = {
+  name: 'snapshot',
+  config: NO_CONFIG,
+  plan(node, d, ctx) {
+    const rel = node.relation;
+    const base = basePlan(node, d);
+    const deleted = { schema: rel.schema, name: `${rel.name}__deleted${TMP_SUFFIX}` };
+    return { ...base, materialization: 'snapshot', onFailure: [...base.onFailure, { kind: 'sql', sql: d.dropRelation(deleted, 'table') }], steps: snapshotSteps(node, ctx.existing === 'table', d) };
+  },
+};

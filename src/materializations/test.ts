@@ -1,5 +1,6 @@
 import type { Dialect, Step } from '../adapters/adapter.js';
 import type { TestNode } from '../types.js';
+import { NO_CONFIG, type Materialization } from './materialization.js';
 
 /**
  * A data test: count the failing rows its query returns (at most `limit`). With store_failures the
@@ -17,3 +18,22 @@ export function testSteps(t: TestNode, d: Dialect): Step[] {
   }
   return [{ kind: 'test', sql: `SELECT COUNT(*) AS failures FROM (\n${failing}\n) AS dbt_internal_test` }];
 }
+
+/** Tests are nodes too; their config is parsed with the yml (parse-data-tests.ts). */
+export const test: Materialization<TestNode> = {
+  name: 'test',
+  config: NO_CONFIG,
+  plan(t, d) {
+    const storedIn = t.config.store_failures && t.testType !== 'unit' ? `${t.relation.schema}.${t.relation.name}` : undefined;
+    return {
+      id: t.id,
+      name: t.name,
+      resourceType: 'test',
+      materialization: 'test',
+      relation: t.relation,
+      steps: t.problem ? [] : testSteps(t, d),
+      onFailure: [],
+      test: { config: t.config, storedIn, problem: t.problem },
+    };
+  },
+};

@@ -1,29 +1,15 @@
 import nunjucks from 'nunjucks';
 import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../errors.js';
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
-import type { Materialization, ModelConfig, Relation, TargetInfo } from '../types.js';
+import type { ModelConfig, Relation, TargetInfo } from '../types.js';
+import { MODEL_CONFIG_SCHEMA } from '../materializations/index.js';
 import { toTemplateError, type TemplateEnvironment } from './environment.js';
 import { parseFastTemplate, renderFastTemplate, type FastTemplate } from './fast-render.js';
 import { addLineMarkers, stripLineMarkers } from './line-markers.js';
 import type { ModelFile } from '../project/load-project.js';
 
-export const CONFIG_KEYS = [
-  'materialized',
-  'tags',
-  'schema',
-  'alias',
-  'dist',
-  'sort',
-  'sort_type',
-  'unique_key',
-  'enabled',
-  'bind',
-  'full_refresh',
-  'on_schema_change',
-  'incremental_strategy',
-] as const;
-
-const MATERIALIZATIONS: Materialization[] = ['table', 'view', 'incremental'];
+/** The config() keys of a model; each materialization declares its own (src/materializations/). */
+export const CONFIG_KEYS = MODEL_CONFIG_SCHEMA.keys;
 
 export interface RenderScope {
   templates: TemplateEnvironment;
@@ -343,28 +329,5 @@ export function prepareModel(model: ModelFile, templates: TemplateEnvironment): 
 }
 
 export function checkConfigValue(key: string, v: unknown): string | undefined {
-  const isStrList = (x: unknown) => typeof x === 'string' || (Array.isArray(x) && x.every((s) => typeof s === 'string'));
-  switch (key) {
-    case 'materialized':
-      return MATERIALIZATIONS.includes(v as Materialization) ? undefined : `must be one of ${MATERIALIZATIONS.join(', ')}`;
-    case 'tags':
-      return isStrList(v) ? undefined : 'must be a string or a list of strings';
-    case 'sort':
-    case 'unique_key':
-      // they become quoted column names in SQL
-      return isStrList(v) && [v].flat().every((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s as string)) ? undefined : 'must be a column name or a list of column names';
-    case 'schema':
-    case 'alias':
-      return typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'must be a name of letters, digits and _';
-    case 'dist':
-      return typeof v === 'string' && /^(all|even|auto|[A-Za-z_][A-Za-z0-9_]*)$/i.test(v) ? undefined : "must be 'all', 'even', 'auto' or a column name";
-    case 'sort_type':
-      return v === 'compound' || v === 'interleaved' ? undefined : "must be 'compound' or 'interleaved'";
-    case 'enabled':
-    case 'bind':
-    case 'full_refresh':
-      return typeof v === 'boolean' ? undefined : 'must be true or false';
-    default:
-      return typeof v === 'string' ? undefined : 'must be a string';
-  }
+  return MODEL_CONFIG_SCHEMA.check(key, v);
 }

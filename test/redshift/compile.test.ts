@@ -64,14 +64,17 @@ describe('sparkify compile --target redshift, offline', () => {
     await expect(planText(c, 'none')).toMatchFileSnapshot('./__golden__/variants-first-build.sql');
   });
 
-  it('upserts incremental models with DELETE ... USING and INSERT in one transaction', () => {
+  it("upserts incremental models with MERGE's simplified mode, or DELETE ... USING and INSERT, in one transaction", () => {
     const c = compileRedshift(keep(variantsProject()));
-    const node = planOf(c, 'all').nodes.find((n) => n.name === 'upserted')!;
-    expect(node.materialization).toBe('incremental');
-    const tx = node.steps.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!;
-    expect(tx.statements).toEqual([
-      'DELETE FROM "public"."upserted" USING "public"."upserted__sparkify_tmp" WHERE "public"."upserted"."id" = "upserted__sparkify_tmp"."id"',
-      'INSERT INTO "public"."upserted" SELECT * FROM "public"."upserted__sparkify_tmp"',
+    const tx = (name: string) => {
+      const node = planOf(c, 'all').nodes.find((n) => n.name === name)!;
+      expect(node.materialization).toBe('incremental');
+      return node.steps.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!.statements;
+    };
+    expect(tx('upserted')).toEqual(['MERGE INTO "public"."upserted" USING "public"."upserted__sparkify_tmp" ON "public"."upserted"."id" = "upserted__sparkify_tmp"."id" REMOVE DUPLICATES']);
+    expect(tx('deleted_inserted')).toEqual([
+      'DELETE FROM "public"."deleted_inserted" USING "public"."deleted_inserted__sparkify_tmp" WHERE "public"."deleted_inserted"."id" = "deleted_inserted__sparkify_tmp"."id" AND "public"."deleted_inserted"."at" = "deleted_inserted__sparkify_tmp"."at"',
+      'INSERT INTO "public"."deleted_inserted" SELECT * FROM "public"."deleted_inserted__sparkify_tmp"',
     ]);
   });
 

@@ -75,6 +75,9 @@ export function variantsProject(): string {
     'models/incremental/upserted.sql':
       "{{ config(materialized='incremental', unique_key='id', dist='id', sort=['at']) }}\n" +
       `select id, note, at from ${src}\n{% if is_incremental() %}where at > (select max(at) from {{ this }}){% endif %}\n`,
+    'models/incremental/deleted_inserted.sql':
+      "{{ config(materialized='incremental', unique_key=['id', 'at'], incremental_strategy='delete+insert') }}\n" +
+      `select id, note, at from ${src}\n{% if is_incremental() %}where at > (select max(at) from {{ this }}){% endif %}\n`,
     'models/incremental/appended.sql':
       "{{ config(materialized='incremental') }}\n" + `select id from ${src}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n`,
   });

@@ -4,11 +4,18 @@ import type { PathStep } from '../../loaders/json-paths.js';
 import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
 import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
-import type { Step } from '../adapter.js';
+import type { Step, UpsertStrategy } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
 
 export class DuckDbDialect extends BaseDialect {
+  override readonly upsertStrategies: readonly UpsertStrategy[] = ['delete+insert', 'merge'];
+
+  // duckdb: MERGE without a SET list updates every column by name, and INSERT without one inserts them all (DuckDB 1.4, MERGE INTO)
+  protected override mergeRows(target: Relation, from: Relation, on: string): string {
+    return `MERGE INTO ${this.relation(target)} USING ${this.relation(from)} ON (${on})\nWHEN MATCHED THEN UPDATE\nWHEN NOT MATCHED THEN INSERT`;
+  }
+
   override beginReadOnly(): string {
     return 'BEGIN TRANSACTION READ ONLY';
   }

@@ -1,7 +1,7 @@
 import { ConfigError, ProjectError } from '../../errors.js';
 import type { ColumnSpec, CopyOptions, ModelConfig, Relation, SourceTable } from '../../types.js';
 import { isS3Uri, parseS3Uri, s3PrefixUri } from '../../loaders/s3-uri.js';
-import type { DatePart, LoadStep, Step } from '../adapter.js';
+import type { DatePart, LoadStep, Step, UpsertStrategy } from '../adapter.js';
 import { PostgresDialect } from '../postgres/postgres-dialect.js';
 
 export interface RedshiftDialectOptions {
@@ -49,6 +49,14 @@ export class RedshiftDialect extends PostgresDialect {
 
   // redshift: identifiers fold to lower case, quoted or not, unless enable_case_sensitive_identifier
   // is on (AWS docs, Names and identifiers); emit them lower-case so the SQL reads as it runs
+  override readonly upsertStrategies: readonly UpsertStrategy[] = ['merge', 'delete+insert'];
+
+  // redshift: REMOVE DUPLICATES is MERGE's simplified mode: matched rows are updated, the others inserted, for
+  // tables of the same columns in the same order, which tmp has, being built from the same query (AWS docs, MERGE)
+  protected override mergeRows(target: Relation, from: Relation, on: string): string {
+    return `MERGE INTO ${this.relation(target)} USING ${this.relation(from)} ON ${on} REMOVE DUPLICATES`;
+  }
+
   override quoteIdent(name: string): string {
     return super.quoteIdent(name.toLowerCase());
   }

@@ -63,6 +63,18 @@ COMMIT;
 SELECT COUNT(*) AS n FROM "public"."appended";
 -- if it fails: DROP TABLE IF EXISTS "public"."appended__sparkify_tmp" CASCADE;
 
+-- model.deleted_inserted (incremental)
+DROP TABLE IF EXISTS "public"."deleted_inserted__sparkify_tmp" CASCADE;
+CREATE TABLE "public"."deleted_inserted__sparkify_tmp"
+AS
+select id, note, at from "public"."auto_folder";
+ANALYZE "public"."deleted_inserted__sparkify_tmp";
+BEGIN;
+ALTER TABLE "public"."deleted_inserted__sparkify_tmp" RENAME TO "deleted_inserted";
+COMMIT;
+SELECT COUNT(*) AS n FROM "public"."deleted_inserted";
+-- if it fails: DROP TABLE IF EXISTS "public"."deleted_inserted__sparkify_tmp" CASCADE;
+
 -- model.dist_all (table)
 DROP TABLE IF EXISTS "public"."dist_all__sparkify_tmp" CASCADE;
 CREATE TABLE "public"."dist_all__sparkify_tmp"

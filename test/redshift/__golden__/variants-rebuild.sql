@@ -69,6 +69,21 @@ DROP TABLE IF EXISTS "public"."appended__sparkify_tmp" CASCADE;
 SELECT COUNT(*) AS n FROM "public"."appended";
 -- if it fails: DROP TABLE IF EXISTS "public"."appended__sparkify_tmp" CASCADE;
 
+-- model.deleted_inserted (incremental)
+DROP TABLE IF EXISTS "public"."deleted_inserted__sparkify_tmp" CASCADE;
+CREATE TABLE "public"."deleted_inserted__sparkify_tmp"
+AS
+select id, note, at from "public"."auto_folder"
+where at > (select max(at) from "public"."deleted_inserted");
+SELECT COUNT(*) AS n FROM "public"."deleted_inserted__sparkify_tmp";
+BEGIN;
+DELETE FROM "public"."deleted_inserted" USING "public"."deleted_inserted__sparkify_tmp" WHERE "public"."deleted_inserted"."id" = "deleted_inserted__sparkify_tmp"."id" AND "public"."deleted_inserted"."at" = "deleted_inserted__sparkify_tmp"."at";
+INSERT INTO "public"."deleted_inserted" SELECT * FROM "public"."deleted_inserted__sparkify_tmp";
+COMMIT;
+DROP TABLE IF EXISTS "public"."deleted_inserted__sparkify_tmp" CASCADE;
+SELECT COUNT(*) AS n FROM "public"."deleted_inserted";
+-- if it fails: DROP TABLE IF EXISTS "public"."deleted_inserted__sparkify_tmp" CASCADE;
+
 -- model.dist_all (table)
 DROP TABLE IF EXISTS "public"."dist_all__sparkify_tmp" CASCADE;
 CREATE TABLE "public"."dist_all__sparkify_tmp"
@@ -172,8 +187,7 @@ select id, note, at from "public"."auto_folder"
 where at > (select max(at) from "public"."upserted");
 SELECT COUNT(*) AS n FROM "public"."upserted__sparkify_tmp";
 BEGIN;
-DELETE FROM "public"."upserted" USING "public"."upserted__sparkify_tmp" WHERE "public"."upserted"."id" = "upserted__sparkify_tmp"."id";
-INSERT INTO "public"."upserted" SELECT * FROM "public"."upserted__sparkify_tmp";
+MERGE INTO "public"."upserted" USING "public"."upserted__sparkify_tmp" ON "public"."upserted"."id" = "upserted__sparkify_tmp"."id" REMOVE DUPLICATES;
 COMMIT;
 DROP TABLE IF EXISTS "public"."upserted__sparkify_tmp" CASCADE;
 SELECT COUNT(*) AS n FROM "public"."upserted";
