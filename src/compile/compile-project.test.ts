@@ -56,7 +56,7 @@ describe('compileProject', () => {
     expect(model(m, 'a').config).toMatchObject({ materialized: 'view', tags: ['all'] });
     expect(model(m, 'b').config.materialized).toBe('table');
     expect(model(m, 'b').relation).toEqual({ schema: 'main_x', name: 'b' });
-    expect(model(m, 'c').config.materialized).toBe('table');
+    expect(model(m, 'c').config.materialized).toBe('view');
     expect(m.vars).toEqual({ k: 1 });
   });
 

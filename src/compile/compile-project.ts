@@ -34,8 +34,8 @@ function fqnOf(projectName: string, roots: string[], filePath: string, own: stri
   return [projectName, ...foldersUnder(roots, filePath), ...own];
 }
 
-/** dbt's default materialization. */
-export const DEFAULT_MATERIALIZATION = 'table';
+/** dbt's default materialization; a project sets its own in the project file (+materialized: table). */
+export const DEFAULT_MATERIALIZATION = 'view';
 const DEFAULT_CONFIG: ModelConfig = { materialized: DEFAULT_MATERIALIZATION, tags: [], enabled: true };
 
 function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: string): Relation {
