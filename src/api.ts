@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Dialect, Engine } from './adapters/adapter.js';
 import { createDialect } from './adapters/create-engine.js';
+import type { EngineDefinition } from './adapters/engine-definition.js';
 import { openEngineForRun } from './adapters/open-for-run.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { compileProject } from './compile/compile-project.js';
@@ -27,6 +28,8 @@ export interface ProjectOptions {
   env: Record<string, string | undefined>;
   /** resolve the target without needing to connect: missing credentials become placeholders (compile) */
   offline?: boolean | undefined;
+  /** the engines a target may name (default: the built-in ones, src/adapters/engines.ts) */
+  engines?: readonly EngineDefinition[] | undefined;
 }
 
 export interface Compiled {
@@ -36,13 +39,13 @@ export interface Compiled {
 }
 
 export function resolveProjectTarget(opts: ProjectOptions): Target {
-  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env, offline: opts.offline });
+  return resolveTarget({ projectDir: path.resolve(opts.projectDir), configPath: opts.configPath, targetName: opts.targetName, env: opts.env, offline: opts.offline, engines: opts.engines });
 }
 
 /** load -> compile: reads the project and renders every model for the chosen target. */
 export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts)): Compiled {
   const project = loadProject(opts.projectDir);
-  const dialect = createDialect(target.type, target);
+  const dialect = createDialect(target, opts.engines);
   const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
   return { manifest, target, dialect };
 }
@@ -234,6 +237,7 @@ export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled
     holder: { pid: process.pid, host: hostname(), command: 'run' },
     wait: opts.waitForLock,
     signal: opts.signal,
+    engines: opts.engines,
   });
   try {
     const { result } = await runCompiled(compiled, engine, { ...opts, resultsArgs: { select: opts.select, exclude: opts.exclude } });

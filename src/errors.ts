@@ -96,6 +96,8 @@ export class DatabaseError extends SparkifyError {
   /** the statement the database rejected, and the 1-based line in it that the database pointed at */
   sql?: string | undefined;
   statementLine?: number | undefined;
+  /** the session is gone (the server ended it, the network failed): what it had not committed was rolled back */
+  connectionLost?: boolean | undefined;
 }
 /** Another run holds the target (the DuckDB file, or the PostgreSQL schema's run lock). */
 export class RunLockedError extends DatabaseError {}

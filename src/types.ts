@@ -87,6 +87,8 @@ export type JsonMapping =
   | { kind: 'jsonpaths'; location: string };
 
 export interface CopyOptions {
+  /** the source format module (src/loaders/formats/formats.ts); JSON when unset */
+  format?: string | undefined;
   /** 'auto', 'auto ignorecase' or the location of a JSONPaths file. */
   json: JsonMapping;
   maxErrors: number;

@@ -1,7 +1,8 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 
-export type EngineType = 'duckdb' | 'postgres' | 'redshift';
+/** The type of an engine in the registry (src/adapters/engines.ts): "duckdb", "postgres", "redshift". */
+export type EngineType = string;
 
 export type UpsertStrategy = 'delete+insert' | 'merge';
 
@@ -49,7 +50,6 @@ export interface Dialect {
    * names could meet); undefined when it has no limit. Longer names are compile errors.
    */
   readonly maxIdentifierBytes: number | undefined;
-  readonly supportsTransactionalDdl: boolean;
   /** names fold to lower case even when quoted (Redshift), so existing relations match names case-insensitively */
   readonly foldsIdentifierCase?: boolean;
   quoteIdent(name: string): string;
@@ -134,16 +134,21 @@ export interface LoadProgress {
   bytes: number;
 }
 
-/** One database session. Only connections talk to a database. */
+/**
+ * One database session. Only connections talk to a database, and they do I/O only: every
+ * statement they send is given to them (spelt by a dialect), and loads are planned by src/loaders/.
+ */
 export interface Connection {
   /** runs a query and returns its rows as JSON-friendly values */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** runs a statement and returns the number of rows it changed, when known */
   execute(sql: string): Promise<number | undefined>;
-  /** runs statements in one transaction; rolls back on any error */
+  /** runs statements in one transaction; rolls back on any error (Redshift runs it again after a serialization conflict) */
   transaction(statements: string[]): Promise<void>;
-  /** bulk-loads a source into step.into with the engine's own loader; onProgress, when given, is told how far it got */
-  load(step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  /** rolls back the open transaction, if any, even after a cancel; never throws (a session it cannot roll back is not reused) */
+  rollback(): Promise<void>;
+  /** streams data into a `COPY ... FROM STDIN` statement and returns the rows copied; engines without one leave it out */
+  copyFrom?(sql: string, data: AsyncIterable<Buffer>): Promise<number>;
 }
 
 /** Who runs: shown to a second run that finds the lock taken. */
@@ -161,6 +166,13 @@ export interface Engine {
   /** lends a connection for the duration of fn (one per runner thread) */
   withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T>;
   listRelations(schemas: string[]): Promise<ExistingRelation[]>;
+  /**
+   * Bulk-loads a source into step.into on connection c, by the engine's bulk path: rows streamed
+   * through COPY (src/loaders/copy-stream-load.ts), files the engine reads itself
+   * (src/loaders/file-reading-load.ts), or a COPY the server runs (Redshift). onProgress, when
+   * given, is told how far it got.
+   */
+  load(c: Connection, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
   /**
    * Takes the target's run lock for as long as the engine stays open, so that two runs never build
    * the same target at once. Throws RunLockedError, naming the holder and since when, if another

@@ -19,7 +19,6 @@ export abstract class BaseDialect implements Dialect {
   abstract readonly type: EngineType;
   abstract readonly label: string;
   abstract readonly maxIdentifierBytes: number | undefined;
-  readonly supportsTransactionalDdl: boolean = true;
 
   quoteIdent(name: string): string {
     if (!SAFE_IDENTIFIER.test(name)) {
@@ -74,6 +73,18 @@ export abstract class BaseDialect implements Dialect {
   // redshift: BEGIN takes READ ONLY too (AWS docs, BEGIN)
   beginReadOnly(): string {
     return 'BEGIN READ ONLY';
+  }
+
+  beginTransaction(): string {
+    return 'BEGIN';
+  }
+
+  commit(): string {
+    return 'COMMIT';
+  }
+
+  rollback(): string {
+    return 'ROLLBACK';
   }
 
   setSearchPath(schema: string): string {

@@ -2,6 +2,7 @@ import type { Target } from '../config/load-config.js';
 import { RunLockedError, UsageError } from '../errors.js';
 import type { Engine, RunLockHolder } from './adapter.js';
 import { openEngine } from './create-engine.js';
+import type { EngineDefinition } from './engine-definition.js';
 
 export interface OpenForRunOptions {
   holder: RunLockHolder;
@@ -12,6 +13,8 @@ export interface OpenForRunOptions {
   signal?: AbortSignal | undefined;
   /** how often to try again while waiting */
   pollMs?: number | undefined;
+  /** the engines to choose from (default: the built-in ones) */
+  engines?: readonly EngineDefinition[] | undefined;
 }
 
 /**
@@ -23,7 +26,7 @@ export async function openEngineForRun(target: Target, threads: number, opts: Op
   for (;;) {
     let engine: Engine | undefined;
     try {
-      engine = await openEngine(target, threads);
+      engine = await openEngine(target, threads, { engines: opts.engines });
       await engine.lockForRun?.(opts.holder);
       return engine;
     } catch (err) {

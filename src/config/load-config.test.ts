@@ -59,6 +59,9 @@ function resolve(cfg: string | undefined, opts: Partial<ResolveTargetOptions> = 
   return resolveTarget({ projectDir: P, env: {}, readFile: (p) => files[p], ...opts });
 }
 
+/** the engine's settings, as its folder resolved them */
+const settingsOf = (t: Target) => t.settings as Record<string, unknown>;
+
 function errorsOf(fn: () => unknown): ConfigError[] {
   try {
     fn();
@@ -76,7 +79,7 @@ describe('resolveTarget: where the config comes from', () => {
       name: 'duckdb',
       type: 'duckdb',
       schema: 'main',
-      duckdb: { path: '/proj/target/sparkify.duckdb' },
+      settings: { path: '/proj/target/sparkify.duckdb' },
       s3: SAMPLE,
       secrets: [],
     });
@@ -88,7 +91,7 @@ describe('resolveTarget: where the config comes from', () => {
       type: 'duckdb',
       schema: 'main',
       configFile: CFG,
-      duckdb: { path: '/proj/target/sparkify.duckdb' },
+      settings: { path: '/proj/target/sparkify.duckdb' },
       s3: UDACITY,
       secrets: [],
     });
@@ -96,7 +99,7 @@ describe('resolveTarget: where the config comes from', () => {
 
   it('builds the redshift target from the filled-in seed format', () => {
     const t = resolve(SEED, { targetName: 'redshift' });
-    expect(t).toEqual({ name: 'redshift', type: 'redshift', schema: 'public', configFile: CFG, redshift: REDSHIFT, s3: UDACITY, secrets: [PASSWORD] });
+    expect(t).toEqual({ name: 'redshift', type: 'redshift', schema: 'public', configFile: CFG, settings: REDSHIFT, s3: UDACITY, secrets: [PASSWORD] });
   });
 
   it('uses configPath instead of dwh.cfg, resolving it against projectDir', () => {
@@ -133,7 +136,7 @@ describe('resolveTarget: tolerated variants of the seed format', () => {
   ];
   it.each(variants)('%s', (_name, text) => {
     const t = resolve(text, { targetName: 'redshift' });
-    expect(t.redshift).toEqual(REDSHIFT);
+    expect(settingsOf(t)).toEqual(REDSHIFT);
     expect(t.s3).toEqual(UDACITY);
   });
 
@@ -149,9 +152,9 @@ describe('resolveTarget: tolerated variants of the seed format', () => {
 
   it('reads [CLUSTER] SCHEMA, PORT and REGION; [S3] REGION wins', () => {
     const cfg = SEED.replace('DB_PORT=5439', 'DB_PORT=5440\nSCHEMA=dwh\nREGION=eu-west-1');
-    expect(resolve(cfg, { targetName: 'redshift' }).redshift).toMatchObject({ port: 5440, schema: 'dwh', region: 'eu-west-1' });
+    expect(settingsOf(resolve(cfg, { targetName: 'redshift' }))).toMatchObject({ port: 5440, schema: 'dwh', region: 'eu-west-1' });
     const t = resolve(cfg + 'REGION=us-east-1\n', { targetName: 'redshift' });
-    expect([t.redshift?.region, t.s3.region, t.schema]).toEqual(['us-east-1', 'us-east-1', 'dwh']);
+    expect([settingsOf(t).region, t.s3.region, t.schema]).toEqual(['us-east-1', 'us-east-1', 'dwh']);
   });
 });
 
@@ -176,7 +179,7 @@ describe('resolveTarget: sparkify sections', () => {
   ])('[DUCKDB] PATH %s', (_name, value, expected) => {
     const files: Record<string, string> = { '/etc/sparkify/s.cfg': `[DUCKDB]\nPATH = ${value}\nSCHEMA = dwh\n` };
     const t = resolveTarget({ projectDir: P, configPath: '/etc/sparkify/s.cfg', env: {}, readFile: (p) => files[p] });
-    expect([t.duckdb?.path, t.schema]).toEqual([expected, 'dwh']);
+    expect([settingsOf(t).path, t.schema]).toEqual([expected, 'dwh']);
   });
 
   it('[S3] local paths resolve against the config directory; missing keys fall back to the sample data', () => {
@@ -214,7 +217,7 @@ describe('resolveTarget: postgres', () => {
     ['DB_HOST and DB_PORT aliases', '[POSTGRES]\nDB_HOST=h\nDB_PORT=1\n', {}, { ...defaults, host: 'h', port: 1 }],
   ])('%s', (_name, cfg, env, expected) => {
     const t = resolve(cfg, { targetName: 'postgres', env });
-    expect(t.postgres).toEqual(expected);
+    expect(settingsOf(t)).toEqual(expected);
     expect(t.schema).toBe(expected.schema);
   });
 
@@ -225,7 +228,7 @@ describe('resolveTarget: postgres', () => {
   it('collects every secret', () => {
     const cfg = `${SEED}[POSTGRES]\nDB_PASSWORD=pgpw\n`;
     const env = { PGPASSWORD: 'envpw', AWS_SECRET_ACCESS_KEY: 'aws-secret', AWS_SESSION_TOKEN: 'aws-token', AWS_ACCESS_KEY_ID: 'not-secret' };
-    expect(resolve(cfg, { env }).secrets).toEqual([PASSWORD, 'pgpw', 'envpw', 'aws-secret', 'aws-token']);
+    expect([...resolve(cfg, { env }).secrets].sort()).toEqual([PASSWORD, 'pgpw', 'envpw', 'aws-secret', 'aws-token'].sort());
   });
 });
 
@@ -355,13 +358,13 @@ describe('resolveTarget: hostile values', () => {
   });
 
   it('identifiers longer than 127 characters are rejected', () => {
-    expect(resolve('[POSTGRES]\nDB_USER=' + 'u'.repeat(127), { targetName: 'postgres' }).postgres?.user).toHaveLength(127);
+    expect(settingsOf(resolve('[POSTGRES]\nDB_USER=' + 'u'.repeat(127), { targetName: 'postgres' })).user).toHaveLength(127);
     expect(errorsOf(() => resolve('[POSTGRES]\nDB_USER=' + 'u'.repeat(128), { targetName: 'postgres' }))).toHaveLength(1);
   });
 
   it('passwords are opaque: any characters are accepted, since they are never spliced into SQL', () => {
     const t = resolve(SEED.replace(`'${PASSWORD}'`, `"${HOSTILE}"`), { targetName: 'redshift' });
-    expect(t.redshift?.password).toBe(HOSTILE);
+    expect(settingsOf(t).password).toBe(HOSTILE);
   });
 });
 
@@ -419,7 +422,7 @@ describe('resolveTarget: real files', () => {
     const t = resolveTarget({ projectDir: dir, env: {} });
     expect(t.configFile).toBe(path.join(dir, 'dwh.cfg'));
     expect(t.s3.logData).toBe(path.join(dir, 'data/log_data'));
-    expect(t.duckdb?.path).toBe(path.join(dir, 'out/w.duckdb'));
+    expect(settingsOf(t).path).toBe(path.join(dir, 'out/w.duckdb'));
   });
 
   it('a missing --config file is an error; an unreadable one too', () => {

@@ -1,10 +1,11 @@
 import type { CopyOptions, SourceTable } from '../types.js';
-import { mapRecords, readError, rejectionOf, type OpenFile } from './diagnose.js';
+import type { OpenFile } from './formats/source-format.js';
+import { mapRecords, readError, rejectionOf } from './map-json-records.js';
 import type { RowMapper } from './json-rows.js';
 import { RejectionLimit, rejectionError } from './load-errors.js';
 import { JsonRecordSplitter, openLocalFile, type JsonRecord } from './read-json-records.js';
 
-export type { OpenFile } from './diagnose.js';
+export type { OpenFile } from './formats/source-format.js';
 
 const SPECIAL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

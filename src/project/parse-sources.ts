@@ -8,6 +8,7 @@ import { BUILTIN_TESTS, parseDataTests } from './parse-data-tests.js';
 import type { TemplateFile } from '../template/environment.js';
 import { sandboxTemplates } from '../template/sandbox.js';
 import { isMap, parseYamlFile, type YamlFile } from './yaml-file.js';
+import { FORMATS } from '../loaders/formats/formats.js';
 
 const SOURCE_KEYS = ['name', 'description', 'schema', 'tables', 'tags', 'loader', 'loaded_at_field', 'freshness'];
 const TABLE_KEYS = ['name', 'identifier', 'description', 'location', 'copy', 'columns', 'tags', 'tests', 'data_tests', 'loaded_at_field', 'freshness'];
@@ -196,7 +197,11 @@ function parseCopy(
     if (typeof v !== 'boolean') err([...p, k], `${k} must be true or false`);
     return v === true;
   };
-  if (c.format !== undefined && String(c.format).toLowerCase() !== 'json') err([...p, 'format'], `unsupported format ${JSON.stringify(c.format)}`, 'only JSON sources are supported: format: json');
+  const format = c.format === undefined ? undefined : String(c.format).toLowerCase();
+  const formats = Object.keys(FORMATS);
+  if (format !== undefined && !FORMATS[format]) {
+    err([...p, 'format'], `unsupported format ${JSON.stringify(c.format)}`, `${didYouMean(format, formats) ?? `known formats: ${formats.join(', ')}`}: format: ${formats[0]}`);
+  }
   const jsonText = render([...p, 'json'], c.json ?? 'auto') ?? 'auto';
   let json: JsonMapping;
   if (/^auto$/i.test(jsonText.trim())) json = { kind: 'auto' };
@@ -217,6 +222,7 @@ function parseCopy(
   const region = c.region === undefined ? undefined : render([...p, 'region'], c.region);
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) err([...p, 'region'], `invalid region ${JSON.stringify(region)}`);
   return {
+    ...(format !== undefined && FORMATS[format] ? { format } : {}),
     json,
     maxErrors: Number.isInteger(maxErrors) ? maxErrors : 0,
     compression: compression as CopyOptions['compression'],

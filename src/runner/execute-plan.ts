@@ -282,7 +282,7 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
         const tolerant = (s.source.copy?.maxErrors ?? 0) > 0;
         let r;
         try {
-          r = await c.load(s, ctx.onProgress);
+          r = await ctx.engine.load(c, s, ctx.onProgress);
         } catch (err) {
           // a load past max_errors: the lines it rejected are recorded too, as Redshift keeps them in STL_LOAD_ERRORS
           if (tolerant && err instanceof LoadError && err.rejected?.length) {

@@ -145,7 +145,7 @@ describe('COPY loads on PostgreSQL', () => {
           writeFileSync(source.location!, ndjson(values.map((s, i) => ({ i, s }))));
           const back = await engine.withConnection(async (c) => {
             await c.execute(`drop table if exists "${schema}".prop_values`);
-            const r = await c.load({ kind: 'load', source, into });
+            const r = await engine.load(c, { kind: 'load', source, into });
             expect(r).toEqual({ rows: values.length, files: 1, records: values.length, rejected: [] });
             return c.query(`select s from "${schema}".prop_values order by i`);
           });

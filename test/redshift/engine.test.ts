@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/adapters/create-engine.js';
+import { runCopy } from '../../src/adapters/redshift/copy-from-s3.js';
 import { RedshiftClient, RedshiftEngine, redshiftServer, type RedshiftSettings } from '../../src/adapters/redshift/redshift-engine.js';
 import { resolveTarget } from '../../src/config/load-config.js';
 import { DatabaseError, LoadError } from '../../src/errors.js';
@@ -13,7 +14,7 @@ const seedTarget = (cfg = SEED_CFG) =>
 describe('connecting to Redshift', () => {
   it('uses pg on port 5439 with TLS that verifies the certificate', () => {
     const t = seedTarget(SEED_CFG.replace('DB_PORT=5439\n', ''));
-    const s = redshiftServer(t.redshift!);
+    const s = redshiftServer(t.settings as RedshiftSettings);
     expect(s.client).toMatchObject({
       host: 'redshift-cluster-1.abc123xyz789.us-west-2.redshift.amazonaws.com',
       port: 5439,
@@ -34,7 +35,7 @@ describe('connecting to Redshift', () => {
     process.env.PGAPPNAME = 'from-env';
     process.env.PGOPTIONS = '-c search_path=x';
     try {
-      const cfg = { ...redshiftServer(seedTarget().redshift!).client, application_name: 'sparkify', statement_timeout: 1000, options: '-c x=y' };
+      const cfg = { ...redshiftServer(seedTarget().settings as RedshiftSettings).client, application_name: 'sparkify', statement_timeout: 1000, options: '-c x=y' };
       const startup = (new RedshiftClient(cfg) as unknown as { getStartupConf(): Record<string, string> }).getStartupConf();
       expect(startup).toEqual({ user: 'awsuser', database: 'dev' });
       // what plain pg would have sent
@@ -127,10 +128,8 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        // PostgreSQL rejects the Redshift COPY, as Redshift would reject a bad line: the COPY fails
-        return c.execute(
-          `COPY "${schema}"."staging_events__sparkify_tmp" ("ts")\nFROM 's3://udacity-dend/log_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-        );
+        // PostgreSQL rejects the Redshift COPY, as Redshift would reject a bad line: the COPY fails (the load runs it with runCopy)
+        return runCopy(c, engine.dialect, `COPY "${schema}"."staging_events__sparkify_tmp" ("ts")\nFROM 's3://udacity-dend/log_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_events__sparkify_tmp', 10);
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadError);
@@ -157,9 +156,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
       const err = await engine
         .withConnection(async (c) => {
           await c.execute(`SET search_path TO "${serverless}"`);
-          return c.execute(
-            `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-          );
+          return runCopy(c, engine.dialect, `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_songs__sparkify_tmp', 10);
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LoadError);
@@ -175,9 +172,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        return c.execute(
-          `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`,
-        );
+        return runCopy(c, engine.dialect, `COPY "${schema}"."staging_songs__sparkify_tmp" ("year")\nFROM 's3://udacity-dend/song_data/'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 'auto'`, 'staging_songs__sparkify_tmp', 10);
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseError);
@@ -217,7 +212,7 @@ describe('the Redshift engine on a PostgreSQL stand-in', () => {
     const err = await engine
       .withConnection(async (c) => {
         await c.execute(`SET search_path TO "${schema}", public`);
-        return c.load({ kind: 'load', source, into: { schema, name: 'staging_events__sparkify_tmp' } });
+        return engine.load(c, { kind: 'load', source, into: { schema, name: 'staging_events__sparkify_tmp' } });
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LoadError);

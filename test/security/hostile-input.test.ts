@@ -207,7 +207,7 @@ function check(cfg: string, p: Project, env: Record<string, string> = {}): { ref
     let dialect: Dialect;
     try {
       const target = resolveTarget({ projectDir: DIR, targetName: type, env, readFile: (f) => (f === path.join(DIR, 'dwh.cfg') ? cfg : undefined) });
-      dialect = createDialect(type, target);
+      dialect = createDialect(target);
       manifest = compileProject(p, { target, dialect, env });
     } catch (err) {
       if (process.env.DEBUG_HOSTILE) console.log(type, err);
@@ -285,7 +285,8 @@ function recording(engine: Engine, log: string[]): Engine {
     query: (sql) => (log.push(sql), c.query(sql)),
     execute: (sql) => (log.push(sql), c.execute(sql)),
     transaction: (s) => (log.push(...s), c.transaction(s)),
-    load: (s) => c.load(s),
+    rollback: () => c.rollback(),
+    ...(c.copyFrom ? { copyFrom: (sql: string, data: AsyncIterable<Buffer>) => (log.push(sql), c.copyFrom!(sql, data)) } : {}),
   });
   return Object.assign(Object.create(engine) as Engine, {
     withConnection: <T>(fn: (c: Connection) => Promise<T>) => engine.withConnection((c) => fn(wrap(c))),

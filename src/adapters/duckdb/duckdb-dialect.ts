@@ -1,6 +1,8 @@
 import { LoadError } from '../../errors.js';
-import type { ColumnSpec, CopyOptions, JsonMapping, Relation, SourceTable } from '../../types.js';
+import type { ColumnSpec, JsonMapping, Relation, SourceTable } from '../../types.js';
 import type { PathStep } from '../../loaders/json-paths.js';
+import type { NativeRead } from '../../loaders/formats/source-format.js';
+import type { FileReadOptions } from '../../loaders/file-reading-load.js';
 import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
 import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
@@ -29,8 +31,8 @@ export class DuckDbDialect extends BaseDialect {
     return /Table with name ("[^"]+"|\S+?) does not exist/.exec(message)?.[1]?.replace(/^"|"$/g, '');
   }
 
-  readonly type = 'duckdb' as const;
-  readonly label = 'DuckDB';
+  readonly type: string = 'duckdb';
+  readonly label: string = 'DuckDB';
   // duckdb: no documented limit on the length of an identifier
   readonly maxIdentifierBytes = undefined;
 
@@ -61,6 +63,31 @@ export class DuckDbDialect extends BaseDialect {
    * raises an error instead, so nothing is silently lost and every engine loads the same rows.
    */
   loadStatement(source: SourceTable, into: Relation, files: string[], mapping: JsonMapping, paths?: PathStep[][], opts: DuckDbLoadOptions = {}): string {
+    return `CREATE TABLE ${this.relation(into)} AS\n${this.selectFromJsonFiles(source, files, mapping, paths, opts)}`;
+  }
+
+  /** Appends the rows of files, read by DuckDB in the source's format, to `into` (the file-reading load's fast path). */
+  insertFromFiles(into: Relation, source: SourceTable, files: string[], read: NativeRead, opts: DuckDbLoadOptions = {}): string {
+    if (read.format !== 'json') throw new LoadError(`DuckDB cannot read ${String(read.format)} files yet`, { file: source.file, line: source.line });
+    return `INSERT INTO ${this.relation(into)}\n${this.selectFromJsonFiles(source, files, read.mapping, read.paths, opts)}`;
+  }
+
+  /** An interrupted statement (a cancelled run): the load stops instead of reading the files itself. */
+  isInterrupt(err: unknown): boolean {
+    return /INTERRUPT/i.test(err instanceof Error ? err.message : String(err));
+  }
+
+  /** The newline-delimited reader met a value that spans lines: the files need the unstructured reader. */
+  needsUnstructuredRead(err: unknown): boolean {
+    return /Malformed JSON/i.test(err instanceof Error ? err.message : String(err));
+  }
+
+  // duckdb: BEGIN TRANSACTION (DuckDB docs, Transaction Management)
+  override beginTransaction(): string {
+    return 'BEGIN TRANSACTION';
+  }
+
+  private selectFromJsonFiles(source: SourceTable, files: string[], mapping: JsonMapping, paths: PathStep[][] | undefined, opts: DuckDbLoadOptions): string {
     // extract each value once (inner query), then convert it (outer query); with fixed paths, one call
     // extracts them all, parsing the record once instead of once per column
     const fixed = mapping.kind !== 'auto_ignorecase';
@@ -79,7 +106,7 @@ export class DuckDbDialect extends BaseDialect {
     const from = fixed
       ? `(SELECT json_extract_string(json, [${source.columns.map((c, i) => this.quoteLiteral(duckdbPath(this.pathOf(c, i, mapping, paths)))).join(', ')}]) AS v FROM ${records}) AS e`
       : records;
-    return `CREATE TABLE ${this.relation(into)} AS\nSELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n  FROM ${from}\n) AS records`;
+    return `SELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n  FROM ${from}\n) AS records`;
   }
 
   /**
@@ -171,13 +198,7 @@ export class DuckDbDialect extends BaseDialect {
   }
 }
 
-export interface DuckDbLoadOptions {
-  /** 'newline_delimited' (fast, one value per line) or 'unstructured' (values one after another, pretty-printed) */
-  format?: 'newline_delimited' | 'unstructured';
-  compression?: CopyOptions['compression'];
-  /** the records were written by sparkify from values its row mapper accepted: skip the checks that defer to it */
-  checked?: boolean;
-}
+export type DuckDbLoadOptions = FileReadOptions;
 
 /** A JSONPaths expression in DuckDB's JSON path syntax: $."key"[0]. */
 export function duckdbPath(steps: PathStep[]): string {

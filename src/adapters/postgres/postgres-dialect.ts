@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DatabaseError } from '../../errors.js';
 import type { ColumnSpec, Relation, SourceTable } from '../../types.js';
 import type { DatePart, Step } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
@@ -57,6 +58,18 @@ export class PostgresDialect extends BaseDialect {
   /** The statement the engine streams rows into, in COPY text format. */
   copyFromStdin(into: Relation, columns: ColumnSpec[]): string {
     return `COPY ${this.relation(into)} (${columns.map((c) => this.quoteIdent(c.name)).join(', ')}) FROM STDIN`;
+  }
+
+  /**
+   * The COPY row and column a server error names, when it is about one value: CONTEXT is
+   * "COPY t, line 5, column ts: "abc"", where line counts rows of the COPY; SQLSTATE classes 22 and
+   * 23 are data exceptions and constraint violations (not a cancel, say).
+   */
+  copyErrorRow(err: DatabaseError): { row: number; column?: string | undefined; reason: string } | undefined {
+    const pgErr = (err.cause ?? {}) as { where?: string; code?: string; message?: string };
+    const at = /\bline (\d+)(?:, column ([^:]+))?/.exec(pgErr.where ?? '');
+    if (!at || !/^2[23]/.test(pgErr.code ?? '')) return undefined;
+    return { row: Number(at[1]), column: at[2], reason: String(pgErr.message) };
   }
 
   /** Tables and views in the given schemas, as ExistingRelation rows. */

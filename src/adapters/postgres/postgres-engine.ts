@@ -2,23 +2,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Target } from '../../config/load-config.js';
-import { DatabaseError, LoadError, RunLockedError, SparkifyError } from '../../errors.js';
+import { DatabaseError, RunLockedError, SparkifyError } from '../../errors.js';
 import { maskSecrets } from '../../mask-secrets.js';
-import { parseJsonPathsFile, type PathStep } from '../../loaders/json-paths.js';
-import { createRowMapper, type RowMapper } from '../../loaders/json-rows.js';
-import { RejectionLimit } from '../../loaders/load-errors.js';
-import { badRecordError } from '../../loaders/diagnose.js';
-import { findCopyRow, jsonFilesToCopyText, type OpenFile } from '../../loaders/json-to-copy.js';
+import { copyStreamLoad } from '../../loaders/copy-stream-load.js';
 import type { S3Settings } from '../../loaders/s3-client.js';
 import { SourceFiles } from '../../loaders/source-files.js';
-import { isS3Uri } from '../../loaders/s3-uri.js';
-import type { SourceTable } from '../../types.js';
 import type { Connection, Engine, ExistingRelation, LoadProgress, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
 import { describeSince } from '../describe-since.js';
 import { PostgresDialect } from './postgres-dialect.js';
 
-export type PostgresSettings = NonNullable<Target['postgres']>;
+import type { PostgresSettings } from './index.js';
+export type { PostgresSettings } from './index.js';
 
 const asText = (v: string) => v;
 // DuckDB returns NaN and the infinities as strings, and REAL as the float32 value widened to a double
@@ -80,7 +74,6 @@ export class PgConnection implements Connection {
   constructor(
     readonly client: pg.PoolClient,
     protected readonly dialect: PostgresDialect,
-    protected readonly files: SourceFiles = new SourceFiles(),
   ) {
     // pg emits 'error' on the client when its socket fails (a terminated backend during COPY: EPIPE), and
     // the pool listens only while the client is idle: without a listener here that event crashes the process
@@ -114,6 +107,7 @@ export class PgConnection implements Connection {
   protected lostConnection(err: unknown, sql: string): DatabaseError {
     this.broken = true;
     const e = toDatabaseError(err, sql);
+    e.connectionLost = true;
     if (!this.cancelled && !e.message.startsWith('lost the connection')) {
       e.message = `lost the connection to the database: ${e.message}`;
       e.hint ??= 'the server ended the session (an administrator, a restart, the network); what this node had not committed was rolled back by the server. sparkify retry builds what failed or was skipped';
@@ -137,96 +131,36 @@ export class PgConnection implements Connection {
   }
 
   async transaction(statements: string[]): Promise<void> {
-    await this.run('BEGIN');
+    await this.run(this.dialect.beginTransaction());
     try {
       for (const s of statements) await this.run(s);
-      await this.run('COMMIT');
+      await this.run(this.dialect.commit());
     } catch (err) {
       await this.rollback();
       throw err;
     }
   }
 
-  protected async rollback(): Promise<void> {
-    await this.client.query('ROLLBACK').catch(() => {
+  async rollback(): Promise<void> {
+    await this.client.query(this.dialect.rollback()).catch(() => {
       this.broken = true;
     });
   }
 
-  /** Streams every file of the source through one COPY, in one transaction: all rows or none. */
-  async load(step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
-    const { source, into } = step;
-    const copy = source.copy;
-    const where = { file: source.file, line: source.line };
-    if (!copy || !source.location) throw new LoadError(`source ${source.id} has no location to load from`, where);
-    if (copy.compression === 'zstd') throw new LoadError('zstd-compressed files are not supported on PostgreSQL yet', { ...where, hint: 'use gzip or uncompressed files' });
-    const warnings: string[] = [];
-    const files = (await this.files.list(source.location, source.file, { manifest: copy.manifest, onWarning: (w) => warnings.push(w) })).map((f) => f.uri);
-    const mapper = createRowMapper(source.columns, copy.json, await readJsonPaths(source, this.files));
-    const reader = this.files.opener(files, copy.compression);
-    const stats = { records: 0, rows: 0, files: 0, bytes: 0 };
-    // max_errors: bad lines are skipped and returned, up to the limit (Redshift's MAXERROR)
-    const limit = new RejectionLimit(source);
-    const copySql = this.dialect.copyFromStdin(into, source.columns);
-    await this.run('BEGIN');
+  /** Streams data into a COPY ... FROM STDIN statement; returns the rows it copied. */
+  async copyFrom(sql: string, data: AsyncIterable<Buffer>): Promise<number> {
+    if (this.cancelled) throw new DatabaseError('canceling statement due to user request', { hint: 'the run was interrupted' });
+    const sink = this.client.query(copyFrom(sql));
     try {
-      await this.run(this.dialect.createTable(into, source.columns));
-      if (this.cancelled) throw new DatabaseError('canceling statement due to user request');
-      const sink = this.client.query(copyFrom(copySql));
-      try {
-        const text = jsonFilesToCopyText(files, copy.compression, mapper, { source, stats, limit, open: reader.open });
-        await pipeline(Readable.from(onProgress ? withProgress(text, files.length, stats, onProgress) : text), sink);
-        onProgress?.({ files: files.length, filesDone: files.length, rows: stats.rows, bytes: stats.bytes });
-      } catch (err) {
-        if (this.isLost(err)) throw this.lostConnection(err, copySql);
-        if (err instanceof SparkifyError) throw err;
-        throw await this.locateCopyError(err, source, files, copySql, mapper, (f, c) => this.files.open(f, c));
-      } finally {
-        reader.close();
-      }
-      await this.run('COMMIT');
-      return { rows: sink.rowCount, files: files.length, records: stats.records, rejected: limit.rejected, ...(warnings.length > 0 ? { warnings } : {}) };
+      await pipeline(Readable.from(data), sink);
     } catch (err) {
-      await this.rollback();
-      throw err;
+      if (this.isLost(err)) throw this.lostConnection(err, sql);
+      // an error of the data itself (a bad record past max_errors) is not the server's
+      if (err instanceof SparkifyError) throw err;
+      throw toDatabaseError(err, sql);
     }
+    return sink.rowCount;
   }
-
-  /** A value the server rejected (a date that does not exist, a numeric overflow), traced to its file and line. */
-  private async locateCopyError(err: unknown, source: SourceTable, files: string[], sql: string, mapper: RowMapper, open: OpenFile): Promise<SparkifyError> {
-    const pgErr = err as Partial<pg.DatabaseError>;
-    // postgres: CONTEXT is "COPY t, line 5, column ts: "abc"", where line counts rows of the COPY
-    const at = /\bline (\d+)(?:, column ([^:]+))?/.exec(pgErr.where ?? '');
-    // SQLSTATE classes 22 and 23: data exceptions and constraint violations (not a cancel, say)
-    const rec = at && /^2[23]/.test(pgErr.code ?? '') ? await findCopyRow(files, source.copy!.compression, Number(at[1]), mapper, open) : undefined;
-    if (rec) return badRecordError(source, { ...rec, column: at?.[2], reason: String(pgErr.message) });
-    const e = toDatabaseError(err, sql);
-    e.message = `cannot load ${source.id}: ${e.message}`;
-    return e.addContext({ file: source.file, line: source.line });
-  }
-}
-
-/** Tells onProgress how far the COPY text has got, before the first chunk and after each one. */
-async function* withProgress(chunks: AsyncGenerator<Buffer>, files: number, stats: { rows: number; files: number; bytes: number }, onProgress: (p: LoadProgress) => void): AsyncGenerator<Buffer> {
-  onProgress({ files, filesDone: 0, rows: 0, bytes: 0 });
-  for await (const chunk of chunks) {
-    yield chunk;
-    if (stats.files < files) onProgress({ files, filesDone: stats.files, rows: stats.rows, bytes: stats.bytes });
-  }
-}
-
-async function readJsonPaths(source: SourceTable, files: SourceFiles): Promise<PathStep[][] | undefined> {
-  const json = source.copy?.json;
-  if (json?.kind !== 'jsonpaths') return undefined;
-  let text: string;
-  try {
-    text = await files.readText(json.location, source.file);
-  } catch (err) {
-    // an S3 error already names the object and the reason
-    const why = isS3Uri(json.location) && err instanceof Error ? `: ${err.message}` : '';
-    throw new LoadError(`cannot read the JSONPaths file ${json.location}${why}`, { file: source.file, line: source.line, hint: 'check LOG_JSONPATH in the [S3] section of your config', cause: err });
-  }
-  return parseJsonPathsFile(text, json.location, source.columns.length);
 }
 
 const LOCK_LOST_HINT = 'nothing more is built in this run, and what was running was rolled back; run sparkify retry to build what is missing';
@@ -288,7 +222,7 @@ export class PostgresEngine implements Engine {
   }
 
   protected newConnection(client: pg.PoolClient): PgConnection {
-    return new PgConnection(client, this.dialect, this.files);
+    return new PgConnection(client, this.dialect);
   }
 
   async withConnection<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
@@ -334,6 +268,11 @@ export class PostgresEngine implements Engine {
     if (schemas.length === 0) return [];
     const rows = await this.withConnection((c) => c.query(this.dialect.listRelations(schemas)));
     return rows as unknown as ExistingRelation[];
+  }
+
+  /** Streams the source's rows, read and mapped here, through one COPY ... FROM STDIN. */
+  load(c: Connection, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+    return copyStreamLoad(c, this.dialect, this.files, step, onProgress);
   }
 
   /**

@@ -197,6 +197,7 @@ export class RedshiftDialect extends PostgresDialect {
    */
   copyFromS3(source: SourceTable, into: Relation, copy: CopyOptions): string {
     const where = { file: source.file, line: source.line, node: `${source.sourceName}.${source.name}` };
+    if ((copy.format ?? 'json') !== 'json') throw new ConfigError(`Redshift COPY of ${copy.format} sources is not supported yet`, { ...where, hint: 'use format: json' });
     const location = source.location;
     if (location === undefined || !isS3Uri(location)) {
       throw new ConfigError(

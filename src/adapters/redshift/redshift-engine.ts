@@ -1,16 +1,13 @@
 import pg from 'pg';
-import type { Target } from '../../config/load-config.js';
-import { DatabaseError } from '../../errors.js';
 import { SourceFiles } from '../../loaders/source-files.js';
-import { HELPER_RELATION } from '../../materializations/plan-run.js';
-import type { LoadResult, LoadStep } from '../adapter.js';
+import type { Connection, LoadResult, LoadStep } from '../adapter.js';
 import { PgConnection, PostgresEngine, types, type PgServer } from '../postgres/postgres-engine.js';
-import type { RejectedLine } from '../../loaders/load-errors.js';
-import { loadErrorFromRows, rejectedLinesFromRows, type LoadErrorRow } from './load-errors.js';
+import { copyFromS3 } from './copy-from-s3.js';
 import { redshiftDialectFor, type RedshiftDialect } from './redshift-dialect.js';
 import { retrySerializable, type RetryOptions } from './serializable-retry.js';
 
-export type RedshiftSettings = NonNullable<Target['redshift']>;
+import type { RedshiftSettings } from './index.js';
+export type { RedshiftSettings } from './index.js';
 
 /**
  * A pg client whose startup packet carries only the user and the database. pg adds
@@ -51,103 +48,14 @@ export function redshiftServer(s: RedshiftSettings): PgServer {
   };
 }
 
-const COPY = /^\s*COPY\s+"[^"]+"\."([^"]+)"/i;
-
-/** A Redshift session: COPY failures explained from the load-error views, conflicting transactions retried. */
+/** A Redshift session: transactions cancelled by a concurrent one are run again. */
 export class RedshiftConnection extends PgConnection {
   constructor(
     client: pg.PoolClient,
-    protected override readonly dialect: RedshiftDialect,
-    files: SourceFiles,
+    dialect: RedshiftDialect,
     private readonly retry: RetryOptions,
   ) {
-    super(client, dialect, files);
-  }
-
-  override async execute(sql: string): Promise<number | undefined> {
-    return COPY.test(sql) ? (await this.copy(sql, 10)).rows : super.execute(sql);
-  }
-
-  /**
-   * Runs the source's COPY in the cluster. Lines it skipped under max_errors (MAXERROR) are read
-   * back from STL_LOAD_ERRORS, so the runner records them as it does for every engine.
-   */
-  override async load(step: LoadStep): Promise<LoadResult> {
-    const maxErrors = step.source.copy?.maxErrors ?? 0;
-    const [sql] = this.dialect.loadStatements(step);
-    const { rows, copyId } = await this.copy(sql!, maxErrors + 1);
-    let rejected: RejectedLine[] | undefined;
-    let files: number | undefined;
-    if (copyId !== undefined) {
-      if (maxErrors > 0) rejected = rejectedLinesFromRows(await this.loadErrorRows(copyId, maxErrors));
-      files = await this.query(this.dialect.loadedFilesQuery(copyId)).then(
-        (r) => (r[0]?.files === undefined ? undefined : Number(r[0].files)),
-        () => undefined,
-      );
-    }
-    return { rows, files, records: rows + (rejected?.length ?? 0), rejected };
-  }
-
-  /** A COPY, and on failure the rejected lines behind it (up to `errorRows` of them). */
-  private async copy(sql: string, errorRows: number): Promise<{ rows: number; copyId: number | undefined }> {
-    const table = (COPY.exec(sql)?.[1] ?? 'the table').replace(HELPER_RELATION, '');
-    const before = await this.lastCopyId();
-    let rows: number;
-    try {
-      rows = (await super.execute(sql)) ?? 0;
-    } catch (err) {
-      throw await this.explainCopyFailure(err, table, before, errorRows);
-    }
-    return { rows, copyId: await this.lastCopyId() };
-  }
-
-  private async lastCopyId(): Promise<number | undefined> {
-    try {
-      const v = (await this.query(this.dialect.lastCopyIdQuery()))[0]?.copy_id;
-      return v === null || v === undefined ? undefined : Number(v);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * Explains a failed COPY with the rejected lines behind it, read in this same session. When
-   * PG_LAST_COPY_ID() did not move, the COPY never started loading, so any rows there belong to an
-   * earlier COPY and the server's own message is the explanation.
-   */
-  private async explainCopyFailure(err: unknown, table: string, before: number | undefined, errorRows: number): Promise<unknown> {
-    if (!(err instanceof DatabaseError) || this.broken || this.cancelled) return err;
-    const after = await this.lastCopyId();
-    if (after !== undefined && (after === before || after < 0)) return err;
-    return loadErrorFromRows(await this.loadErrorRows(after, Math.max(10, errorRows)), table, err) ?? err;
-  }
-
-  /**
-   * The load-error rows of a COPY: STL_LOAD_ERRORS by query id on a provisioned cluster (where an
-   * empty answer is final); on Serverless, which has no STL views, SYS_LOAD_ERROR_DETAIL by query id,
-   * then this session's latest COPY there, as its ids may not be PG_LAST_COPY_ID()'s.
-   */
-  private async loadErrorRows(copyId: number | undefined, limit: number): Promise<LoadErrorRow[]> {
-    const d = this.dialect;
-    const attempts: [string, boolean][] = [
-      ...(copyId !== undefined
-        ? ([
-            [d.loadErrorQuery('stl', copyId, limit), true],
-            [d.loadErrorQuery('sys', copyId, limit), false],
-          ] as [string, boolean][])
-        : []),
-      [d.loadErrorQuery('sys', undefined, limit), false],
-    ];
-    for (const [sql, final] of attempts) {
-      let rows: LoadErrorRow[];
-      try {
-        rows = await this.query(sql);
-      } catch {
-        continue; // this kind of cluster has no such view
-      }
-      if (rows.length > 0 || final) return rows;
-    }
-    return [];
+    super(client, dialect);
   }
 
   // redshift: a transaction cancelled by a concurrent one (1023, 1018) succeeds when run again whole
@@ -182,7 +90,12 @@ export class RedshiftEngine extends PostgresEngine {
     return new RedshiftEngine(dialect, schema, redshiftServer(settings), threads, options.retry ?? {}).init(options.readOnly);
   }
 
+  /** The cluster runs the source's COPY from S3; lines it skipped come back from its load-error views. */
+  override load(c: Connection, step: LoadStep): Promise<LoadResult> {
+    return copyFromS3(c, this.dialect, step);
+  }
+
   protected override newConnection(client: pg.PoolClient): PgConnection {
-    return new RedshiftConnection(client, this.dialect, this.files, this.retry);
+    return new RedshiftConnection(client, this.dialect, this.retry);
   }
 }

@@ -1,20 +1,9 @@
-import type { Readable } from 'node:stream';
 import { LoadError, quotePath } from '../errors.js';
-import type { CopyOptions, SourceTable } from '../types.js';
+import type { CopyOptions } from '../types.js';
+import type { MappedRecord, OpenFile } from './formats/source-format.js';
 import { isRejection, type RowMapper } from './json-rows.js';
-import { RejectionLimit, rejectionError, type RejectedLine } from './load-errors.js';
+import type { RejectedLine } from './load-errors.js';
 import { openLocalFile, readJsonRecords, type JsonRecord } from './read-json-records.js';
-
-/** Opens one file of a source as a byte stream (decompressed). */
-export type OpenFile = (file: string, compression: CopyOptions['compression']) => Readable;
-
-/** One record of a source: its column values, or why it is rejected. */
-export interface MappedRecord {
-  file: string;
-  record: JsonRecord;
-  values?: (string | null)[] | undefined;
-  bad?: RejectedLine | undefined;
-}
 
 /** Why a record cannot load, as a RejectedLine; undefined when it maps to a row. */
 export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<RowMapper['map']> | undefined): RejectedLine | undefined {
@@ -97,42 +86,4 @@ export function readError(file: string, err: unknown): LoadError {
       : undefined,
     cause: err,
   });
-}
-
-/** Scans files in order for the first record that cannot load; used to locate an engine's error. */
-export async function findFirstBadRecord(
-  files: string[],
-  mapper: RowMapper,
-  compression: CopyOptions['compression'] = 'none',
-  open?: OpenFile,
-): Promise<RejectedLine | undefined> {
-  for await (const r of mapRecords(files, compression, mapper, open)) if (r.bad) return r.bad;
-  return undefined;
-}
-
-export interface Rejections {
-  /** records read (JSON values; a pretty-printed object counts once) */
-  records: number;
-  rejected: RejectedLine[];
-  /** the files that hold at least one rejected record */
-  files: Set<string>;
-}
-
-/** Reads every file and applies the source's max_errors; throws the located LoadError past it. */
-export async function collectRejections(files: string[], source: SourceTable, mapper: RowMapper, open?: OpenFile): Promise<Rejections> {
-  const limit = new RejectionLimit(source);
-  const bad = new Set<string>();
-  let records = 0;
-  for await (const r of mapRecords(files, source.copy?.compression ?? 'none', mapper, open)) {
-    records++;
-    if (r.bad) {
-      limit.reject(r.bad);
-      bad.add(r.file);
-    }
-  }
-  return { records, rejected: limit.rejected, files: bad };
-}
-
-export function badRecordError(source: SourceTable, bad: RejectedLine): LoadError {
-  return rejectionError(source, bad);
 }

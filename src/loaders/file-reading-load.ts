@@ -1,0 +1,253 @@
+import { createWriteStream, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Connection, LoadProgress, LoadResult, LoadStep } from '../adapters/adapter.js';
+import { LoadError } from '../errors.js';
+import type { CopyOptions, Relation, SourceTable } from '../types.js';
+import type { NativeRead, OpenFile, PreparedFormat } from './formats/source-format.js';
+import { sourceLabel, type RejectionLimit } from './load-errors.js';
+import { prepareLoad, withWarnings } from './prepare-load.js';
+import { openLocalFile } from './read-json-records.js';
+import type { SourceFiles, StagedBatch } from './source-files.js';
+
+/** Options of one read of files by the engine. */
+export interface FileReadOptions {
+  /** 'newline_delimited' (fast, one value per line) or 'unstructured' (values one after another, pretty-printed) */
+  format?: 'newline_delimited' | 'unstructured';
+  compression?: CopyOptions['compression'];
+  /** the records were written by sparkify from values its row mapper accepted: skip the checks that defer to it */
+  checked?: boolean;
+}
+
+/** The statements a file-reading load sends, spelt by the engine's dialect (DuckDB's). */
+export interface FileReadingDialect {
+  readonly label: string;
+  createTable(r: Relation, columns: { name: string; type: string }[]): string;
+  /** appends the rows of `files` to `into`, read by the engine itself, failing on the first record or value that does not fit */
+  insertFromFiles(into: Relation, source: SourceTable, files: string[], read: NativeRead, opts: FileReadOptions): string;
+  beginTransaction(): string;
+  commit(): string;
+  rollback(): string;
+  /** the statement was interrupted (a cancelled run) */
+  isInterrupt(err: unknown): boolean;
+  /** reading one value per line failed because values span lines: read the files unstructured */
+  needsUnstructuredRead(err: unknown): boolean;
+}
+
+/** Files per INSERT: DuckDB reads many small files far faster in batches than as one huge list. */
+const FILES_PER_BATCH = 2000;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The size of each local file now (undefined when it cannot be read). */
+function fileSizes(files: string[]): Map<string, number | undefined> {
+  return new Map(files.map((f) => [f, statSync(f, { throwIfNoEntry: false })?.size]));
+}
+
+/**
+ * Loads a source into step.into for an engine that reads the files itself (DuckDB): the engine
+ * reads each batch of files strictly; a batch it refuses (or a file that grew while it read) is
+ * read here, every bad line found and applied to max_errors, and the rest loaded, so every engine
+ * loads exactly the same rows. S3 objects are staged on local disk a batch at a time.
+ */
+export async function fileReadingLoad(c: Connection, dialect: FileReadingDialect, sourceFiles: SourceFiles, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  const { source, into } = step;
+  const load = await prepareLoad(source, sourceFiles);
+  const files = load.files;
+  const l = new FileReadingLoad(c, dialect, source, into, load.format, load.limit);
+  await c.execute(dialect.createTable(into, source.columns));
+  let rows = 0;
+  let filesDone = 0;
+  let bytes = 0;
+  onProgress?.({ files: files.length, filesDone, rows, bytes });
+  // S3 objects are downloaded a batch at a time into a temporary folder, deleted after the batch
+  for await (const staged of sourceFiles.stage(files, { maxFiles: FILES_PER_BATCH })) {
+    rows += await l.batch(staged);
+    if (onProgress) {
+      filesDone += staged.paths.length;
+      bytes += staged.refs.reduce((sum, f, i) => sum + (f.size ?? fileSize(staged.paths[i]!)), 0);
+      onProgress({ files: files.length, filesDone, rows, bytes });
+    }
+  }
+  return withWarnings({ rows, files: files.length, records: l.records, rejected: load.limit.rejected }, load.warnings);
+}
+
+class FileReadingLoad {
+  records = 0;
+
+  constructor(
+    private readonly c: Connection,
+    private readonly dialect: FileReadingDialect,
+    private readonly source: SourceTable,
+    private readonly into: Relation,
+    private readonly format: PreparedFormat,
+    private readonly limit: RejectionLimit,
+  ) {}
+
+  private get compression(): CopyOptions['compression'] {
+    return this.source.copy!.compression;
+  }
+
+  /** Loads one batch of local files; returns the rows it added. */
+  async batch(staged: StagedBatch): Promise<number> {
+    // every file is read as of one moment: its size now (a log file may grow while it loads)
+    const sizes = fileSizes(staged.paths);
+    let n: number | undefined;
+    let failure: unknown;
+    try {
+      n = await this.insertAsOf(sizes, () => this.insertStrict(staged.paths));
+    } catch (err) {
+      if (this.dialect.isInterrupt(err)) throw err;
+      failure = err;
+    }
+    if (n !== undefined) {
+      this.records += n;
+      return n;
+    }
+    // the batch holds a line that cannot load (or that the engine cannot judge), or a file grew while it was read:
+    // sparkify reads the batch itself, finds every bad line, and loads the rest
+    return this.insertTolerant(failure, staged, sizes);
+  }
+
+  /**
+   * Runs an insert of files in a transaction that commits only when no file changed size while
+   * the engine read it; returns the rows, or undefined (nothing inserted) when one did.
+   */
+  private async insertAsOf(sizes: Map<string, number | undefined>, insert: () => Promise<number>): Promise<number | undefined> {
+    const { c, dialect } = this;
+    await c.execute(dialect.beginTransaction());
+    let n: number;
+    try {
+      n = await insert();
+    } catch (err) {
+      await c.rollback();
+      throw err;
+    }
+    const now = fileSizes([...sizes.keys()]);
+    if ([...sizes].some(([f, size]) => now.get(f) !== size)) {
+      await c.execute(dialect.rollback());
+      return undefined;
+    }
+    await c.execute(dialect.commit());
+    return n;
+  }
+
+  /**
+   * The fast path: the engine reads the files itself and fails on the first record or value that
+   * does not fit. One value per line is read in parallel; files of values one after another or
+   * pretty-printed need the slower 'unstructured' reader, tried when the first reading fails.
+   */
+  private async insertStrict(files: string[]): Promise<number> {
+    const { c, dialect, source, into, compression } = this;
+    const read = this.format.native;
+    try {
+      return (await c.execute(dialect.insertFromFiles(into, source, files, read, { format: 'newline_delimited', compression }))) ?? 0;
+    } catch (err) {
+      if (!dialect.needsUnstructuredRead(err)) throw err;
+      return (await c.execute(dialect.insertFromFiles(into, source, files, read, { format: 'unstructured', compression }))) ?? 0;
+    }
+  }
+
+  /**
+   * The strict load of a batch failed, or a file grew while the engine read it. The format's reader
+   * reads the batch (each file up to its size when the batch began) and finds every bad record
+   * (max_errors 0: the first one, as the error). Files without bad records load again, strictly, as
+   * the engine reads them; the others, and any it refuses or that grew, load from a copy holding
+   * the values the row mapper made of their good records, so every engine loads the same rows.
+   */
+  private async insertTolerant(err: unknown, staged: StagedBatch, sizes: Map<string, number | undefined>): Promise<number> {
+    const { source, compression, limit } = this;
+    const cannotLoad = (cause: unknown, why = errorText(cause)) => {
+      // an error that names one of the data files is about that file, not about the source's entry in sources.yml
+      const named = staged.paths.find((p) => why.includes(`"${p}"`) || why.includes(`'${p}'`));
+      const where = named ? { file: staged.uriOf(named) } : { file: source.file, line: source.line };
+      return new LoadError(`cannot load ${source.id}: ${why}`, { ...where, node: sourceLabel(source), cause });
+    };
+    if (compression === 'zstd' || staged.paths.some((p) => p.endsWith('.zst'))) {
+      const why = err === undefined ? `a file changed while ${this.dialect.label} read it` : errorText(err);
+      throw cannotLoad(err, `${why} (sparkify reads zstd files through ${this.dialect.label} only, so it cannot point at the line or read a file as of one moment; gzip files can be)`);
+    }
+    const open: OpenFile = (f, cmp) => openLocalFile(f, cmp, sizes.get(f));
+    const before = limit.rejected.length;
+    let records = 0;
+    const bad = new Set<string>();
+    try {
+      for await (const r of this.format.records(staged.paths, compression, open)) {
+        records++;
+        if (r.bad) {
+          bad.add(r.file);
+          limit.reject({ ...r.bad, file: staged.uriOf(r.file) });
+        }
+      }
+    } catch (e) {
+      if (e instanceof LoadError) throw e;
+      throw cannotLoad(e);
+    }
+    const rejected = limit.rejected.length - before;
+    this.records += records;
+    let n = 0;
+    let rewrite = staged.paths.filter((p) => bad.has(p));
+    const direct = staged.paths.filter((p) => !bad.has(p));
+    if (direct.length > 0 && err !== undefined) {
+      const directSizes = new Map(direct.map((p) => [p, sizes.get(p)]));
+      let m: number | undefined;
+      try {
+        m = await this.insertAsOf(directSizes, () => this.insertStrict(direct));
+      } catch (e) {
+        if (this.dialect.isInterrupt(e)) throw e;
+      }
+      if (m === undefined) rewrite = staged.paths;
+      else n += m;
+    } else if (direct.length > 0) {
+      rewrite = staged.paths;
+    }
+    if (rewrite.length > 0) n += await this.insertMapped(rewrite, open, cannotLoad);
+    if (n !== records - rejected) throw cannotLoad(err, `${this.dialect.label} loaded ${n} rows where sparkify read ${records} records and rejected ${rejected}`);
+    return n;
+  }
+
+  /** Loads the good records of files as the row mapper maps them: a copy of their values, one JSON array per row. */
+  private async insertMapped(files: string[], open: OpenFile, cannotLoad: (cause: unknown, why?: string) => LoadError): Promise<number> {
+    const { c, dialect, source, into, compression } = this;
+    const records = this.format.records(files, compression, open);
+    const clean = await mkdtemp(path.join(tmpdir(), 'sparkify-clean-'));
+    try {
+      const copy = path.join(clean, 'rows.json');
+      const out = createWriteStream(copy);
+      try {
+        await pipeline(
+          Readable.from(
+            (async function* () {
+              for await (const r of records) if (!r.bad) yield JSON.stringify(r.values) + '\n';
+            })(),
+          ),
+          out,
+        );
+      } finally {
+        out.destroy();
+      }
+      const read: NativeRead = { format: 'json', mapping: { kind: 'jsonpaths', location: copy }, paths: source.columns.map((_, i) => [i]) };
+      const mapped: SourceTable = { ...source, copy: { ...source.copy!, format: 'json', json: read.mapping, compression: 'none' } };
+      try {
+        return (await c.execute(dialect.insertFromFiles(into, mapped, [copy], read, { format: 'newline_delimited', compression: 'none', checked: true }))) ?? 0;
+      } catch (e) {
+        throw cannotLoad(e, `${dialect.label} rejected a record that sparkify's own checks accept: ${errorText(e)}`);
+      }
+    } finally {
+      await rm(clean, { recursive: true, force: true });
+    }
+  }
+}
