@@ -6,8 +6,12 @@ import type { Dialect, Engine } from './adapters/adapter.js';
 import { createDialect } from './adapters/create-engine.js';
 import type { EngineDefinition } from './adapters/engine-definition.js';
 import { openEngineForRun } from './adapters/open-for-run.js';
+import { openEngine } from './adapters/create-engine.js';
 import { resolveTarget, type Target } from './config/load-config.js';
-import { compileProject } from './compile/compile-project.js';
+import { QueriesNeeded, compileProject, type CompileOptions } from './compile/compile-project.js';
+import { DatabaseError, SparkifyError } from './errors.js';
+import type { QueryCache } from './template/dbt-context.js';
+import type { Project } from './project/load-project.js';
 import { writeFiles, writeFilesInWorker, type CompiledFile } from './compile/write-files.js';
 import { secretMask } from './mask-secrets.js';
 import { selectNodes } from './graph/select-nodes.js';
@@ -48,6 +52,58 @@ export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts
   const dialect = createDialect(target, opts.engines);
   const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
   return { manifest, target, dialect };
+}
+
+/**
+ * load -> compile, answering the queries templates send (run_query(), statement blocks,
+ * adapter.get_relation(), ...) from the target: the compile is done again with the answers until it
+ * sends none it has not had answered. The engine is opened only when a template queries (or `engine`,
+ * an open one, is used), and closed before this returns.
+ */
+export async function compileWithDatabase(
+  opts: ProjectOptions & { onLog?: CompileOptions['onLog'] },
+  target = resolveProjectTarget(opts),
+  engine?: Engine,
+): Promise<Compiled> {
+  const project = loadProject(opts.projectDir);
+  const dialect = createDialect(target, opts.engines);
+  const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1, { engines: opts.engines }).then((e) => ({ engine: e, close: true }))));
+  return { manifest, target, dialect };
+}
+
+const MAX_QUERY_ROUNDS = 25;
+
+async function compileAnswering(project: Project, opts: CompileOptions, open: () => Promise<{ engine: Engine; close: boolean }>): Promise<Manifest> {
+  const queries: QueryCache = { answers: new Map(), pending: new Set() };
+  let opened: { engine: Engine; close: boolean } | undefined;
+  try {
+    for (let round = 1; ; round++) {
+      try {
+        return compileProject(project, { ...opts, queries });
+      } catch (e) {
+        if (!(e instanceof QueriesNeeded)) throw e;
+        if (round >= MAX_QUERY_ROUNDS) throw new SparkifyError(`the templates kept sending new queries after ${MAX_QUERY_ROUNDS} rounds of answers`, { hint: 'a query built from the answer of the one before, more than 25 deep, or a query whose text changes on every render (a timestamp in it)' });
+        try {
+          opened ??= await open();
+        } catch (err) {
+          throw new DatabaseError(`the templates query the warehouse (run_query(), a statement block, adapter.get_relation() ...), and it cannot be reached: ${err instanceof Error ? err.message : String(err)}`, { cause: err, hint: 'check the target\'s connection settings' });
+        }
+        const engine = opened.engine;
+        await engine.withConnection(async (c) => {
+          for (const sql of e.queries) {
+            try {
+              queries.answers.set(sql, { rows: await c.query(sql) });
+            } catch (err) {
+              queries.answers.set(sql, { error: err instanceof Error ? err.message : String(err) });
+            }
+          }
+        });
+        queries.pending.clear();
+      }
+    }
+  } finally {
+    if (opened?.close) await opened.engine.close();
+  }
 }
 
 export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
@@ -230,7 +286,7 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
 
 /** The whole pipeline in one call: load, compile, select, plan, execute, and write the artifacts. */
 export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled: Compiled; result: RunResult }> {
-  const compiled = compile(opts);
+  const compiled = await compileWithDatabase(opts);
   writeCompiled(compiled);
   // the run lock: a second run on the same target fails (or, with waitForLock, waits) instead of interleaving
   const engine = await openEngineForRun(compiled.target, opts.threads ?? 4, {

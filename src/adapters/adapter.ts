@@ -1,5 +1,6 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
+import type { CrossDatabaseSql } from './cross-db.js';
 
 /** The type of an engine in the registry (src/adapters/engines.ts): "duckdb", "postgres", "redshift". */
 export type EngineType = string;
@@ -53,6 +54,14 @@ export interface Dialect {
   /** names fold to lower case even when quoted (Redshift), so existing relations match names case-insensitively */
   readonly foldsIdentifierCase?: boolean;
   quoteIdent(name: string): string;
+  /** any name in double quotes, embedded quotes doubled (dbt's adapter.quote) */
+  quoteName(name: string): string;
+  /** dbt's cross-database macros (`dbt.dateadd`, ...) in this engine's spelling */
+  readonly crossDb: CrossDatabaseSql;
+  /** a query of the relation named so (rows: schema, name, type 'table' or 'view'), none when it does not exist */
+  findRelation(schema: string, name: string): string;
+  /** a query of a relation's columns in order (rows: column_name, data_type) */
+  relationColumns(r: Relation): string;
   quoteLiteral(value: string): string;
   relation(r: Relation): string;
   /** a canonical column type ("varchar(256)", "bigint") in this engine's spelling */

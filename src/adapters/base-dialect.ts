@@ -2,6 +2,7 @@ import { ProjectError } from '../errors.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 import type { DatePart, Dialect, EngineType, Step, UpsertStrategy } from './adapter.js';
 import { formatColumnType, parseColumnType } from './column-types.js';
+import { CrossDatabaseSql } from './cross-db.js';
 import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
 
 /** Model, schema and column names are restricted to this pattern before they are quoted; their length to the dialect's limit. */
@@ -19,6 +20,7 @@ export abstract class BaseDialect implements Dialect {
   abstract readonly type: EngineType;
   abstract readonly label: string;
   abstract readonly maxIdentifierBytes: number | undefined;
+  readonly crossDb: CrossDatabaseSql = new CrossDatabaseSql();
 
   quoteIdent(name: string): string {
     if (!SAFE_IDENTIFIER.test(name)) {
@@ -35,6 +37,28 @@ export abstract class BaseDialect implements Dialect {
   quoteLiteral(value: string): string {
     if (value.includes('\0')) throw new ProjectError('a NUL character cannot appear in an SQL literal');
     return `'${value.replace(/'/g, "''")}'`;
+  }
+
+  quoteName(name: string): string {
+    if (name.includes('\0')) throw new ProjectError('a NUL character cannot appear in a name');
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  findRelation(schema: string, name: string): string {
+    return (
+      `SELECT table_schema AS schema, table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type\n` +
+      `FROM information_schema.tables\n` +
+      `WHERE table_catalog = current_database() AND table_schema = ${this.quoteLiteral(schema)} AND table_name = ${this.quoteLiteral(name)}`
+    );
+  }
+
+  relationColumns(r: Relation): string {
+    return (
+      `SELECT column_name, data_type, character_maximum_length AS char_size\n` +
+      `FROM information_schema.columns\n` +
+      `WHERE table_catalog = current_database() AND table_schema = ${this.quoteLiteral(r.schema)} AND table_name = ${this.quoteLiteral(r.name)}\n` +
+      `ORDER BY ordinal_position`
+    );
   }
 
   relation(r: Relation): string {

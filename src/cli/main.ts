@@ -4,6 +4,7 @@ import type { CliCommand, CliContext } from './cli-command.js';
 import { buildCliCommand } from './commands/build.js';
 import { compileCliCommand } from './commands/compile.js';
 import { debugCliCommand } from './commands/debug.js';
+import { depsCliCommand } from './commands/deps.js';
 import { docsCliCommand } from './commands/docs.js';
 import { generateCliCommand } from './commands/generate.js';
 import { lsCliCommand } from './commands/ls.js';
@@ -31,6 +32,7 @@ const COMMANDS: CliCommand[] = [
   lsCliCommand,
   showCliCommand,
   debugCliCommand,
+  depsCliCommand,
   generateCliCommand,
   docsCliCommand,
 ];

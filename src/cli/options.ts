@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
-import { compile, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
+import { compileWithDatabase, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
 import { UsageError, displayPath } from '../errors.js';
 import { describeNote } from '../project/project-settings.js';
 import type { Manifest } from '../types.js';
@@ -122,12 +122,16 @@ export function splitSelectors(v: string[] | undefined): string[] | undefined {
   return v === undefined || v.length === 0 ? undefined : v.map(String);
 }
 
-/** load -> compile for a command, with the target's secrets handed to the reporter first. */
-export function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offline?: boolean } = {}): Compiled {
+/**
+ * load -> compile for a command, with the target's secrets handed to the reporter first. Templates
+ * that query the warehouse (run_query(), ...) are answered from the target; their log() lines are
+ * shown.
+ */
+export async function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offline?: boolean } = {}): Promise<Compiled> {
   const opts = projectOptions(a, ctx.env, extra);
   const target = resolveProjectTarget(opts);
   ctx.reporter.setSecrets(target.secrets);
-  const c = compile(opts, target);
+  const c = await compileWithDatabase({ ...opts, onLog: templateLog(ctx) }, target);
   warnNotes(c.manifest, ctx.reporter);
   return c;
 }
@@ -135,4 +139,12 @@ export function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offline?: b
 /** The files and keys of the project that sparkify does not use, once per run (debug lists the quiet ones too). */
 export function warnNotes(manifest: Manifest, reporter: Reporter, all = false): void {
   for (const n of manifest.notes ?? []) if (all || !n.quiet) reporter.warn(describeNote(n, displayPath));
+}
+
+/** log(msg, info=True) and print() are shown, exceptions.warn() is a warning; log(msg) goes nowhere, as in dbt's console. */
+export function templateLog(ctx: CliContext): (message: string, level: 'info' | 'debug' | 'warn') => void {
+  return (message, level) => {
+    if (level === 'info') ctx.reporter.info(message);
+    else if (level === 'warn') ctx.reporter.warn(message);
+  };
 }

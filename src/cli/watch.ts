@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch } from 'chokidar';
-import { compile, resolveProjectTarget, runCompiled, selectForRun, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
+import { compileWithDatabase, resolveProjectTarget, runCompiled, selectForRun, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
 import type { Engine } from '../adapters/adapter.js';
 import { openEngine } from '../adapters/create-engine.js';
 import type { Target } from '../config/load-config.js';
@@ -83,7 +83,7 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
         needConnect = false;
         reporter.info(`Connected to ${target.type} (target ${target.name}, schema ${target.schema})`);
       }
-      const c = compile(opts.project, target);
+      const c = await compileWithDatabase({ ...opts.project, onLog: (m, level) => (level === 'info' ? reporter.info(m) : level === 'warn' ? reporter.warn(m) : undefined) }, target, engine);
       writeCompiled(c);
       // run --watch builds what run builds: sources and models, not tests or snapshots
       const selected = selectForRun(c.manifest, { select: opts.select, exclude: opts.exclude, onWarning: (m) => reporter.warn(m) });

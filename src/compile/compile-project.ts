@@ -10,6 +10,7 @@ import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
 import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, varsFor, type ProjectNote } from '../project/project-settings.js';
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
+import { isMap } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
@@ -17,6 +18,7 @@ import { compileUnitTests } from './compile-unit-tests.js';
 import { parseUnitTests } from '../project/parse-unit-tests.js';
 import { SNAPSHOT_CONFIG, checkSnapshotColumns, checkSnapshotConfig, queryColumns, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
+import type { QueryCache } from '../template/dbt-context.js';
 import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode, TestConfig } from '../types.js';
 
 export interface CompileOptions {
@@ -25,6 +27,21 @@ export interface CompileOptions {
   /** --vars, merged over the project's vars */
   vars?: Record<string, unknown>;
   env: Record<string, string | undefined>;
+  /**
+   * The warehouse's answers to the queries templates send (run_query(), statement blocks,
+   * adapter.get_relation(), ...). Without it a query is a located error; with it, a compile that
+   * sends a query not answered yet throws QueriesNeeded (compileWithDatabase answers and compiles again).
+   */
+  queries?: QueryCache | undefined;
+  /** told of log(), print() and exceptions.warn() in templates, once the compile is done */
+  onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
+}
+
+/** A compile needs the warehouse to answer these queries first. */
+export class QueriesNeeded extends Error {
+  constructor(readonly queries: string[]) {
+    super(`the templates sent ${queries.length} quer${queries.length === 1 ? 'y' : 'ies'} to the warehouse`);
+  }
 }
 
 export { DEFAULT_PROJECT_NAME };
@@ -37,6 +54,31 @@ function fqnOf(projectName: string, roots: string[], filePath: string, own: stri
 /** dbt's default materialization; a project sets its own in the project file (+materialized: table). */
 export const DEFAULT_MATERIALIZATION = 'view';
 const DEFAULT_CONFIG: ModelConfig = { materialized: DEFAULT_MATERIALIZATION, tags: [], enabled: true };
+
+/**
+ * The vars a project's models see: the top-level ones, with those under the project's own name
+ * (dbt's per-package vars: `vars: {my_project: {x: 1}}`) over them. Vars under a package's name
+ * belong to that package's models.
+ */
+export function projectVars(raw: Record<string, unknown>, projectName: string, packageNames: string[]): Record<string, unknown> {
+  const scoped = new Set([projectName, ...packageNames]);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (!(scoped.has(k) && isMap(v))) out[k] = v;
+  const own = raw[projectName];
+  if (isMap(own)) Object.assign(out, own);
+  return out;
+}
+
+/** target.* in templates, as dbt's profiles give it (no password). */
+function templateTargetOf(target: Target): Record<string, unknown> {
+  // the engine's own settings: a server's connection (PostgreSQL, Redshift) or a DuckDB file
+  const st = (target.settings ?? {}) as { host?: string; port?: number; database?: string; user?: string; path?: string };
+  const conn = st.host !== undefined ? { host: st.host, port: st.port, database: st.database, user: st.user } : undefined;
+  const file = st.path;
+  const database = conn?.database ?? (file === undefined || file === ':memory:' ? 'memory' : path.basename(file).replace(/\.[^.]*$/, ''));
+  return { database, threads: target.threads ?? 4, target_name: target.name, profile_name: 'sparkify', ...(conn ? { host: conn.host, port: conn.port, user: conn.user, dbname: conn.database } : { path: file }) };
+}
+
 
 function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: string): Relation {
   // dbt's default: a custom schema is appended to the target schema
@@ -52,11 +94,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const { target, dialect } = opts;
   const settings = project.settings;
   const notes: ProjectNote[] = [...(project.notes ?? [])];
-  const vars = { ...varsFor(settings, settings.name), ...(opts.vars ?? {}) };
+  const packages = project.packages ?? [];
+  const vars = { ...projectVars(settings.vars, settings.name, packages.map((p) => p.name)), ...(opts.vars ?? {}) };
   checkTreeConfigs(settings, errors, notes);
   const targetInfo = { name: target.name, type: target.type, schema: target.schema };
+  const templateTarget = { ...targetInfo, ...templateTargetOf(target) };
 
-  const customTests = customTestNames(project.macros);
+  // a package's generic tests are named with its namespace: dbt_utils.expression_is_true
+  const customTests = [...customTestNames(project.macros), ...(project.packages ?? []).flatMap((p) => customTestNames(p.macros).map((n) => `${p.name}.${n}`))];
   const { tables, errors: sourceErrors } = parseSources(
     project.sourcesFiles,
     project.dir,
@@ -71,7 +116,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...sourceErrors);
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
-  const templates = createTemplateEnvironment(project.macros);
+  const templates = createTemplateEnvironment(project.macros, packages, settings.name);
   errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
@@ -97,7 +142,22 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   // One render per model: ref() and `this` leave tokens, resolved below once every model's config()
   // (which decides its relation and whether it is enabled) is known.
-  const baseScope: RenderScope = { templates, dialect, target: targetInfo, vars, env: opts.env, models: new Map(), sources: sourceRelations, disabled: new Set() };
+  const logs: { message: string; level: 'info' | 'debug' | 'warn' }[] = [];
+  const baseScope: RenderScope = {
+    templates,
+    dialect,
+    target: templateTarget,
+    vars,
+    env: opts.env,
+    models: new Map(),
+    sources: sourceRelations,
+    disabled: new Set(),
+    projectName: settings.name,
+    packages: packages.map((p) => p.name),
+    queries: opts.queries,
+    guessesRelations: true,
+    onLog: (message, level) => logs.push({ message, level }),
+  };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
   for (const p of prepared) {
@@ -123,7 +183,15 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
   const disabled = new Set(prepared.filter((p) => configs.get(p.model.name)!.enabled === false).map((p) => p.model.name));
   const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
-  const scope: RenderScope = { ...baseScope, models: relations, disabled };
+  const scope: RenderScope = { ...baseScope, models: relations, disabled, guessesRelations: false };
+  // a model that read a relation's name (ref('x').identifier, this.schema, a query about it) is
+  // rendered again now that every relation is known; its config came from the first render
+  for (const p of enabled) {
+    const first = renders.get(p.model.name)!;
+    if (!first.usesRelations) continue;
+    const again = renderModel(p, scope, { isIncremental: false, config: snapshotByName.has(p.model.name) ? SNAPSHOT_CONFIG : undefined });
+    renders.set(p.model.name, { ...again, config: first.config });
+  }
 
   errors.push(...checkRelationNames(project, enabled, configs, relations, tables, dialect, target.schema, snapshotByName));
 
@@ -225,6 +293,10 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   } catch (e) {
     errors.push(e as SparkifyError);
   }
+  // renders that sent queries not answered yet may be wrong, and their errors too: answer, compile again
+  // (the first render of a model that reads relations guessed their names: its queries are not sent)
+  const pending = opts.queries?.pending;
+  if (pending && pending.size > 0) throw new QueriesNeeded([...pending]);
   throwIfAny(errors);
   if (!dag) throw new ProjectError('cannot order the project');
   const all = Object.values(nodes);
@@ -236,6 +308,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     for (const level of unusedConfigPaths(tree, fqns)) {
       notes.push({ file: tree.file ?? '', line: level.line, message: `${[tree.kind, ...level.path].join('.')}: this config path matches no ${tree.kind.replace(/s$/, '')} (paths start with the project name, ${settings.name})` });
     }
+  }
+  // macro files of packages that nunjucks cannot read: the project builds without their macros
+  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
+  const told = new Set<string>();
+  for (const l of logs) {
+    const key = `${l.level}\u0000${l.message}`;
+    if (!told.has(key)) opts.onLog?.(l.message, l.level);
+    told.add(key);
   }
   return {
     projectDir: project.dir,

@@ -72,7 +72,7 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
     // dbt's names: unique_songplays_songplay_id, source_not_null_sparkify_staging_events_ts
     const prefix = owner.resourceType === 'source' ? 'source_' : '';
     const ownerLabel = owner.resourceType === 'source' ? `${owner.sourceName}_${owner.name}` : owner.name;
-    let name = t.name ?? prefix + [t.kind, ownerLabel, col].filter(Boolean).join('_');
+    let name = t.name ?? (t.kind.includes('.') ? packageTestName(t, prefix + ownerLabel, col) : prefix + [t.kind, ownerLabel, col].filter(Boolean).join('_'));
     const base = { resourceType: 'test' as const, testType: 'generic' as const, testName: t.kind, path: relPath(owner, t.where.file), file: t.where.file, line: t.where.line, attachedTo: owner.id, column: col, config: config(t.config, testFqn(input.projectName, relPath(owner, t.where.file), name)) };
     const dependsOn = [owner.id];
     let problem: string | undefined;
@@ -177,6 +177,23 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
   return { tests, errors };
 }
 
+/**
+ * dbt's name for a package's generic test: the namespace and test, the tested node and column, then
+ * its arguments' values with every other character as _ (`dbt_utils_expression_is_true_orders_amount_0`),
+ * or an MD5 of all that after the test's name when it would be longer than 63 characters.
+ */
+function packageTestName(t: DataTest, owner: string, column: string | undefined): string {
+  const test = t.kind.replace('.', '_');
+  const flat = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(flat) : v !== null && typeof v === 'object' ? Object.values(v).flatMap(flat) : [String(v)]);
+  const args = Object.entries(t.args)
+    .filter(([k]) => k !== 'column_name')
+    .flatMap(([, v]) => flat(v))
+    .map((v) => v.replace(/[^0-9A-Za-z_]/g, '_'));
+  const label = [owner, column, ...args].filter((x) => x !== undefined && x !== '').join('_');
+  const name = `${test}_${label}`;
+  return name.length > 63 ? `${test}_${createHash('md5').update(label).digest('hex')}` : name;
+}
+
 function testFqn(projectName: string, filePath: string, name: string): string[] {
   const folders = filePath.split('/').slice(1, -1);
   return [projectName, ...folders, name];
@@ -216,7 +233,10 @@ function renderCustomTest(t: DataTest, owner: ModelNode | SourceNode, column: st
   const args = [`model=${model}`];
   if (column !== undefined) args.push(`column_name=${JSON.stringify(column)}`);
   for (const [k, v] of Object.entries(t.args)) if (k !== 'column_name') args.push(`${k}=${literal(v)}`);
-  const text = `{{ test_${t.kind}(${args.join(', ')}) }}`;
+  // a package's test is a macro in its namespace: dbt_utils.expression_is_true is dbt_utils.test_expression_is_true
+  const dot = t.kind.lastIndexOf('.');
+  const macro = dot < 0 ? `test_${t.kind}` : `${t.kind.slice(0, dot)}.test_${t.kind.slice(dot + 1)}`;
+  const text = `{{ ${macro}(${args.join(', ')}) }}`;
   const file = { name, path: `${t.where.file}#${name}`, file: t.where.file, text };
   const p = prepareModel(file, scope.templates);
   if (!('marked' in p)) return { sql: '', errors: [p.addContext({ line: t.where.line })], dependsOn: [] };

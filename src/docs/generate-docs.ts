@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../adapters/create-engine.js';
-import { compile, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
+import { compileWithDatabase, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
 import { SparkifyError, throwIfAny } from '../errors.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { columnLineage, type ColumnLineageDoc } from '../lineage/column-lineage.js';
@@ -32,7 +32,7 @@ export interface GenerateDocsResult {
  * lineage, and writes target/catalog.json, target/column_lineage.json and the static site in
  * target/docs/ (index.html opens from file:// with no network).
  */
-export async function generateDocs(opts: ProjectOptions & { version: string }, compiled = compile(opts)): Promise<GenerateDocsResult> {
+export async function generateDocs(opts: ProjectOptions & { version: string }, given?: Compiled): Promise<GenerateDocsResult> {
   for (const f of SITE_ASSETS) {
     if (!existsSync(path.join(SITE_ASSETS_DIR, f))) {
       throw new SparkifyError(`the docs site's ${f} is not built (${path.join(SITE_ASSETS_DIR, f)} is missing)`, {
@@ -40,6 +40,7 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, c
       });
     }
   }
+  const compiled = given ?? (await compileWithDatabase(opts));
   const { manifest, target, dialect } = compiled;
   const settings = projectSettings(manifest.projectDir);
   const { blocks, errors } = readDocsBlocks(manifest.projectDir, [...settings.modelPaths, ...settings.seedPaths, ...settings.snapshotPaths, ...settings.macroPaths, ...settings.testPaths]);

@@ -2,9 +2,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
-import type { TemplateFile } from '../template/environment.js';
+import type { MacroPackage, TemplateFile } from '../template/environment.js';
 import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
 import { DBT_PROJECT_FILE, SPARKIFY_PROJECT_FILE, readProjectSettings, type ProjectNote, type ProjectSettings } from './project-settings.js';
+import { loadPackages } from './load-packages.js';
 
 export interface ModelFile extends TemplateFile {
   name: string;
@@ -29,6 +30,8 @@ export interface Project {
   projectFile?: TemplateFile | undefined;
   /** files and keys read and not used (a Python model, an analysis, profile:); warned about once per run */
   notes?: ProjectNote[] | undefined;
+  /** the installed packages (dbt_packages/), whose macros are namespaced by package name */
+  packages?: MacroPackage[] | undefined;
   /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
   problems: SparkifyError[];
 }
@@ -174,7 +177,8 @@ export function loadProject(dir: string): Project {
   const sourcesFiles: TemplateFile[] = [];
   for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(...readYaml(abs, name, problems));
   const projectFile = files.sparkify ?? files.dbt;
-  return { dir: abs, settings, models, macros, sourcesFiles, docFiles, tests, snapshots, seeds, projectFile, problems, notes };
+  const packages = loadPackages(abs, settings.packagesInstallPath, problems);
+  return { dir: abs, settings, models, macros, sourcesFiles, docFiles, tests, snapshots, seeds, projectFile, packages, problems, notes };
 }
 
 function joinRel(root: string, rel: string): string {

@@ -3,6 +3,7 @@ import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
 import type { ModelConfig, Relation, TargetInfo } from '../types.js';
 import { MODEL_CONFIG_SCHEMA } from '../materializations/index.js';
+import { DbtRelation, UNSUPPORTED_NAMES, dbtContext, type QueryCache } from './dbt-context.js';
 import { toTemplateError, type TemplateEnvironment } from './environment.js';
 import { parseFastTemplate, renderFastTemplate, type FastTemplate } from './fast-render.js';
 import { addLineMarkers, stripLineMarkers } from './line-markers.js';
@@ -22,6 +23,18 @@ export interface RenderScope {
   /** relation of every source table, by "source.table" */
   sources: Map<string, Relation>;
   disabled: Set<string>;
+  /** the project's name (dbt_project.yml `name:`), as project_name and the root of dispatch */
+  projectName?: string | undefined;
+  /** the installed packages' names */
+  packages?: string[] | undefined;
+  /** `dispatch:` search orders by macro namespace */
+  dispatch?: Record<string, string[]> | undefined;
+  /** the warehouse's answers to queries templates send; without it, a query is an error */
+  queries?: QueryCache | undefined;
+  /** the relations in `models` are not known yet (the first pass): a render that reads one is done again */
+  guessesRelations?: boolean | undefined;
+  /** told of log(), print() and exceptions.warn() */
+  onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
 }
 
 export interface RenderedModel {
@@ -31,6 +44,12 @@ export interface RenderedModel {
   refs: { name: string; line: number; column?: number | undefined }[];
   sources: { sourceName: string; name: string; line: number }[];
   errors: SparkifyError[];
+  /** the render read a relation's name (ref('x').identifier, this.schema) before every model's relation was known */
+  usesRelations?: boolean | undefined;
+  /** the render sent queries the warehouse has not answered yet: render it again once they are */
+  pendingQueries?: boolean | undefined;
+  /** the render queried the warehouse (run_query, statement, adapter.get_relation, ...) */
+  queried?: boolean | undefined;
 }
 
 const REF_OPEN = '\uE010';
@@ -161,7 +180,19 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
       refs.push({ name, line: where.line ?? 0, column: where.column });
     }
     // resolved by resolveRelations() once every model's config (alias, schema, enabled) is known
-    return `${REF_OPEN}${name}${REF_CLOSE}`;
+    const token = `${REF_OPEN}${name}${REF_CLOSE}`;
+    return new DbtRelation(() => relationOf(name), () => token, database, null, name);
+  };
+
+  // a relation's parts, when a template reads them: known once every model's config is (the
+  // second pass of compileProject); before that, a guess, and the model is rendered again
+  const database = databaseOf(scope.target);
+  let usesRelations = false;
+  const relationOf = (name: string): Relation => {
+    const rel = scope.models.get(name);
+    if (rel) return rel;
+    usesRelations = true;
+    return { schema: scope.target.schema, name };
   };
 
   const source = (sourceName: unknown, tableName: unknown) => {
@@ -179,7 +210,8 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
       );
       return `"${String(tableName).replace(/"/g, '')}"`;
     }
-    return d.relation(rel);
+    const text = d.relation(rel);
+    return new DbtRelation(() => rel, () => text, database);
   };
 
   const configFn = (...args: unknown[]) => {
@@ -253,19 +285,46 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     return d.datePart(p as DatePart, String(expr));
   };
 
+  const pendingList: string[] = [];
+  let queried = false;
+  const dbt = dbtContext({
+    dialect: d,
+    database,
+    projectName: scope.projectName ?? 'sparkify',
+    queries: scope.queries,
+    onQuery: () => (queried = true),
+    log: (message, level) => scope.onLog?.(message, level),
+    macro: (ns, name) => scope.templates.namespaces.get(ns)?.[name],
+    packages: scope.packages ?? [],
+    dispatch: scope.dispatch,
+    onPending: (sql) => pendingList.push(sql),
+  });
+
   const context = {
+    ...dbt,
+    model: { name: model.name, package_name: scope.projectName ?? 'sparkify', unique_id: `model.${scope.projectName ?? 'sparkify'}.${model.name}`, resource_type: 'model', path: model.path, original_file_path: model.path },
     ref,
     source,
     config: configFn,
     var: varFn,
     env_var: envVar,
     target: scope.target,
-    this: THIS_TOKEN,
+    this: new DbtRelation(() => relationOf(model.name), () => THIS_TOKEN, database),
     is_incremental: () => opts.isIncremental,
     epoch_ms_to_timestamp: (expr: unknown) => d.epochMsToTimestamp(String(expr)),
     date_part: datePart,
     surrogate_key: (...exprs: unknown[]) => d.surrogateKey(exprs.flat().map(String)),
     cast_text: (expr: unknown) => d.castText(String(expr)),
+  };
+
+  // dbt names sparkify lacks throw when read (not enumerable: nunjucks copies a context's enumerable values)
+  for (const n of UNSUPPORTED_NAMES) Object.defineProperty(context, n, { get: () => dbt[n], enumerable: false });
+
+  // the queries of a render that guessed relation names are not sent: it is rendered again
+  const notePending = (): boolean => {
+    if (pendingList.length === 0) return false;
+    if (!(usesRelations && scope.guessesRelations)) for (const q of pendingList) scope.queries?.pending.add(q);
+    return true;
   };
 
   let rendered: string | undefined;
@@ -283,13 +342,21 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     }
     rendered ??= templateOf(prepared, scope.templates).render(context);
   } catch (err) {
-    errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
-    return { compiledSql: '', lineMap: [], config, refs, sources, errors };
+    const pendingQueries = notePending();
+    // with queries unanswered, an error can come of an empty answer: the render is done again
+    if (!pendingQueries) errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
+    return { compiledSql: '', lineMap: [], config, refs, sources, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
   } finally {
     scope.templates.setCurrent(undefined);
   }
+  const pendingQueries = notePending();
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
-  return { compiledSql, lineMap, config, refs, sources, errors };
+  return { compiledSql, lineMap, config, refs, sources, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
+}
+
+/** target.database: the database the target connects to (DuckDB's is named after its file) */
+function databaseOf(target: TargetInfo): string {
+  return (target as TargetInfo & { database?: string }).database ?? target.name;
 }
 
 export interface PreparedModel {

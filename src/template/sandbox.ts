@@ -1,30 +1,8 @@
 import nunjucks from 'nunjucks';
+import { installJinjaRuntime } from './jinja-runtime.js';
+import { ALLOWED_VARIABLES, BLOCKED_NAMES, blockedNameError } from './sandbox-names.js';
 
-/**
- * Names a template may not look up, as an attribute (`x.constructor`, `x['__proto__']`, computed
- * keys included) or as a variable: through them a template reaches Function, and from there
- * `process` (`{{ range.constructor("return process")() }}`). dbt renders Jinja in a sandboxed
- * environment for the same reason; Jinja's sandbox refuses `__`-names and a function's internals.
- */
-export const BLOCKED_NAMES: ReadonlySet<string> = new Set([
-  'constructor',
-  'prototype',
-  '__proto__',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-  'caller',
-  'callee',
-  'arguments',
-]);
-
-/** Variables that may keep a blocked name: `caller` is the body of a `{% call %}` block. */
-const ALLOWED_VARIABLES: ReadonlySet<string> = new Set(['caller']);
-
-export function blockedNameError(name: string): Error {
-  return new Error(`'${name}' cannot be used in a template: it would reach JavaScript's internals`);
-}
+export { BLOCKED_NAMES, blockedNameError } from './sandbox-names.js';
 
 interface TemplateNode {
   typename: string;
@@ -49,7 +27,7 @@ interface Compiler {
 }
 
 interface Runtime {
-  memberLookup(obj: unknown, key: unknown): unknown;
+  memberLookup(obj: unknown, key: unknown, ...slice: unknown[]): unknown;
   contextOrFrameLookup(context: unknown, frame: unknown, name: string): unknown;
   [SANDBOXED]?: true;
 }
@@ -65,6 +43,8 @@ const SANDBOXED = Symbol('sparkify template sandbox');
  * Idempotent; wraps whatever is installed.
  */
 export function sandboxTemplates(): void {
+  // the Jinja additions go in first, so that the sandbox wraps them too
+  installJinjaRuntime();
   const runtime = (nunjucks as unknown as { runtime: Runtime }).runtime;
   if (runtime[SANDBOXED]) return;
   const compiler = (nunjucks as unknown as { compiler: { Compiler: { prototype: Compiler } } }).compiler.Compiler.prototype;
@@ -72,7 +52,8 @@ export function sandboxTemplates(): void {
   const compileSymbol = compiler.compileSymbol;
   compiler.compileLookupVal = function (this: Compiler, node, frame) {
     const key = node.val;
-    if (key?.typename === 'Literal') {
+    // a slice's keys are numbers
+    if (key?.typename === 'Literal' || key?.typename === 'Slice') {
       if (BLOCKED_NAMES.has(String(key.value))) this.fail(blockedNameError(String(key.value)).message, key.lineno, key.colno);
       compileLookupVal.call(this, node, frame);
       return;
@@ -102,7 +83,8 @@ export function sandboxTemplates(): void {
   }
   const memberLookup = runtime.memberLookup;
   const contextOrFrameLookup = runtime.contextOrFrameLookup;
-  runtime.memberLookup = (obj, key) => {
+  runtime.memberLookup = (obj, key, ...slice) => {
+    if (slice.length === 2) return memberLookup(obj, key, ...slice);
     // one conversion, so a key object cannot answer the check and the lookup differently
     const name = typeof key === 'string' || typeof key === 'number' || typeof key === 'symbol' ? key : String(key);
     if (typeof name === 'string' && BLOCKED_NAMES.has(name)) throw blockedNameError(name);

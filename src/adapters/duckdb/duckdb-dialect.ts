@@ -8,6 +8,7 @@ import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step, UpsertStrategy } from '../adapter.js';
 import { BaseDialect } from '../base-dialect.js';
+import { DuckDbCrossDatabaseSql } from '../cross-db.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
 
 export class DuckDbDialect extends BaseDialect {
@@ -32,6 +33,7 @@ export class DuckDbDialect extends BaseDialect {
   }
 
   readonly type: string = 'duckdb';
+  override readonly crossDb = new DuckDbCrossDatabaseSql();
   readonly label: string = 'DuckDB';
   // duckdb: no documented limit on the length of an identifier
   readonly maxIdentifierBytes = undefined;

@@ -1,3 +1,4 @@
+import { RedshiftCrossDatabaseSql } from '../cross-db.js';
 import { ConfigError, ProjectError } from '../../errors.js';
 import type { ColumnSpec, CopyOptions, ModelConfig, Relation, SourceTable } from '../../types.js';
 import { isS3Uri, parseS3Uri, s3PrefixUri } from '../../loaders/s3-uri.js';
@@ -34,6 +35,7 @@ const MAX_INTERLEAVED_SORT_COLUMNS = 8;
  */
 export class RedshiftDialect extends PostgresDialect {
   override readonly type = 'redshift' as const;
+  override readonly crossDb = new RedshiftCrossDatabaseSql();
   override readonly label = 'Redshift';
   // redshift: standard and delimited identifiers are 1 to 127 bytes long (AWS docs, Names and identifiers)
   override readonly maxIdentifierBytes = 127;

@@ -66,8 +66,8 @@ export const buildCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'indir
     waitForLockOption(indirectOption(threadsOption(selectOptions(y))))
       .option('resource-type', { type: 'array', string: true, describe: 'only these node types: source, model, snapshot, test' })
       .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' }),
-  run: (a, ctx) => {
-    const c = compileFor(a, ctx);
+  run: async (a, ctx) => {
+    const c = await compileFor(a, ctx);
     writeCompiled(c);
     ctx.reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);
     return buildCommand(c, ctx.reporter, {

@@ -11,7 +11,7 @@ export const compileCliCommand = defineCommand<SelectArgs>({
   options: (y) => selectOptions(y),
   run: async (a, ctx) => {
     const { reporter } = ctx;
-    const c = compileFor(a, ctx, { offline: true });
+    const c = await compileFor(a, ctx, { offline: true });
     const select = splitSelectors(a.select);
     const exclude = splitSelectors(a.exclude);
     const ids = selectNodes(c.manifest, select, exclude, { onWarning: (m) => reporter.warn(m) });

@@ -8,9 +8,9 @@ export const lsCliCommand = defineCommand<SelectArgs & { output: 'name' | 'path'
   names: ['ls', 'list'],
   describe: 'list the selected nodes in DAG order',
   options: (y) => selectOptions(y).option('output', { alias: 'o', choices: ['name', 'path', 'json', 'dot', 'mermaid'] as const, default: 'name' as const, describe: 'what to print per node: its name, its file, or a JSON object; or the selected graph as Graphviz DOT or a Mermaid flowchart' }),
-  run: (a, ctx) => {
+  run: async (a, ctx) => {
     const { reporter } = ctx;
-    const c = compileFor(a, ctx);
+    const c = await compileFor(a, ctx);
     const ids = selectNodes(c.manifest, splitSelectors(a.select), splitSelectors(a.exclude), { onWarning: (m) => reporter.warn(m) });
     if (a.output === 'dot' || a.output === 'mermaid') {
       reporter.print(renderGraph(c.manifest, ids, a.output));

@@ -21,7 +21,7 @@ export const retryCliCommand = defineCommand<RetryArgs>({
     const { reporter } = ctx;
     if (a.select !== undefined || a.exclude !== undefined) throw new UsageError('retry re-runs what the last run left undone; it takes no --select or --exclude', { hint: 'use sparkify run --select ... to choose nodes' });
     const last = readLastRun(path.resolve(a['project-dir']));
-    const c = compileFor({ ...a, target: a.target ?? last.target }, ctx);
+    const c = await compileFor({ ...a, target: a.target ?? last.target }, ctx);
     writeCompiled(c);
     const known = last.retry.filter((id) => c.manifest.nodes[id] !== undefined);
     const gone = last.retry.filter((id) => c.manifest.nodes[id] === undefined);

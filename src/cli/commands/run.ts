@@ -27,7 +27,7 @@ export const runCliCommand = defineCommand<RunArgs>({
         reporter,
       });
     }
-    const c = compileFor(a, ctx);
+    const c = await compileFor(a, ctx);
     writeCompiled(c);
     const nodes = Object.values(c.manifest.nodes);
     reporter.info(`Running with sparkify ${VERSION} on ${c.target.type} (target ${c.target.name})`);

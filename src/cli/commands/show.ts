@@ -14,7 +14,7 @@ export const showCliCommand = defineCommand<ShowArgs>({
       .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'a text table, or the rows as a JSON array' }),
   run: async (a, ctx) => {
     const { reporter, env } = ctx;
-    const c = compileFor(a, ctx);
+    const c = await compileFor(a, ctx);
     const r = await showQuery(c, projectOptions(a, env), { inline: a.inline, select: splitSelectors(a.select), limit: a.limit });
     if (reporter.format === 'json') reporter.json({ level: 'info', event: 'show', node: r.node, sql: r.sql, rows: r.rows });
     else if (a.output === 'json') reporter.print(JSON.stringify(r.rows, null, 2));

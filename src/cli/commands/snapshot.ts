@@ -27,8 +27,8 @@ export const snapshotCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'wa
   names: ['snapshot'],
   describe: 'run the selected snapshots (type 2 history of a query, in snapshots/)',
   options: (y) => waitForLockOption(threadsOption(selectOptions(y))),
-  run: (a, ctx) => {
-    const c = compileFor(a, ctx);
+  run: async (a, ctx) => {
+    const c = await compileFor(a, ctx);
     writeCompiled(c);
     return snapshotCommand(c, ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), threads: a.threads, waitForLock: a['wait-for-lock'] });
   },

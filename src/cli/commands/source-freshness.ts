@@ -39,8 +39,8 @@ export const sourceCliCommand = defineCommand<SelectArgs & { action: string }>({
   names: ['source <action>'],
   describe: "source freshness: check each source's latest loaded_at_field against its freshness; writes target/sources.json",
   options: (y) => selectOptions(y.positional('action', { type: 'string', describe: 'freshness' })),
-  run: (a, ctx) => {
+  run: async (a, ctx) => {
     if (a.action !== 'freshness') throw new UsageError(`unknown source command '${a.action}'`, { hint: 'sparkify source freshness' });
-    return sourceFreshnessCommand(compileFor(a, ctx), ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude) });
+    return sourceFreshnessCommand(await compileFor(a, ctx), ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude) });
   },
 });

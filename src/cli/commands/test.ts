@@ -29,8 +29,8 @@ export const testCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'indire
   names: ['test'],
   describe: 'run the tests of the selected nodes: generic tests from yml, singular tests in tests/, unit tests',
   options: (y) => waitForLockOption(indirectOption(threadsOption(selectOptions(y)))),
-  run: (a, ctx) => {
-    const c = compileFor(a, ctx);
+  run: async (a, ctx) => {
+    const c = await compileFor(a, ctx);
     writeCompiled(c);
     return testCommand(c, ctx.reporter, { select: splitSelectors(a.select), exclude: splitSelectors(a.exclude), indirectSelection: a['indirect-selection'], threads: a.threads, waitForLock: a['wait-for-lock'] });
   },
