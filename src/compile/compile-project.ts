@@ -8,7 +8,7 @@ import { buildDag } from '../graph/dag.js';
 import type { Project } from '../project/load-project.js';
 import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
-import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, varsFor, type ProjectNote } from '../project/project-settings.js';
+import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, type ProjectNote } from '../project/project-settings.js';
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
 import { isMap } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
