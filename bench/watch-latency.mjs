@@ -51,6 +51,7 @@ async function setUp() {
   }
   cpSync(path.join(repo, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(repo, 'sources.yml'), path.join(dir, 'sources.yml'));
+  cpSync(path.join(repo, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
   mkdirSync(path.dirname(mart), { recursive: true });
   writeFileSync(mart, martSql(0));
   let data = path.join(repo, 'data', 'sample');

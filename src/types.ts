@@ -161,6 +161,39 @@ export interface ModelConfig {
   hard_deletes?: 'ignore' | 'invalidate' | 'new_record' | undefined;
 }
 
+/** A seed's config, as in dbt. */
+export interface SeedConfig {
+  materialized: 'seed';
+  tags: string[];
+  enabled: boolean;
+  schema?: string | undefined;
+  alias?: string | undefined;
+  /** column name -> SQL type, instead of the type inferred from the values */
+  column_types: Record<string, string>;
+  /** quote the column names in the table (dbt's default: no) */
+  quote_columns: boolean;
+  delimiter: string;
+  full_refresh?: boolean | undefined;
+  meta?: Record<string, unknown> | undefined;
+}
+
+/** A CSV file under a seed path, loaded into a table of the same name by `sparkify seed`. */
+export interface SeedNode {
+  /** "seed.raw_customers" */
+  id: string;
+  resourceType: 'seed';
+  name: string;
+  fqn: string[];
+  path: string;
+  file: string;
+  config: SeedConfig;
+  columns: ColumnSpec[];
+  description?: string | undefined;
+  patchPath?: string | undefined;
+  relation: Relation;
+  dependsOn: string[];
+}
+
 export interface ModelNode {
   /** "model.songplays", "snapshot.users_history" */
   id: string;
@@ -235,4 +268,6 @@ export interface Manifest {
   /** child ids for each node id */
   childMap: Record<string, string[]>;
   parentMap: Record<string, string[]>;
+  /** files and keys of the project that sparkify read and does not use, each with its place */
+  notes?: { message: string; file: string; line?: number | undefined; column?: number | undefined; quiet?: boolean | undefined }[] | undefined;
 }

@@ -2,10 +2,12 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
 import { compileWithDatabase, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
-import { UsageError } from '../errors.js';
+import { UsageError, displayPath } from '../errors.js';
+import { describeNote } from '../project/project-settings.js';
+import type { Manifest } from '../types.js';
 import { INDIRECT_SELECTION_MODES, type IndirectSelection } from '../graph/select-tests.js';
 import type { CliContext } from './cli-command.js';
-import type { LogFormat } from './reporter.js';
+import type { LogFormat, Reporter } from './reporter.js';
 
 /** Options every command takes. */
 export interface GlobalArgs {
@@ -129,7 +131,14 @@ export async function compileFor(a: ProjectArgs, ctx: CliContext, extra: { offli
   const opts = projectOptions(a, ctx.env, extra);
   const target = resolveProjectTarget(opts);
   ctx.reporter.setSecrets(target.secrets);
-  return compileWithDatabase({ ...opts, onLog: templateLog(ctx) }, target);
+  const c = await compileWithDatabase({ ...opts, onLog: templateLog(ctx) }, target);
+  warnNotes(c.manifest, ctx.reporter);
+  return c;
+}
+
+/** The files and keys of the project that sparkify does not use, once per run (debug lists the quiet ones too). */
+export function warnNotes(manifest: Manifest, reporter: Reporter, all = false): void {
+  for (const n of manifest.notes ?? []) if (all || !n.quiet) reporter.warn(describeNote(n, displayPath));
 }
 
 /** log(msg, info=True) and print() are shown, exceptions.warn() is a warning; log(msg) goes nowhere, as in dbt's console. */

@@ -9,6 +9,7 @@ import type { Target } from '../config/load-config.js';
 import { planRebuild } from '../watch/plan-rebuild.js';
 import { RebuildScheduler } from '../watch/rebuild-scheduler.js';
 import { isWatchedPath } from '../watch/watched-path.js';
+import { projectSettings } from '../project/load-project.js';
 import type { Reporter } from './reporter.js';
 import type { RebuildStatus } from './watch-event.js';
 
@@ -179,11 +180,13 @@ export async function watchProject(opts: WatchOptions): Promise<number> {
  * change after the initial scan; `files` holds the paths being followed.
  */
 function watchFiles(projectDir: string, configFile: string, onChange: (e: FileEvent) => void, onError: (err: unknown) => void) {
+  // the folders of the project file as it is when watching starts (a change to it rebuilds, and a new model-paths needs a restart)
+  const folders = projectSettings(projectDir);
   const relative = (f: string) => path.relative(projectDir, f).split(path.sep).join('/');
   const followed = (p: string, isDirectory: boolean | undefined) => {
     if (p === configFile || p === projectDir) return true;
     const rel = relative(p);
-    return !rel.startsWith('../') && isWatchedPath(rel, isDirectory);
+    return !rel.startsWith('../') && isWatchedPath(rel, isDirectory, folders);
   };
   const files = new Set<string>();
   let scanned = false;

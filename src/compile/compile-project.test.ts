@@ -3,6 +3,7 @@ import { createDialect } from '../adapters/create-engine.js';
 import { resolveTarget } from '../config/load-config.js';
 import { ErrorList, ProjectError, SparkifyError, TemplateError } from '../errors.js';
 import type { Project } from '../project/load-project.js';
+import { defaultSettings, readProjectSettings } from '../project/project-settings.js';
 import type { ModelNode } from '../types.js';
 import { compileProject } from './compile-project.js';
 
@@ -11,6 +12,7 @@ const target = resolveTarget({ projectDir: '/p', env: {}, readFile: () => undefi
 function project(models: Record<string, string>, extra: Partial<Project> = {}): Project {
   return {
     dir: '/p',
+    settings: defaultSettings(),
     models: Object.entries(models).map(([p, text]) => ({ name: p.split('/').pop()!.replace(/\.sql$/, ''), path: p, file: `/p/${p}`, text })),
     macros: [],
     sourcesFiles: [{ path: 'sources.yml', file: '/p/sources.yml', text: 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n' }],
@@ -45,15 +47,16 @@ describe('compileProject', () => {
   });
 
   it('applies folder defaults from sparkify.yml, then config() in the model', () => {
+    const projectFile = { path: 'sparkify.yml', file: '/p/sparkify.yml', text: 'vars: {k: 1}\nmodels:\n  +tags: [all]\n  sparkify:\n    marts:\n      +materialized: view\n' };
     const p = project(
       { 'models/marts/a.sql': 'select 1', 'models/marts/b.sql': "{{ config(materialized='table', schema='x') }}select 1", 'models/c.sql': 'select 1' },
-      { projectFile: { path: 'sparkify.yml', file: '/p/sparkify.yml', text: 'vars: {k: 1}\nmodels:\n  +tags: [all]\n  marts:\n    +materialized: view\n' } },
+      { projectFile, settings: readProjectSettings({ sparkify: projectFile }, []) },
     );
     const m = compile(p);
     expect(model(m, 'a').config).toMatchObject({ materialized: 'view', tags: ['all'] });
     expect(model(m, 'b').config.materialized).toBe('table');
     expect(model(m, 'b').relation).toEqual({ schema: 'main_x', name: 'b' });
-    expect(model(m, 'c').config.materialized).toBe('table');
+    expect(model(m, 'c').config.materialized).toBe('view');
     expect(m.vars).toEqual({ k: 1 });
   });
 

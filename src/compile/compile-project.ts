@@ -8,7 +8,9 @@ import { buildDag } from '../graph/dag.js';
 import type { Project } from '../project/load-project.js';
 import { parseModelDocs } from '../project/parse-model-docs.js';
 import { parseSources } from '../project/parse-sources.js';
-import { isMap, parseYamlFile } from '../project/yaml-file.js';
+import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, type ProjectNote } from '../project/project-settings.js';
+import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
+import { isMap } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
@@ -17,7 +19,7 @@ import { parseUnitTests } from '../project/parse-unit-tests.js';
 import { SNAPSHOT_CONFIG, checkSnapshotColumns, checkSnapshotConfig, queryColumns, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { QueryCache } from '../template/dbt-context.js';
-import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode } from '../types.js';
+import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode, TestConfig } from '../types.js';
 
 export interface CompileOptions {
   target: Target;
@@ -42,54 +44,16 @@ export class QueriesNeeded extends Error {
   }
 }
 
-export const DEFAULT_PROJECT_NAME = 'sparkify';
+export { DEFAULT_PROJECT_NAME };
 
-/** dbt's fqn: the project, the folders under the model path ('models/'), then the node's own name parts. */
-function fqnOf(projectName: string, filePath: string, own: string[]): string[] {
-  const folders = filePath.split('/').slice(0, -1);
-  return [projectName, ...(folders[0] === 'models' ? folders.slice(1) : []), ...own];
+/** dbt's fqn: the project, the folders under the resource path (model-paths), then the node's own name parts. */
+function fqnOf(projectName: string, roots: string[], filePath: string, own: string[]): string[] {
+  return [projectName, ...foldersUnder(roots, filePath), ...own];
 }
 
-const DEFAULT_CONFIG: ModelConfig = { materialized: 'table', tags: [], enabled: true };
-
-interface ProjectSettings {
-  /** `name:`; 'sparkify' when the project file has none */
-  name: string;
-  vars: Record<string, unknown>;
-  /** config defaults by folder under models/ ('' is the root) */
-  folderConfig: Map<string, Partial<ModelConfig>>;
-}
-
-/** sparkify.yml: `vars:` and dbt-style `models:` defaults (`+materialized: view` per folder). */
-function readProjectSettings(project: Project, errors: SparkifyError[]): ProjectSettings {
-  const settings: ProjectSettings = { name: DEFAULT_PROJECT_NAME, vars: {}, folderConfig: new Map() };
-  if (!project.projectFile) return settings;
-  try {
-    const y = parseYamlFile(project.projectFile);
-    const v = y.value;
-    if (!isMap(v)) return settings;
-    for (const k of Object.keys(v)) {
-      if (!['name', 'version', 'vars', 'models'].includes(k)) {
-        errors.push(new ProjectError(`unknown key '${k}'`, { file: y.file, ...y.at([k]), hint: 'sparkify.yml knows name, version, vars and models' }));
-      }
-    }
-    if (isMap(v.vars)) settings.vars = v.vars;
-    if (typeof v.name === 'string' && v.name !== '') settings.name = v.name;
-    const walk = (node: unknown, folder: string, p: string[]) => {
-      if (!isMap(node)) return;
-      const cfg: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(node)) {
-        if (k.startsWith('+')) cfg[k.slice(1)] = val;
-        else walk(val, folder ? `${folder}/${k}` : k, [...p, k]);
-      }
-      settings.folderConfig.set(folder, cfg as Partial<ModelConfig>);
-    };
-    walk(v.models, '', ['models']);
-  } catch (e) {
-    errors.push(e as SparkifyError);
-  }
-  return settings;
-}
+/** dbt's default materialization; a project sets its own in the project file (+materialized: table). */
+export const DEFAULT_MATERIALIZATION = 'view';
+const DEFAULT_CONFIG: ModelConfig = { materialized: DEFAULT_MATERIALIZATION, tags: [], enabled: true };
 
 /**
  * The vars a project's models see: the top-level ones, with those under the project's own name
@@ -115,12 +79,6 @@ function templateTargetOf(target: Target): Record<string, unknown> {
   return { database, threads: target.threads ?? 4, target_name: target.name, profile_name: 'sparkify', ...(conn ? { host: conn.host, port: conn.port, user: conn.user, dbname: conn.database } : { path: file }) };
 }
 
-function folderDefaults(settings: ProjectSettings, modelPath: string): Partial<ModelConfig> {
-  const parts = modelPath.replace(/^models\//, '').split('/').slice(0, -1);
-  let cfg: Partial<ModelConfig> = { ...settings.folderConfig.get('') };
-  for (let i = 1; i <= parts.length; i++) cfg = { ...cfg, ...settings.folderConfig.get(parts.slice(0, i).join('/')) };
-  return cfg;
-}
 
 function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: string): Relation {
   // dbt's default: a custom schema is appended to the target schema
@@ -134,9 +92,11 @@ function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: st
 export function compileProject(project: Project, opts: CompileOptions): Manifest {
   const errors: SparkifyError[] = [...project.problems];
   const { target, dialect } = opts;
-  const settings = readProjectSettings(project, errors);
+  const settings = project.settings;
+  const notes: ProjectNote[] = [...(project.notes ?? [])];
   const packages = project.packages ?? [];
   const vars = { ...projectVars(settings.vars, settings.name, packages.map((p) => p.name)), ...(opts.vars ?? {}) };
+  checkTreeConfigs(settings, errors, notes);
   const targetInfo = { name: target.name, type: target.type, schema: target.schema };
   const templateTarget = { ...targetInfo, ...templateTargetOf(target) };
 
@@ -202,13 +162,13 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
-  const defaultsByFolder = new Map<string, Partial<ModelConfig>>();
   for (const p of prepared) {
     const snap = snapshotByName.get(p.model.name);
     const r = renderModel(p, baseScope, { isIncremental: false, config: snap ? SNAPSHOT_CONFIG : undefined });
     renders.set(p.model.name, r);
     if (snap) {
-      const cfg = { ...DEFAULT_CONFIG, ...ymlSnapshotConfig(snap, errors), ...r.config } as ModelConfig & { invalidate_hard_deletes?: boolean; target_schema?: string };
+      const fromProject = treeConfig(settings.snapshots, fqnOf(settings.name, [...settings.snapshotPaths, ...settings.modelPaths], p.model.path, [p.model.name]));
+      const cfg = mergeConfigs([DEFAULT_CONFIG, fromProject, ymlSnapshotConfig(snap, errors), r.config]) as unknown as ModelConfig & { invalidate_hard_deletes?: boolean; target_schema?: string };
       cfg.hard_deletes = checkSnapshotConfig(snap, cfg, errors);
       cfg.materialized = 'snapshot';
       if (cfg.target_schema) cfg.schema ??= cfg.target_schema;
@@ -217,10 +177,10 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       configs.set(p.model.name, cfg);
       continue;
     }
-    const folder = p.model.path.slice(0, p.model.path.lastIndexOf('/') + 1);
-    let defaults = defaultsByFolder.get(folder);
-    if (!defaults) defaultsByFolder.set(folder, (defaults = folderDefaults(settings, p.model.path)));
-    configs.set(p.model.name, { ...DEFAULT_CONFIG, ...defaults, ...r.config } as ModelConfig);
+    const fromProject = treeConfig(settings.models, fqnOf(settings.name, settings.modelPaths, p.model.path, [p.model.name]));
+    const doc = docs.get(p.model.name);
+    const fromYml = doc?.config ? checkConfigBlock('models', doc.config, doc.configAt ?? (() => ({ line: doc.line, column: 1 })), doc.file, `model ${p.model.name}`, errors, notes) : {};
+    configs.set(p.model.name, mergeConfigs([DEFAULT_CONFIG, fromProject, fromYml, r.config]) as unknown as ModelConfig);
   }
   const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
   const disabled = new Set(prepared.filter((p) => configs.get(p.model.name)!.enabled === false).map((p) => p.model.name));
@@ -246,7 +206,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       resourceType: 'source',
       name: t.name,
       sourceName: t.sourceName,
-      fqn: fqnOf(settings.name, sourcePath, [t.sourceName, t.name]),
+      fqn: fqnOf(settings.name, settings.modelPaths, sourcePath, [t.sourceName, t.name]),
       path: sourcePath,
       file: t.file,
       table: t,
@@ -283,7 +243,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       id: nodeId(name),
       resourceType: snapshotByName.has(name) ? 'snapshot' : 'model',
       name,
-      fqn: fqnOf(settings.name, p.model.path, [name]),
+      fqn: fqnOf(settings.name, snapshotByName.has(name) ? [...settings.snapshotPaths, ...settings.modelPaths] : settings.modelPaths, p.model.path, [name]),
       path: p.model.path,
       file: p.model.file,
       rawSql: p.model.text,
@@ -303,7 +263,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     };
     nodes[node.id] = node;
   }
-  const { tests, errors: testErrors } = compileTests({ nodes, docs, singular: project.tests ?? [], scope, dialect, targetSchema: target.schema, projectName: settings.name });
+  const { tests, errors: testErrors } = compileTests({ nodes, docs, singular: project.tests ?? [], scope, dialect, targetSchema: target.schema, projectName: settings.name, defaults: (fqn) => treeConfig(settings.tests, fqn) as Partial<TestConfig> });
   errors.push(...testErrors);
   for (const t of tests) nodes[t.id] = t;
   const { tests: unitDocs, errors: unitParseErrors } = parseUnitTests(project.docFiles);
@@ -343,6 +303,16 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   if (pending && pending.size > 0) throw new QueriesNeeded([...pending]);
   throwIfAny(errors);
   if (!dag) throw new ProjectError('cannot order the project');
+  const all = Object.values(nodes);
+  for (const [tree, fqns] of [
+    [settings.models, all.filter((n) => n.resourceType === 'model').map((n) => n.fqn)],
+    [settings.snapshots, all.filter((n) => n.resourceType === 'snapshot').map((n) => n.fqn)],
+    [settings.tests, all.filter((n) => n.resourceType === 'test').map((n) => n.fqn)],
+  ] as const) {
+    for (const level of unusedConfigPaths(tree, fqns)) {
+      notes.push({ file: tree.file ?? '', line: level.line, message: `${[tree.kind, ...level.path].join('.')}: this config path matches no ${tree.kind.replace(/s$/, '')} (paths start with the project name, ${settings.name})` });
+    }
+  }
   // macro files of packages that nunjucks cannot read: the project builds without their macros
   for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
   const told = new Set<string>();
@@ -361,6 +331,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     order: dag.order,
     childMap: dag.childMap,
     parentMap: dag.parentMap,
+    notes,
   };
 }
 

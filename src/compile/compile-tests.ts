@@ -39,8 +39,8 @@ interface TestsInput {
   dialect: Dialect;
   targetSchema: string;
   projectName: string;
-  /** `tests:` defaults from the project file */
-  defaults?: Partial<TestConfig> | undefined;
+  /** `tests:` configs from the project file, for a test's fqn (dbt's resource path) */
+  defaults?: ((fqn: string[]) => Partial<TestConfig>) | undefined;
 }
 
 /**
@@ -62,7 +62,10 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
     byName.set(t.name, t);
     if (t.config.enabled) tests.push(t);
   };
-  const config = (c: Partial<TestConfig>): TestConfig => ({ ...DEFAULT_TEST_CONFIG, ...input.defaults, ...c, tags: [...new Set([...(input.defaults?.tags ?? []), ...(c.tags ?? [])])] });
+  const config = (c: Partial<TestConfig>, fqn: string[]): TestConfig => {
+    const defaults = input.defaults?.(fqn) ?? {};
+    return { ...DEFAULT_TEST_CONFIG, ...defaults, ...c, tags: [...new Set([...(defaults.tags ?? []), ...(c.tags ?? [])])] };
+  };
 
   const generic = (owner: ModelNode | SourceNode, t: DataTest, column: string | undefined) => {
     const col = column ?? (typeof t.args.column_name === 'string' ? t.args.column_name : undefined);
@@ -70,7 +73,7 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
     const prefix = owner.resourceType === 'source' ? 'source_' : '';
     const ownerLabel = owner.resourceType === 'source' ? `${owner.sourceName}_${owner.name}` : owner.name;
     let name = t.name ?? (t.kind.includes('.') ? packageTestName(t, prefix + ownerLabel, col) : prefix + [t.kind, ownerLabel, col].filter(Boolean).join('_'));
-    const base = { resourceType: 'test' as const, testType: 'generic' as const, testName: t.kind, path: relPath(owner, t.where.file), file: t.where.file, line: t.where.line, attachedTo: owner.id, column: col, config: config(t.config) };
+    const base = { resourceType: 'test' as const, testType: 'generic' as const, testName: t.kind, path: relPath(owner, t.where.file), file: t.where.file, line: t.where.line, attachedTo: owner.id, column: col, config: config(t.config, testFqn(input.projectName, relPath(owner, t.where.file), name)) };
     const dependsOn = [owner.id];
     let problem: string | undefined;
     const where = base.config.where;
@@ -167,7 +170,7 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
       attachedTo: dependsOn.length === 1 ? dependsOn[0] : undefined,
       dependsOn: [...new Set(dependsOn)],
       compiledSql: resolved.sql.trim().replace(/;\s*$/, ''),
-      config: config(cfg),
+      config: config(cfg, testFqn(input.projectName, f.path, name)),
       relation,
     });
   }

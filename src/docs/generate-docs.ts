@@ -7,6 +7,7 @@ import { SparkifyError, throwIfAny } from '../errors.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { columnLineage, type ColumnLineageDoc } from '../lineage/column-lineage.js';
 import { readDocsBlocks, resolveDocs } from '../project/read-docs-blocks.js';
+import { projectSettings } from '../project/load-project.js';
 import { buildCatalog, catalogColumnNames, type Catalog } from './build-catalog.js';
 import { siteData, type RunResultsFile, type SiteData } from './site-data.js';
 
@@ -41,7 +42,8 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, g
   }
   const compiled = given ?? (await compileWithDatabase(opts));
   const { manifest, target, dialect } = compiled;
-  const { blocks, errors } = readDocsBlocks(manifest.projectDir);
+  const settings = projectSettings(manifest.projectDir);
+  const { blocks, errors } = readDocsBlocks(manifest.projectDir, [...settings.modelPaths, ...settings.seedPaths, ...settings.snapshotPaths, ...settings.macroPaths, ...settings.testPaths]);
   throwIfAny(errors);
   const describe: Parameters<typeof siteData>[0]['describe'] = (text, node, what) =>
     resolveDocs(text, blocks, { file: node.resourceType === 'source' ? node.table.file : path.relative(manifest.projectDir, node.file), what });

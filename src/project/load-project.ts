@@ -4,7 +4,8 @@ import { ProjectError, type SparkifyError } from '../errors.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
 import type { MacroPackage, TemplateFile } from '../template/environment.js';
 import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
-import { loadPackages, packagesInstallPath } from './load-packages.js';
+import { DBT_PROJECT_FILE, SPARKIFY_PROJECT_FILE, readProjectSettings, type ProjectNote, type ProjectSettings } from './project-settings.js';
+import { loadPackages } from './load-packages.js';
 
 export interface ModelFile extends TemplateFile {
   name: string;
@@ -13,16 +14,22 @@ export interface ModelFile extends TemplateFile {
 /** Everything read from disk; nothing rendered yet. */
 export interface Project {
   dir: string;
+  /** the project file (sparkify.yml or dbt_project.yml) resolved, with dbt's defaults */
+  settings: ProjectSettings;
   models: ModelFile[];
   macros: TemplateFile[];
   sourcesFiles: TemplateFile[];
-  /** schema.yml-style files under models/ (and snapshots/) that describe models and snapshots */
+  /** property files (*.yml) under the model, snapshot and seed paths */
   docFiles: TemplateFile[];
   /** singular tests: the .sql files under tests/, outside tests/generic/ */
   tests?: TemplateFile[] | undefined;
   /** the .sql files under snapshots/: {% snapshot name %} ... {% endsnapshot %} blocks */
   snapshots?: TemplateFile[] | undefined;
+  /** the CSV files under the seed paths */
+  seeds?: SeedFile[] | undefined;
   projectFile?: TemplateFile | undefined;
+  /** files and keys read and not used (a Python model, an analysis, profile:); warned about once per run */
+  notes?: ProjectNote[] | undefined;
   /** the installed packages (dbt_packages/), whose macros are namespaced by package name */
   packages?: MacroPackage[] | undefined;
   /** problems found while reading (duplicate names, bad file names); compile reports them with its own */
@@ -73,57 +80,107 @@ function readYaml(dir: string, rel: string, problems: SparkifyError[]): Template
   return [read(dir, rel)];
 }
 
-export const PROJECT_FILE = 'sparkify.yml';
+export const PROJECT_FILE = SPARKIFY_PROJECT_FILE;
 
-/** Where tests and snapshots live: dbt's default folders. */
-export function projectPaths(_dir: string): { testPaths: string[]; snapshotPaths: string[] } {
-  return { testPaths: ['tests'], snapshotPaths: ['snapshots'] };
+/** Where tests and snapshots live: the project file's test-paths and snapshot-paths (dbt's defaults: tests/, snapshots/). */
+export function projectPaths(dir: string): { testPaths: string[]; snapshotPaths: string[] } {
+  const settings = projectSettings(dir);
+  return { testPaths: settings.testPaths, snapshotPaths: settings.snapshotPaths };
 }
+
+/** The project file's settings alone (paths, name, vars), without reading the models; problems are left to loadProject. */
+export function projectSettings(dir: string): ProjectSettings {
+  return readProjectSettings(projectFiles(path.resolve(dir), []), []);
+}
+
+function projectFiles(abs: string, problems: SparkifyError[]): { sparkify?: TemplateFile | undefined; dbt?: TemplateFile | undefined } {
+  const one = (name: string) => (existsSync(path.join(abs, name)) ? readYaml(abs, name, problems)[0] : undefined);
+  return { sparkify: one(SPARKIFY_PROJECT_FILE), dbt: one(DBT_PROJECT_FILE) };
+}
+
+/** A data file under a seed path: loaded by `sparkify seed` into a table named after it. */
+export interface SeedFile {
+  name: string;
+  /** relative to the project folder */
+  path: string;
+  file: string;
+}
+
+const UNUSED_FILES: [RegExp, string][] = [
+  [/\.py$/, 'a Python model: sparkify builds SQL models only'],
+  [/\.ipynb$/, 'a notebook: not a model'],
+];
 
 export function loadProject(dir: string): Project {
   const abs = path.resolve(dir);
-  if (!existsSync(path.join(abs, 'models'))) {
-    throw new ProjectError(`no models/ folder in ${abs}`, { file: abs, hint: 'run sparkify in the project folder, or pass --project-dir' });
-  }
   const problems: SparkifyError[] = [];
+  const files = projectFiles(abs, problems);
+  const settings = readProjectSettings(files, problems);
+  const notes = [...settings.notes];
+  const modelRoots = settings.modelPaths.filter((p) => existsSync(path.join(abs, p)));
+  if (modelRoots.length === 0) {
+    const where = settings.fileName ? ` (model-paths in ${settings.fileName})` : '';
+    throw new ProjectError(`no ${settings.modelPaths.map((p) => `${p}/`).join(' or ')} folder in ${abs}${where}`, { file: abs, hint: 'run sparkify in the project folder, or pass --project-dir' });
+  }
   const models: ModelFile[] = [];
   const seen = new Map<string, ModelFile>();
-  for (const rel of listFiles(path.join(abs, 'models'), ['.sql'])) {
-    const f = read(abs, `models/${rel}`);
-    const name = path.basename(rel, '.sql');
-    if (!SAFE_IDENTIFIER.test(name)) {
-      problems.push(new ProjectError(`model name ${JSON.stringify(name)} is not a safe identifier`, { file: f.file, hint: 'rename the file to letters, digits and underscores, starting with a letter or _' }));
-      continue;
+  const docFiles: TemplateFile[] = [];
+  for (const root of modelRoots) {
+    for (const rel of listFiles(path.join(abs, root), ['.sql'])) {
+      const f = read(abs, joinRel(root, rel));
+      const name = path.basename(rel, '.sql');
+      if (!SAFE_IDENTIFIER.test(name)) {
+        problems.push(new ProjectError(`model name ${JSON.stringify(name)} is not a safe identifier`, { file: f.file, hint: 'rename the file to letters, digits and underscores, starting with a letter or _' }));
+        continue;
+      }
+      const other = seen.get(name);
+      if (other) {
+        problems.push(new ProjectError(`two models are named '${name}': ${other.path} and ${f.path}`, { file: f.file, line: 1, column: 1, hint: 'model names come from file names and must be unique; rename one of the files' }));
+        continue;
+      }
+      const m = { ...f, name };
+      seen.set(name, m);
+      models.push(m);
     }
-    const other = seen.get(name);
-    if (other) {
-      problems.push(new ProjectError(`two models are named '${name}': ${other.path} and ${f.path}`, { file: f.file, line: 1, column: 1, hint: 'model names come from file names and must be unique; rename one of the files' }));
-      continue;
+    for (const rel of listFiles(path.join(abs, root), ['.yml', '.yaml'])) docFiles.push(...readYaml(abs, joinRel(root, rel), problems));
+    for (const rel of listFiles(path.join(abs, root), ['.py', '.ipynb'])) {
+      const why = UNUSED_FILES.find(([re]) => re.test(rel))![1];
+      notes.push({ file: path.join(abs, root, rel), message: `not used: ${why}` });
     }
-    const m = { ...f, name };
-    seen.set(name, m);
-    models.push(m);
   }
-  const macros = listFiles(path.join(abs, 'macros'), ['.sql']).map((rel) => read(abs, `macros/${rel}`));
-  const { testPaths, snapshotPaths } = projectPaths(abs);
+  const macros: TemplateFile[] = [];
+  for (const root of settings.macroPaths) for (const rel of listFiles(path.join(abs, root), ['.sql'])) macros.push(read(abs, joinRel(root, rel)));
   const tests: TemplateFile[] = [];
-  for (const folder of testPaths) {
+  for (const folder of settings.testPaths) {
     for (const rel of listFiles(path.join(abs, folder), ['.sql'])) {
       // custom generic tests ({% test %} blocks) are macros; the other files are singular tests
-      if (rel.startsWith('generic/')) macros.push(read(abs, `${folder}/${rel}`));
-      else tests.push(read(abs, `${folder}/${rel}`));
+      if (rel.startsWith('generic/')) macros.push(read(abs, joinRel(folder, rel)));
+      else tests.push(read(abs, joinRel(folder, rel)));
     }
   }
   const snapshots: TemplateFile[] = [];
-  const snapshotDocs: TemplateFile[] = [];
-  for (const folder of snapshotPaths) {
-    for (const rel of listFiles(path.join(abs, folder), ['.sql'])) snapshots.push(read(abs, `${folder}/${rel}`));
-    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) snapshotDocs.push(...readYaml(abs, `${folder}/${rel}`, problems));
+  for (const folder of settings.snapshotPaths) {
+    for (const rel of listFiles(path.join(abs, folder), ['.sql'])) snapshots.push(read(abs, joinRel(folder, rel)));
+    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) docFiles.push(...readYaml(abs, joinRel(folder, rel), problems));
+  }
+  const seeds: SeedFile[] = [];
+  for (const folder of settings.seedPaths) {
+    for (const rel of listFiles(path.join(abs, folder), ['.csv'])) {
+      const p = joinRel(folder, rel);
+      seeds.push({ name: path.basename(rel, '.csv'), path: p, file: path.join(abs, p) });
+    }
+    for (const rel of listFiles(path.join(abs, folder), ['.yml', '.yaml'])) docFiles.push(...readYaml(abs, joinRel(folder, rel), problems));
+  }
+  for (const folder of settings.analysisPaths) {
+    for (const rel of listFiles(path.join(abs, folder), ['.sql'])) notes.push({ file: path.join(abs, folder, rel), message: 'not used: an analysis (sparkify does not compile analyses)' });
   }
   const sourcesFiles: TemplateFile[] = [];
   for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(...readYaml(abs, name, problems));
-  const docFiles = [...listFiles(path.join(abs, 'models'), ['.yml', '.yaml']).flatMap((rel) => readYaml(abs, `models/${rel}`, problems)), ...snapshotDocs];
-  const projectFile = existsSync(path.join(abs, PROJECT_FILE)) ? readYaml(abs, PROJECT_FILE, problems)[0] : undefined;
-  const packages = loadPackages(abs, packagesInstallPath(abs), problems);
-  return { dir: abs, models, macros, sourcesFiles, docFiles, tests, snapshots, projectFile, packages, problems };
+  const projectFile = files.sparkify ?? files.dbt;
+  const packages = loadPackages(abs, settings.packagesInstallPath, problems);
+  return { dir: abs, settings, models, macros, sourcesFiles, docFiles, tests, snapshots, seeds, projectFile, packages, problems, notes };
+}
+
+function joinRel(root: string, rel: string): string {
+  return root === '.' ? rel : `${root}/${rel}`;
 }

@@ -11,6 +11,10 @@ export interface ModelDoc {
   columns: ColumnSpec[];
   /** tests declared on the model itself (not on a column) */
   tests: DataTest[];
+  /** the `config:` block (dbt 1.x property files): between the project file and config() in precedence */
+  config?: Record<string, unknown> | undefined;
+  /** where each key of the config block is */
+  configAt?: ((key: string) => { line: number; column: number }) | undefined;
   /** a snapshot defined in yml (dbt 1.9): `relation: ref('users')` and its config */
   snapshot?: { relation: string; config: Record<string, unknown>; at: (key: string) => { line: number; column: number } } | undefined;
   file: string;
@@ -63,6 +67,8 @@ export function parseModelDocs(files: TemplateFile[], customTests: string[] = []
           description: typeof m.description === 'string' ? m.description : undefined,
           columns,
           tests,
+          config: section === 'models' && isMap(m.config) ? m.config : undefined,
+          configAt: (key: string) => y.at([section, mi, 'config', key]),
           file: f.file,
           line: y.at([section, mi]).line,
           snapshot:

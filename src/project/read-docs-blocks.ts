@@ -13,20 +13,25 @@ export interface DocsBlock {
 const OPEN = /\{%-?\s*docs\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}/g;
 const CLOSE = /\{%-?\s*enddocs\s*-?%\}/g;
 
-/** dbt's `{% docs name %}...{% enddocs %}` blocks, from every .md file under models/. */
-export function readDocsBlocks(projectDir: string): { blocks: Map<string, DocsBlock>; errors: SparkifyError[] } {
+/**
+ * dbt's `{% docs name %}...{% enddocs %}` blocks, from every .md file under the given folders of the
+ * project (dbt's docs-paths default: the model, seed, snapshot, macro and test paths).
+ */
+export function readDocsBlocks(projectDir: string, folders: string[] = ['models']): { blocks: Map<string, DocsBlock>; errors: SparkifyError[] } {
   const blocks = new Map<string, DocsBlock>();
   const errors: SparkifyError[] = [];
-  const root = path.join(projectDir, 'models');
-  let files: string[];
-  try {
-    files = (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.md')).sort();
-  } catch {
-    return { blocks, errors };
+  const files: string[] = [];
+  for (const folder of [...new Set(folders)]) {
+    const root = path.join(projectDir, folder);
+    try {
+      for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[]) if (rel.endsWith('.md')) files.push(path.posix.join(folder, rel.split(path.sep).join('/')));
+    } catch {
+      // a folder that does not exist has no docs
+    }
   }
-  for (const rel of files) {
-    const file = path.posix.join('models', rel.split(path.sep).join('/'));
-    const text = readFileSync(path.join(root, rel), 'utf8');
+  files.sort();
+  for (const file of files) {
+    const text = readFileSync(path.join(projectDir, file), 'utf8');
     const lineAt = (i: number) => text.slice(0, i).split('\n').length;
     OPEN.lastIndex = 0;
     let m: RegExpExecArray | null;

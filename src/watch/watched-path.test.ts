@@ -37,4 +37,23 @@ describe('isWatchedPath', () => {
   it.each(cases)('%s (directory: %s) -> %s', (rel, isDir, expected) => {
     expect(isWatchedPath(rel, isDir)).toBe(expected);
   });
+
+  const folders = { modelPaths: ['src/models', 'more'], macroPaths: ['src/macros'] };
+  const custom: [string, boolean | undefined, boolean][] = [
+    ['src', true, true],
+    ['src', undefined, true],
+    ['src/models/a.sql', false, true],
+    ['src/models/x/p.yml', false, true],
+    ['src/macros/m.sql', false, true],
+    ['src/macros/m.yml', false, false],
+    ['src/other/a.sql', false, false],
+    ['src/other', true, false],
+    ['more/b.sql', false, true],
+    ['models/a.sql', false, false],
+    ['macros', true, false],
+    ['dbt_project.yml', false, true],
+  ];
+  it.each(custom)('with model-paths src/models and more: %s (directory: %s) -> %s', (rel, isDir, expected) => {
+    expect(isWatchedPath(rel, isDir, folders)).toBe(expected);
+  });
 });

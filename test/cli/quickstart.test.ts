@@ -14,7 +14,7 @@ describe('a fresh clone with no config', () => {
   it('sparkify run builds the whole warehouse from the sample data into target/sparkify.duckdb', () => {
     const dir = tempDir();
     dirs.push(dir);
-    for (const p of ['models', 'sources.yml', 'data/sample']) cpSync(path.join(REPO_ROOT, p), path.join(dir, p), { recursive: true });
+    for (const p of ['models', 'sources.yml', 'sparkify.yml', 'data/sample']) cpSync(path.join(REPO_ROOT, p), path.join(dir, p), { recursive: true });
     const r = runCli(['run'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -13,9 +13,16 @@ export function tempDir(prefix = 'sparkify-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** A throwaway project: the given files (relative path -> content) in a temp folder. */
+/**
+ * The project file of a fixture that brings none: its models are tables unless they say otherwise
+ * (the framework tests were written for that; dbt's default, view, is tested with a project file of its own).
+ */
+export const TABLE_DEFAULT_PROJECT_FILE = 'models:\n  +materialized: table\n';
+
+/** A throwaway project: the given files (relative path -> content) in a temp folder; without a project file, models default to tables. */
 export function writeProject(files: Record<string, string>): string {
   const dir = tempDir();
+  if (!('sparkify.yml' in files) && !('dbt_project.yml' in files)) files = { 'sparkify.yml': TABLE_DEFAULT_PROJECT_FILE, ...files };
   for (const [rel, text] of Object.entries(files)) {
     const f = path.join(dir, rel);
     mkdirSync(path.dirname(f), { recursive: true });
@@ -30,6 +37,7 @@ export function copyRepoProject(cfg: string): string {
   const dir = tempDir();
   cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
+  cpSync(path.join(REPO_ROOT, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
   for (const folder of ['snapshots', 'tests']) if (existsSync(path.join(REPO_ROOT, folder))) cpSync(path.join(REPO_ROOT, folder), path.join(dir, folder), { recursive: true });
   writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
   return dir;

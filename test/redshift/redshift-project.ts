@@ -28,6 +28,7 @@ export function sparkifyProject(cfg = SEED_CFG): string {
   const dir = tempDir('sparkify-redshift-');
   cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
+  cpSync(path.join(REPO_ROOT, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
   cpSync(path.join(REPO_ROOT, 'snapshots'), path.join(dir, 'snapshots'), { recursive: true });
   writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
   return dir;

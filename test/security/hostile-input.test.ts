@@ -12,6 +12,7 @@ import { stepStatements } from '../../src/materializations/render-plan.js';
 import { planRun } from '../../src/materializations/plan-run.js';
 import type { Project } from '../../src/project/load-project.js';
 import type { Manifest, SourceNode } from '../../src/types.js';
+import { defaultSettings } from '../../src/project/project-settings.js';
 import { dropSchema, freshSchema, pgCfg } from '../postgres/pg.js';
 import { removeDir, writeProject } from '../helpers/project.js';
 
@@ -144,6 +145,7 @@ function project(files: { sources?: string; model?: string; view?: string; docs?
   const f = (rel: string, text: string) => ({ path: rel, file: path.join(DIR, rel), text });
   return {
     dir: DIR,
+    settings: defaultSettings(),
     models: [
       { ...f('models/inc.sql', files.model ?? modelText()), name: 'inc' },
       { ...f('models/v.sql', files.view ?? "{{ config(materialized='view', bind=false) }}\nselect * from {{ ref('inc') }}\n"), name: 'v' },

@@ -34,6 +34,7 @@ export function makeProject(parent: string, data: string): string {
   const dir = mkdtempSync(path.join(parent, 'project-'));
   cpSync(path.join(REPO, 'models'), path.join(dir, 'models'), { recursive: true });
   cpSync(path.join(REPO, 'sources.yml'), path.join(dir, 'sources.yml'));
+  cpSync(path.join(REPO, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
   writeFileSync(
     path.join(dir, 'dwh.cfg'),
     `[S3]\nLOG_DATA='${path.join(data, 'log_data')}'\nLOG_JSONPATH='${path.join(data, 'log_json_path.json')}'\nSONG_DATA='${path.join(data, 'song_data')}'\n`,

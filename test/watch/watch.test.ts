@@ -9,8 +9,8 @@ import { makeProject, REPO, sampleData, tempRoot, WatchProcess, type LogEvent } 
 const SOURCES = ['source.sparkify.staging_events', 'source.sparkify.staging_songs'];
 const repoModels = (readdirSync(path.join(REPO, 'models'), { recursive: true }) as string[]).map((f) => f.split(path.sep).join('/'));
 const ALL = [...SOURCES, ...repoModels.filter((f) => f.endsWith('.sql')).map((f) => `model.${path.basename(f, '.sql')}`)].sort();
-/** the files a fresh project has to follow: models and their YAML, sources.yml and dwh.cfg */
-const FOLLOWED = repoModels.filter((f) => /\.(sql|ya?ml)$/.test(f)).length + 2;
+/** the files a fresh project has to follow: models and their YAML, sources.yml, sparkify.yml and dwh.cfg */
+const FOLLOWED = repoModels.filter((f) => /\.(sql|ya?ml)$/.test(f)).length + 3;
 
 const sorted = (v: unknown): string[] => [...(v as string[])].sort();
 const ofType = (events: LogEvent[], type: string) => events.filter((e) => e.event === type);

@@ -1,5 +1,7 @@
 import { compile, resolveProjectTarget } from '../../api.js';
 import { readSourceFilesStatus, type SourceFilesStatus } from '../../debug/source-files-status.js';
+import { displayPath, formatError } from '../../errors.js';
+import { describeNote, type ProjectNote } from '../../project/project-settings.js';
 import { describeTarget } from '../../config/load-config.js';
 import { checkConnection } from '../../debug/check-connection.js';
 import { MIN_SECRET_LENGTH } from '../../mask-secrets.js';
@@ -26,6 +28,23 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
       reporter.print(`config: ${target.configFile ?? '(none: built-in defaults, sample data)'}`);
       reporter.print(JSON.stringify(described, null, 2));
       reporter.print(`project: ${project.dir} (${project.models.length} models)`);
+    }
+    // every file and key sparkify reads and does not use, the quiet ones (profile:) too
+    let notes: ProjectNote[];
+    let compileProblem: string | undefined;
+    try {
+      notes = compile(opts, target).manifest.notes ?? [];
+    } catch (err) {
+      notes = project.notes ?? [];
+      compileProblem = formatError(err).split('\n')[0];
+    }
+    const projectFile = project.settings.fileName ?? '(none: dbt defaults, project name sparkify)';
+    if (json) reporter.json({ level: 'info', event: 'debug_project', projectFile, name: project.settings.name, notes, compileProblem: compileProblem ?? null });
+    else {
+      reporter.print(`project file: ${projectFile}, name ${project.settings.name}, model-paths ${project.settings.modelPaths.join(', ')}, seed-paths ${project.settings.seedPaths.join(', ')}`);
+      if (compileProblem) reporter.print(`the project does not compile (sparkify compile shows every error): ${compileProblem}`);
+      reporter.print(notes.length === 0 ? 'not used: nothing (sparkify uses every file and key of the project)' : `not used by sparkify (${notes.length}):`);
+      for (const n of notes) reporter.print(`  ${describeNote(n, displayPath)}`);
     }
     for (const name of target.unmaskedSecrets ?? []) {
       reporter.warn(`${name} is shorter than ${MIN_SECRET_LENGTH} characters, so sparkify cannot mask it in its output and in target/; use a longer one`);
