@@ -1,7 +1,8 @@
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ProjectError, throwIfAny, type SparkifyError } from '../errors.js';
-import { packagesInstallPath, readPackageProject, readPackageSpecs, type PackageSpec } from './load-packages.js';
+import { readPackageProject, readPackageSpecs, type PackageSpec } from './load-packages.js';
+import { projectSettings } from './load-project.js';
 
 export interface DepsOutcome {
   /** the install path, relative to the project (dbt_packages) */
@@ -25,7 +26,7 @@ export function installPackages(projectDir: string): DepsOutcome {
   const problems: SparkifyError[] = [];
   const specs = readPackageSpecs(dir, problems);
   throwIfAny(problems);
-  const installPath = packagesInstallPath(dir);
+  const installPath = projectSettings(dir).packagesInstallPath;
   const root = path.join(dir, installPath);
   const outcome: DepsOutcome = { installPath, installed: [], needNetwork: [] };
   for (const s of specs) {

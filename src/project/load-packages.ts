@@ -89,19 +89,6 @@ function nameFromUrl(url: string): string | undefined {
   return last ? last.replace(/-/g, '_') : undefined;
 }
 
-/** `packages-install-path:` of the project's dbt_project.yml (dbt's default: dbt_packages). */
-export function packagesInstallPath(projectDir: string): string {
-  const file = path.join(projectDir, 'dbt_project.yml');
-  if (!existsSync(file)) return 'dbt_packages';
-  try {
-    const v = parseYamlFile(read(file)).value;
-    return isMap(v) && typeof v['packages-install-path'] === 'string' ? v['packages-install-path'] : 'dbt_packages';
-  } catch {
-    // the project file's own problems are reported when it is read as the project file
-    return 'dbt_packages';
-  }
-}
-
 function listSql(dir: string, rel = ''): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];

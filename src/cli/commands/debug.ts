@@ -32,8 +32,10 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
     // every file and key sparkify reads and does not use, the quiet ones (profile:) too
     let notes: ProjectNote[];
     let compileProblem: string | undefined;
+    let compiled: ReturnType<typeof compile> | undefined;
     try {
-      notes = compile(opts, target).manifest.notes ?? [];
+      compiled = compile(opts, target);
+      notes = compiled.manifest.notes ?? [];
     } catch (err) {
       notes = project.notes ?? [];
       compileProblem = formatError(err).split('\n')[0];
@@ -66,8 +68,8 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
     // incremental sources: files loaded (in the ledger) and pending (listed, not loaded yet)
     let status: SourceFilesStatus[] = [];
     try {
-      const c = compile(opts, target);
-      status = await readSourceFilesStatus(target, c.manifest, Object.keys(c.manifest.nodes));
+      // a project that does not compile was reported above; it has no sources to show
+      if (compiled) status = await readSourceFilesStatus(target, compiled.manifest, Object.keys(compiled.manifest.nodes));
     } catch (err) {
       reporter.warn(`cannot show the incremental sources' files: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
