@@ -209,9 +209,9 @@ function writeFileAtomic(file: string, text: string): void {
   }
 }
 
-/** What `run` builds; `build` runs every resource type, `test` and `snapshot` their own. */
+/** What `run` builds; `build` runs every resource type, `seed`, `test` and `snapshot` their own. */
 export const RUN_RESOURCE_TYPES = ['model', 'source'];
-export const BUILD_RESOURCE_TYPES = ['source', 'model', 'snapshot', 'test'];
+export const BUILD_RESOURCE_TYPES = ['seed', 'source', 'model', 'snapshot', 'test'];
 
 export interface RunOptions {
   select?: string[] | undefined;

@@ -192,6 +192,10 @@ export interface SeedNode {
   patchPath?: string | undefined;
   relation: Relation;
   dependsOn: string[];
+  /** where column_types was given (the project file, a property file), for errors about it */
+  columnTypesAt?: { file: string; line?: number | undefined } | undefined;
+  /** the column_types keys given for this seed itself (its property file entry, its own level of the seeds: tree): each must be a column of the file; keys set for a folder apply where the column exists */
+  ownColumnTypes?: string[] | undefined;
 }
 
 export interface ModelNode {
@@ -242,7 +246,7 @@ export interface SourceNode {
   config: { tags: string[]; materialized: 'copy' | 'external' };
 }
 
-export type GraphNode = ModelNode | SourceNode | TestNode;
+export type GraphNode = ModelNode | SourceNode | SeedNode | TestNode;
 
 export interface Relation {
   schema: string;

@@ -1,5 +1,6 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
 import type { FileRef } from '../loaders/source-files.js';
+import type { InferredColumn, SeedColumn, SeedInput } from '../loaders/formats/csv.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 import type { CrossDatabaseSql } from './cross-db.js';
 
@@ -45,6 +46,17 @@ export interface LedgerLoadStep {
   fullRefresh: boolean;
 }
 
+/**
+ * A seed's CSV file loaded into `into` (a tmp relation swapped in afterwards): the file is read to
+ * check it and infer its column types (src/loaders/formats/csv.ts), `into` is created with them,
+ * and the engine's own CSV reader loads it (Dialect.seedLoad). The types are known only when it runs.
+ */
+export interface SeedLoadStep {
+  kind: 'seed-load';
+  seed: SeedInput;
+  into: Relation;
+}
+
 export type Step =
   | { kind: 'sql'; sql: string }
   /** statements that must commit together */
@@ -59,6 +71,7 @@ export type Step =
   | { kind: 'unit'; sql: string; columns: string[]; expected: Record<string, unknown>[] }
   | LoadStep
   | LedgerLoadStep
+  | SeedLoadStep
   /** a query whose single value decides, when the run gets there, which steps run: `then` when it is 1, else `else` */
   | { kind: 'choose'; sql: string; why: string; then: Step[]; else: Step[] };
 
@@ -116,6 +129,10 @@ export interface Dialect {
   readonly upsertStrategies: readonly UpsertStrategy[];
   /** statements (run in one transaction) that put the rows of `from` into `target`, replacing the rows whose keys they share */
   upsertRows(target: Relation, from: Relation, keys: string[], strategy: UpsertStrategy): string[];
+  /** the statement that deletes every row of a table, inside a transaction (not TRUNCATE, which commits on Redshift) */
+  deleteAllRows(r: Relation): string;
+  /** a query that reads no rows and fails unless `b` has the columns of `a`, in order, with compatible types */
+  sameColumnsCheck(a: Relation, b: Relation): string;
   /** the statement that appends every row of `from` to `target` */
   appendRows(target: Relation, from: Relation): string;
   /**
@@ -128,6 +145,13 @@ export interface Dialect {
   analyze?(r: Relation): string;
   /** the steps that fill `into` from a source; engines that load from the client return a LoadStep */
   loadSource(source: SourceTable, into: Relation, copy: CopyOptions): Step[];
+  /** a seed column's type when column_types gives none: dbt's adapter rules for this engine, as a canonical type */
+  seedColumnType(c: InferredColumn): string;
+  /**
+   * The statement that loads a seed's CSV file into `into` (created already with `columns`) with
+   * the engine's own CSV reader; `stdin`: the file's bytes are streamed to it (COPY ... FROM STDIN).
+   */
+  seedLoad(into: Relation, columns: SeedColumn[], seed: SeedInput): { sql: string; stdin: boolean };
   /** the table that records lines skipped under max_errors (sparkify_load_errors), if it does not exist */
   createLoadErrorsTable(schema: string): string;
   /** INSERT statements (a few hundred rows each) that record rejected lines */

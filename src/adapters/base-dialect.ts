@@ -4,6 +4,7 @@ import type { DatePart, Dialect, EngineType, LoadedFile, Step, UpsertStrategy } 
 import { formatColumnType, parseColumnType } from './column-types.js';
 import { CrossDatabaseSql } from './cross-db.js';
 import { LOAD_ERRORS_TABLE, truncateRaw, type RecordedRejection } from '../loaders/load-errors.js';
+import { defaultSeedType, type InferredColumn, type SeedColumn, type SeedInput } from '../loaders/formats/csv.js';
 
 /** Model, schema and column names are restricted to this pattern before they are quoted; their length to the dialect's limit. */
 export const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -13,6 +14,13 @@ export function identifierTooLong(name: string, dialect: Pick<Dialect, 'maxIdent
   const max = dialect.maxIdentifierBytes;
   const bytes = Buffer.byteLength(name, 'utf8');
   return max !== undefined && bytes > max ? `is ${bytes} bytes long, over ${dialect.label}'s limit of ${max} bytes for a name` : undefined;
+}
+
+/** A seed's delimiter, checked again here because it is spliced into SQL: one character, not a quote or a line break. */
+export function seedDelimiter(seed: SeedInput): string {
+  const d = seed.config.delimiter || ',';
+  if (d.length !== 1 || /["'\\\r\n\0]/.test(d)) throw new ProjectError(`seed ${seed.name}: delimiter ${JSON.stringify(d)} must be one character, not a quote, backslash or line break`, { file: seed.file });
+  return d;
 }
 
 /** SQL shared by every engine (ANSI, as spoken by PostgreSQL); engines override what differs. */
@@ -135,6 +143,16 @@ export abstract class BaseDialect implements Dialect {
     return `CREATE ${replace ? 'OR REPLACE ' : ''}VIEW ${this.relation(r)} AS\n${sql.trim()}`;
   }
 
+  seedColumnType(c: InferredColumn): string {
+    return defaultSeedType(c);
+  }
+
+  /** PostgreSQL's COPY in CSV mode, fed the file's bytes: an unquoted empty field is NULL, a quoted one an empty string. */
+  seedLoad(into: Relation, columns: SeedColumn[], seed: SeedInput): { sql: string; stdin: boolean } {
+    const cols = columns.map((c) => this.quoteIdent(c.name)).join(', ');
+    return { sql: `COPY ${this.relation(into)} (${cols}) FROM STDIN (FORMAT csv, HEADER true, DELIMITER ${this.quoteLiteral(seedDelimiter(seed))}, QUOTE '"', ESCAPE '"')`, stdin: true };
+  }
+
   createTable(r: Relation, columns: { name: string; type: string }[]): string {
     const cols = columns.map((c) => `  ${this.quoteIdent(c.name)} ${this.columnType(c.type)}`).join(',\n');
     return `CREATE TABLE ${this.relation(r)} (\n${cols}\n)`;
@@ -156,6 +174,15 @@ export abstract class BaseDialect implements Dialect {
   /** MERGE of every column, matched on `on`; for the engines that list 'merge' in upsertStrategies */
   protected mergeRows(target: Relation, from: Relation, _on: string): string {
     throw new ProjectError(`${this.label} cannot MERGE ${this.relation(from)} into ${this.relation(target)}`);
+  }
+
+  deleteAllRows(r: Relation): string {
+    return `DELETE FROM ${this.relation(r)}`;
+  }
+
+  sameColumnsCheck(a: Relation, b: Relation): string {
+    // a UNION needs as many columns on both sides, of types it can unify
+    return `SELECT * FROM ${this.relation(a)} WHERE 1 = 0 UNION ALL SELECT * FROM ${this.relation(b)} WHERE 1 = 0`;
   }
 
   appendRows(target: Relation, from: Relation): string {

@@ -11,6 +11,7 @@ import { lsCliCommand } from './commands/ls.js';
 import { retryCliCommand } from './commands/retry.js';
 import { runCliCommand } from './commands/run.js';
 import { showCliCommand } from './commands/show.js';
+import { seedCliCommand } from './commands/seed.js';
 import { snapshotCliCommand } from './commands/snapshot.js';
 import { sourceCliCommand } from './commands/source-freshness.js';
 import { testCliCommand } from './commands/test.js';
@@ -23,6 +24,7 @@ export { VERSION } from './version.js';
 /** Every command, in the order `sparkify --help` lists them: one line per command. */
 const COMMANDS: CliCommand[] = [
   runCliCommand,
+  seedCliCommand,
   buildCliCommand,
   testCliCommand,
   snapshotCliCommand,

@@ -289,6 +289,8 @@ function listed(items: string[], max: number): string {
 function what(materialization: string, resourceType: string): string {
   if (resourceType === 'test') return 'test';
   if (resourceType === 'snapshot') return 'snapshot';
+  // dbt: "OK loaded seed file main.raw_customers"
+  if (resourceType === 'seed') return 'seed file';
   return resourceType === 'source' ? 'copy source' : `${materialization} model`;
 }
 

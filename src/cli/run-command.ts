@@ -10,7 +10,7 @@ import type { Reporter } from './reporter.js';
 import type { IndirectSelection } from '../graph/select-tests.js';
 
 export interface RunCommandOptions {
-  command: 'run' | 'retry' | 'build' | 'test' | 'snapshot';
+  command: 'run' | 'retry' | 'build' | 'test' | 'snapshot' | 'seed';
   select?: string[] | undefined;
   exclude?: string[] | undefined;
   /** node ids chosen already (retry) */

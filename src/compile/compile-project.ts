@@ -19,7 +19,8 @@ import { parseUnitTests } from '../project/parse-unit-tests.js';
 import { SNAPSHOT_CONFIG, checkSnapshotColumns, checkSnapshotConfig, queryColumns, snapshotFiles, ymlSnapshotConfig, type SnapshotFile } from './compile-snapshots.js';
 import { prepareModel, renderModel, resolveRelations, type PreparedModel, type RenderScope, type RenderedModel } from '../template/render-model.js';
 import type { QueryCache } from '../template/dbt-context.js';
-import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SourceNode, TestConfig } from '../types.js';
+import type { GraphNode, Manifest, ModelConfig, ModelNode, Relation, SeedNode, SourceNode, TestConfig } from '../types.js';
+import { compileSeeds } from './compile-seeds.js';
 
 export interface CompileOptions {
   target: Target;
@@ -183,9 +184,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     configs.set(p.model.name, mergeConfigs([DEFAULT_CONFIG, fromProject, fromYml, r.config]) as unknown as ModelConfig);
   }
   const enabled = prepared.filter((p) => configs.get(p.model.name)!.enabled !== false);
+  const seeds = compileSeeds(project, docs, new Set(prepared.map((p) => p.model.name)), target.schema, dialect, errors, notes);
+  const seedByName = new Map<string, SeedNode>(seeds.map((s) => [s.name, s]));
   const disabled = new Set(prepared.filter((p) => configs.get(p.model.name)!.enabled === false).map((p) => p.model.name));
   const relations = new Map(enabled.map((p) => [p.model.name, modelRelation(p.model.name, configs.get(p.model.name)!, target.schema)]));
-  const scope: RenderScope = { ...baseScope, models: relations, disabled, guessesRelations: false };
+  // ref('raw_customers') finds a seed as it finds a model
+  for (const s of seeds) relations.set(s.name, s.relation);
+  const nodeId = (name: string) => (seedByName.has(name) ? `seed.${name}` : snapshotByName.has(name) ? `snapshot.${name}` : `model.${name}`);
+  const scope: RenderScope = { ...baseScope, models: relations, disabled, guessesRelations: false, nodeIdOf: nodeId };
   // a model that read a relation's name (ref('x').identifier, this.schema, a query about it) is
   // rendered again now that every relation is known; its config came from the first render
   for (const p of enabled) {
@@ -197,8 +203,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   errors.push(...checkRelationNames(project, enabled, configs, relations, tables, dialect, target.schema, snapshotByName));
 
-  const nodeId = (name: string) => (snapshotByName.has(name) ? `snapshot.${name}` : `model.${name}`);
   const nodes: Record<string, GraphNode> = {};
+  for (const s of seeds) nodes[s.id] = s;
   for (const t of tables) {
     const sourcePath = project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml';
     const node: SourceNode = {
@@ -307,6 +313,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   for (const [tree, fqns] of [
     [settings.models, all.filter((n) => n.resourceType === 'model').map((n) => n.fqn)],
     [settings.snapshots, all.filter((n) => n.resourceType === 'snapshot').map((n) => n.fqn)],
+    [settings.seeds, all.filter((n) => n.resourceType === 'seed').map((n) => n.fqn)],
     [settings.tests, all.filter((n) => n.resourceType === 'test').map((n) => n.fqn)],
   ] as const) {
     for (const level of unusedConfigPaths(tree, fqns)) {
@@ -395,7 +402,7 @@ export function compileInline(project: Project, manifest: Manifest, opts: Compil
   const models = new Map<string, Relation>();
   const sources = new Map<string, Relation>();
   for (const n of Object.values(manifest.nodes)) {
-    if (n.resourceType === 'model' || n.resourceType === 'snapshot') models.set(n.name, n.relation);
+    if (n.resourceType === 'model' || n.resourceType === 'snapshot' || n.resourceType === 'seed') models.set(n.name, n.relation);
     else if (n.resourceType === 'source') sources.set(`${n.sourceName}.${n.name}`, n.relation);
   }
   const file = { name: 'inline', path: '<inline>', file: '<inline>', text: sql };

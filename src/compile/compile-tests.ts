@@ -4,7 +4,7 @@ import type { Dialect } from '../adapters/adapter.js';
 import { TEST_CONFIG_KEYS, parseRelationArg, parseTestConfig } from '../project/parse-data-tests.js';
 import type { TemplateFile } from '../template/environment.js';
 import { prepareModel, renderModel, resolveRelations, type ConfigRules, type RenderScope } from '../template/render-model.js';
-import type { DataTest, GraphNode, ModelNode, Relation, SourceNode, TestConfig, TestNode } from '../types.js';
+import type { DataTest, GraphNode, ModelNode, Relation, SeedNode, SourceNode, TestConfig, TestNode } from '../types.js';
 
 /** dbt's schema for stored failures: <target schema>_dbt_test__audit */
 export function auditSchema(targetSchema: string): string {
@@ -67,7 +67,7 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
     return { ...DEFAULT_TEST_CONFIG, ...defaults, ...c, tags: [...new Set([...(defaults.tags ?? []), ...(c.tags ?? [])])] };
   };
 
-  const generic = (owner: ModelNode | SourceNode, t: DataTest, column: string | undefined) => {
+  const generic = (owner: ModelNode | SourceNode | SeedNode, t: DataTest, column: string | undefined) => {
     const col = column ?? (typeof t.args.column_name === 'string' ? t.args.column_name : undefined);
     // dbt's names: unique_songplays_songplay_id, source_not_null_sparkify_staging_events_ts
     const prefix = owner.resourceType === 'source' ? 'source_' : '';
@@ -99,7 +99,7 @@ export function compileTests(input: TestsInput): { tests: TestNode[]; errors: Sp
           const field = String(t.args.field);
           const toLabel = 'ref' in to ? to.ref : to.source.replace('.', '_');
           if (!t.name) name = `${prefix}relationships_${ownerLabel}_${col}__${toLabel}_${field}`;
-          const parentId = 'ref' in to ? (nodes[`model.${to.ref}`] ? `model.${to.ref}` : `snapshot.${to.ref}`) : `source.${to.source}`;
+          const parentId = 'ref' in to ? refId(to.ref, nodes) : `source.${to.source}`;
           const parent = nodes[parentId];
           if (!parent) {
             // as in dbt, a test on a model that was deleted or disabled is reported when it runs, not a compile error
@@ -200,7 +200,8 @@ function testFqn(projectName: string, filePath: string, name: string): string[] 
 }
 
 function refId(name: string, nodes: Record<string, GraphNode>): string {
-  return nodes[`model.${name}`] ? `model.${name}` : `snapshot.${name}`;
+  for (const kind of ['model', 'seed']) if (nodes[`${kind}.${name}`]) return `${kind}.${name}`;
+  return `snapshot.${name}`;
 }
 
 function relPath(owner: GraphNode, file: string): string {
@@ -226,7 +227,7 @@ function literal(v: unknown): string {
 }
 
 /** Renders `test_<kind>(model=..., column_name=..., args...)`: a custom {% test %} block from macros/ or tests/generic/. */
-function renderCustomTest(t: DataTest, owner: ModelNode | SourceNode, column: string | undefined, scope: RenderScope, name: string): { sql: string; errors: SparkifyError[]; dependsOn: string[] } {
+function renderCustomTest(t: DataTest, owner: ModelNode | SourceNode | SeedNode, column: string | undefined, scope: RenderScope, name: string): { sql: string; errors: SparkifyError[]; dependsOn: string[] } {
   const ownerCall = owner.resourceType === 'source' ? `source(${JSON.stringify(owner.sourceName)}, ${JSON.stringify(owner.name)})` : `ref(${JSON.stringify(owner.name)})`;
   const where = t.config.where;
   const model = where ? `"(SELECT * FROM " ~ ${ownerCall} ~ " WHERE " ~ ${JSON.stringify(where)} ~ ") AS dbt_subquery"` : ownerCall;
@@ -248,6 +249,6 @@ function renderCustomTest(t: DataTest, owner: ModelNode | SourceNode, column: st
   });
   const resolved = resolveRelations(r.compiledSql, file, r.refs, scope, owner.relation);
   errors.push(...resolved.errors.map((e) => ((e.line = t.where.line), e)));
-  const dependsOn = [...r.refs.map((x) => (scope.models.has(x.name) ? `model.${x.name}` : `snapshot.${x.name}`)), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`)];
+  const dependsOn = [...r.refs.map((x) => scope.nodeIdOf?.(x.name) ?? (scope.models.has(x.name) ? `model.${x.name}` : `snapshot.${x.name}`)), ...r.sources.map((s) => `source.${s.sourceName}.${s.name}`)];
   return { sql: resolved.sql.trim().replace(/;\s*$/, ''), errors, dependsOn };
 }

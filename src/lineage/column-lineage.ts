@@ -52,6 +52,9 @@ export async function columnLineage(
     let columns: string[] | undefined;
     if (n.resourceType === 'source') {
       columns = known ?? (n.table.columns.length > 0 ? n.table.columns.map((c) => c.name) : undefined);
+    } else if (n.resourceType === 'seed') {
+      // a seed's columns are its CSV header: the warehouse's, or the documented ones
+      columns = known ?? (n.columns.length > 0 ? n.columns.map((c) => c.name) : undefined);
     } else {
       const traced = traceModel(forParser(n.compiledSql), index, known, n.resourceType === 'snapshot' ? SNAPSHOT_COLUMN : undefined);
       nodes[id] = { node: id, name: n.name, ...traced };

@@ -2,6 +2,7 @@ import type { GraphNode } from '../types.js';
 import { copy } from './copy.js';
 import { incremental } from './incremental.js';
 import type { ConfigSchema, Materialization } from './materialization.js';
+import { seed } from './seed.js';
 import { snapshot } from './snapshot.js';
 import { table } from './table.js';
 import { test } from './test.js';
@@ -9,7 +10,7 @@ import { view } from './view.js';
 
 /** Every materialization, by the name `config(materialized=...)` (or the node's kind) gives it. A new one is a file and a line here. */
 export const MATERIALIZATIONS: Record<string, Materialization> = Object.fromEntries(
-  ([table, view, incremental, copy, snapshot, test] as Materialization[]).map((m) => [m.name, m]),
+  ([table, view, incremental, copy, snapshot, seed, test] as Materialization[]).map((m) => [m.name, m]),
 );
 
 /** The materializations a model's config() may name. */
@@ -17,7 +18,7 @@ export const MODEL_MATERIALIZATIONS = ['table', 'view', 'incremental'] as const;
 
 /** The materialization that builds a node. */
 export function materializationOf(node: GraphNode): Materialization {
-  const name = node.resourceType === 'test' ? 'test' : node.resourceType === 'source' ? 'copy' : node.resourceType === 'snapshot' ? 'snapshot' : node.config.materialized;
+  const name = node.resourceType === 'test' ? 'test' : node.resourceType === 'source' ? 'copy' : node.resourceType === 'snapshot' ? 'snapshot' : node.resourceType === 'seed' ? 'seed' : node.config.materialized;
   return MATERIALIZATIONS[name]!;
 }
 

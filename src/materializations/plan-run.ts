@@ -55,7 +55,10 @@ export function planRun(manifest: Manifest, selected: string[], existing: Existi
           new ProjectError(`${label(node)} depends on ${label(parent)}, whose relation ${key(parent.relation)} does not exist yet`, {
             file: node.file,
             node: node.name,
-            hint: `build it first: sparkify ${node.resourceType === 'test' ? 'build' : 'run'} --select +${node.resourceType === 'source' ? `source:${node.sourceName}.${node.name}` : node.name}`,
+            hint:
+              parent.resourceType === 'seed'
+                ? `load it first: sparkify seed --select ${parent.name}`
+                : `build it first: sparkify ${node.resourceType === 'test' ? 'build' : 'run'} --select +${node.resourceType === 'source' ? `source:${node.sourceName}.${node.name}` : node.name}`,
           }),
         );
       }

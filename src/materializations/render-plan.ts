@@ -39,6 +39,16 @@ function renderStep(s: Step, d: Dialect): string {
         `BEGIN;\n${perFile.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
       ].join('\n');
     }
+    case 'seed-load':
+      try {
+        d.seedLoad(s.into, [], s.seed);
+      } catch (err) {
+        return `-- seed ${s.seed.name}: cannot be loaded on ${d.label}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      return [
+        `-- seed: ${s.seed.path} is read and checked, ${s.into.schema}.${s.into.name} is created with its columns (column_types, else the types inferred from the values), then loaded by the engine's CSV reader:`,
+        `${d.seedLoad(s.into, [{ name: 'each_column', type: 'text', declared: false }], s.seed).sql.replace('"each_column"', '<columns of the CSV header>')};`,
+      ].join('\n');
     case 'choose':
       return [
         `-- when this returns 1 (${s.why}):`,
@@ -63,6 +73,8 @@ export function stepStatements(s: Step, d: Dialect): string[] {
       const { first, perFile } = ledgerLoadStatements(s, d);
       return [...first, ...perFile];
     }
+    case 'seed-load':
+      return [d.seedLoad(s.into, [{ name: 'each_column', type: 'text', declared: false }], s.seed).sql];
     case 'choose':
       return [s.sql, ...s.then.flatMap((x) => stepStatements(x, d)), ...s.else.flatMap((x) => stepStatements(x, d))];
     default:

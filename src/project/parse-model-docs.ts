@@ -17,13 +17,15 @@ export interface ModelDoc {
   configAt?: ((key: string) => { line: number; column: number }) | undefined;
   /** a snapshot defined in yml (dbt 1.9): `relation: ref('users')` and its config */
   snapshot?: { relation: string; config: Record<string, unknown>; at: (key: string) => { line: number; column: number } } | undefined;
+  /** the section of the property file: models, snapshots or seeds */
+  kind?: 'models' | 'snapshots' | 'seeds' | undefined;
   file: string;
   line: number;
 }
 
 /**
  * dbt-style model docs: `models: [{name, description, data_tests, columns: [{name, description, data_tests}]}]`
- * (snapshots: the same under `snapshots:`). `customTests` are the project's own generic tests.
+ * (snapshots and seeds: the same under `snapshots:` and `seeds:`). `customTests` are the project's own generic tests.
  */
 export function parseModelDocs(files: TemplateFile[], customTests: string[] = []): { docs: Map<string, ModelDoc>; errors: SparkifyError[] } {
   const docs = new Map<string, ModelDoc>();
@@ -39,7 +41,7 @@ export function parseModelDocs(files: TemplateFile[], customTests: string[] = []
     }
     const root = y.value;
     if (!isMap(root)) continue;
-    for (const section of ['models', 'snapshots'] as const) {
+    for (const section of ['models', 'snapshots', 'seeds'] as const) {
       const list = root[section];
       if (!Array.isArray(list)) continue;
       list.forEach((m: unknown, mi: number) => {
@@ -67,7 +69,8 @@ export function parseModelDocs(files: TemplateFile[], customTests: string[] = []
           description: typeof m.description === 'string' ? m.description : undefined,
           columns,
           tests,
-          config: section === 'models' && isMap(m.config) ? m.config : undefined,
+          config: section !== 'snapshots' && isMap(m.config) ? m.config : undefined,
+          kind: section,
           configAt: (key: string) => y.at([section, mi, 'config', key]),
           file: f.file,
           line: y.at([section, mi]).line,

@@ -307,6 +307,18 @@ async function runSteps(c: Connection, steps: Step[], ctx: StepContext, out: Ste
         if (r.warnings.length) out.warnings = r.warnings.map((w) => `${s.source.sourceName}.${s.source.name}: ${w}`);
         break;
       }
+      case 'seed-load': {
+        const { dialect } = ctx.engine;
+        const { readSeedCsv, openSeedFile } = await import('../loaders/formats/csv.js');
+        const csv = await readSeedCsv(s.seed, (col) => dialect.seedColumnType(col));
+        await c.execute(dialect.createTable(s.into, csv.columns));
+        const load = dialect.seedLoad(s.into, csv.columns, s.seed);
+        if (!load.stdin) await c.execute(load.sql);
+        else if (c.copyFrom) await c.copyFrom(load.sql, openSeedFile(s.seed.file));
+        else throw new LoadError(`${dialect.label} connections cannot stream a file (no copyFrom)`, { file: s.seed.file });
+        out.records = csv.rows;
+        break;
+      }
       case 'load': {
         const tolerant = (s.source.copy?.maxErrors ?? 0) > 0;
         let r;
@@ -414,6 +426,8 @@ function locateError(err: unknown, n: NodePlan, manifest: Manifest, opts: Execut
   const e = err instanceof SparkifyError ? err : new DatabaseError(err instanceof Error ? err.message : String(err), { cause: err });
   if (node.resourceType === 'test') {
     e.addContext({ node: node.name, file: node.file, line: node.line });
+  } else if (node.resourceType === 'seed') {
+    e.addContext({ node: node.name, file: node.file });
   } else if (node.resourceType !== 'source') {
     let renderedLine: number | undefined;
     let lineMap = node.lineMap;

@@ -23,6 +23,8 @@ export interface RenderScope {
   /** relation of every source table, by "source.table" */
   sources: Map<string, Relation>;
   disabled: Set<string>;
+  /** the node id a ref() name stands for (model., snapshot. or seed.), when the caller knows */
+  nodeIdOf?: ((name: string) => string | undefined) | undefined;
   /** the sources loaded with copy: {mode: incremental}, by "source.table" (newly_loaded() reads only those) */
   incrementalSources?: Map<string, unknown> | undefined;
   /** the project's name (dbt_project.yml `name:`), as project_name and the root of dispatch */

@@ -74,6 +74,7 @@ function hasChanged(before: GraphNode | undefined, after: GraphNode): boolean {
 /** Everything that goes into building a node, as a canonical string. */
 export function buildFingerprint(n: GraphNode): string {
   if (n.resourceType === 'test') return canonicalJson({ type: n.resourceType, compiledSql: normalizeSql(n.compiledSql), config: n.config, dependsOn: [...n.dependsOn].sort() });
+  if (n.resourceType === 'seed') return canonicalJson({ type: n.resourceType, file: n.file, config: n.config, columns: n.columns, relation: n.relation });
   if (n.resourceType !== 'source') {
     return canonicalJson({
       type: n.resourceType,

@@ -181,6 +181,8 @@ function statements(manifest: Manifest, d: Dialect): string[] {
     else if (s.kind === 'ledger-load') {
       out.push(...stepStatements(s, d));
       step({ kind: 'load', source: s.source, into: s.tmp });
+    } else if (s.kind === 'seed-load') {
+      out.push(d.seedLoad(s.into, [], s.seed).sql);
     } else {
       const table = (manifest.nodes[`source.${s.source.sourceName}.${s.source.name}`] as SourceNode).table;
       if (d instanceof DuckDbDialect)

@@ -7,7 +7,8 @@ import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
 import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step, UpsertStrategy } from '../adapter.js';
-import { BaseDialect } from '../base-dialect.js';
+import { BaseDialect, seedDelimiter } from '../base-dialect.js';
+import type { SeedColumn, SeedInput } from '../../loaders/formats/csv.js';
 import { DuckDbCrossDatabaseSql } from '../cross-db.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
 
@@ -56,6 +57,22 @@ export class DuckDbDialect extends BaseDialect {
 
   loadSource(source: SourceTable, into: Relation): Step[] {
     return [{ kind: 'load', source, into }];
+  }
+
+  /**
+   * DuckDB's CSV reader with every option explicit (no sniffing): the header line skipped, the
+   * column types given, an unquoted empty field NULL and a quoted one an empty string (as
+   * PostgreSQL's COPY CSV), and strict mode, so a row that does not fit is an error, not a guess.
+   */
+  override seedLoad(into: Relation, columns: SeedColumn[], seed: SeedInput): { sql: string; stdin: boolean } {
+    const types = columns.map((c) => `${this.quoteLiteral(c.name)}: ${this.quoteLiteral(this.columnType(c.type))}`).join(', ');
+    return {
+      sql:
+        `INSERT INTO ${this.relation(into)}\n` +
+        `SELECT * FROM read_csv([${this.quoteLiteral(seed.file)}], header = true, delim = ${this.quoteLiteral(seedDelimiter(seed))}, quote = '"', escape = '"', ` +
+        `auto_detect = false, strict_mode = true, allow_quoted_nulls = false, null_padding = false, columns = {${types}})`,
+      stdin: false,
+    };
   }
 
   /**

@@ -4,12 +4,16 @@ import type { ColumnSpec, CopyOptions, ModelConfig, Relation, SourceTable } from
 import { isS3Uri, parseS3Uri, s3PrefixUri } from '../../loaders/s3-uri.js';
 import type { DatePart, LoadStep, Step, UpsertStrategy } from '../adapter.js';
 import { PostgresDialect } from '../postgres/postgres-dialect.js';
+import { seedDelimiter } from '../base-dialect.js';
+import type { InferredColumn, SeedColumn, SeedInput } from '../../loaders/formats/csv.js';
 
 export interface RedshiftDialectOptions {
   /** [IAM_ROLE] ARN: the role the cluster assumes to read S3 */
   iamRole?: string | undefined;
   /** the region of the S3 bucket ([S3] REGION, then [CLUSTER] REGION) */
   region?: string | undefined;
+  /** [S3] SEED_DATA: the s3:// prefix the seed files are uploaded to (each at its path under the seed path) */
+  seedData?: string | undefined;
   /** per-statement limit set on every session, in milliseconds (0 turns it off) */
   statementTimeoutMs?: number | undefined;
 }
@@ -185,6 +189,47 @@ export class RedshiftDialect extends PostgresDialect {
     ];
   }
 
+  // dbt-redshift: numbers with decimals are numeric(18, <most decimals>), text varchar(<longest value in bytes>, 64 when none)
+  override seedColumnType(c: InferredColumn): string {
+    if (c.kind === 'number') return `numeric(18,${Math.min(c.scale, 18)})`;
+    if (c.kind === 'text') return `varchar(${Math.min(Math.max(c.maxBytes, 1), 65535) || 64})`;
+    return super.seedColumnType(c);
+  }
+
+  /**
+   * Redshift reads the seed from S3 (it cannot be streamed to it): the file uploaded under
+   * [S3] SEED_DATA at its path under the seed path, read by COPY ... CSV (AWS docs, COPY: CSV,
+   * IGNOREHEADER, DELIMITER). An unquoted empty field of a non-text column is NULL.
+   */
+  override seedLoad(into: Relation, columns: SeedColumn[], seed: SeedInput): { sql: string; stdin: boolean } {
+    const where = { file: seed.file, line: 1, node: seed.name };
+    const prefix = this.options.seedData;
+    if (!prefix || !isS3Uri(prefix)) {
+      throw new ConfigError(`Redshift loads seed ${seed.name} with COPY from S3, and no seed location is set`, {
+        ...where,
+        hint: 'upload the seeds (aws s3 sync seeds/ s3://<bucket>/<prefix>/) and set [S3] SEED_DATA=s3://<bucket>/<prefix> in dwh.cfg',
+      });
+    }
+    if (!/^[A-Za-z0-9_./-]+$/.test(seed.key)) throw new ConfigError(`seed ${seed.name}: its path ${JSON.stringify(seed.key)} cannot be an S3 key in a COPY`, where);
+    const uri = `${prefix.replace(/\/+$/, '')}/${seed.key}`;
+    this.checked(uri, (v) => parseS3Uri(v) !== undefined, 'S3 location', where);
+    const role = this.options.iamRole;
+    if (!role) throw new ConfigError('Redshift COPY needs an IAM role that can read the bucket', { ...where, hint: 'set [IAM_ROLE] ARN=arn:aws:iam::<account id>:role/<name> in dwh.cfg' });
+    const region = this.options.region ?? 'us-west-2';
+    const lines = [
+      `COPY ${this.relation(into)} (${columns.map((c) => this.quoteIdent(c.name)).join(', ')})`,
+      `FROM ${this.quoteLiteral(uri)}`,
+      `IAM_ROLE ${this.quoteLiteral(this.checked(role, (v) => IAM_ROLE.test(v), 'IAM role ARN', where))}`,
+      `CSV DELIMITER ${this.quoteLiteral(seedDelimiter(seed))}`,
+      'IGNOREHEADER 1',
+      "DATEFORMAT 'YYYY-MM-DD'",
+      "TIMEFORMAT 'auto'",
+      `REGION ${this.quoteLiteral(this.checked(region, (v) => REGION.test(v), 'region', where))}`,
+      'MAXERROR 0',
+    ];
+    return { sql: lines.join('\n'), stdin: false };
+  }
+
   /** The statements a load step sends: the COPY. */
   loadStatements(step: LoadStep): string[] {
     const copy = step.source.copy;
@@ -339,6 +384,6 @@ export class RedshiftDialect extends PostgresDialect {
 }
 
 /** The dialect of a Redshift target: its IAM role and region reach SQL. */
-export function redshiftDialectFor(settings: Pick<RedshiftDialectOptions, 'iamRole' | 'region'> | undefined): RedshiftDialect {
-  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region });
+export function redshiftDialectFor(settings: Pick<RedshiftDialectOptions, 'iamRole' | 'region' | 'seedData'> | undefined): RedshiftDialect {
+  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region, seedData: settings?.seedData });
 }

@@ -22,6 +22,7 @@ export interface BuildArgs {
 export function describeSelection(c: Compiled, ids: string[]): string {
   const count = (t: string) => ids.filter((id) => c.manifest.nodes[id]?.resourceType === t).length;
   const parts = [
+    [count('seed'), 'seed'],
     [count('model'), 'model'],
     [count('snapshot'), 'snapshot'],
     [count('test'), 'test'],
@@ -61,10 +62,10 @@ export async function buildCommand(c: Compiled, reporter: Reporter, a: BuildArgs
 
 export const buildCliCommand = defineCommand<SelectArgs & ThreadsArgs & { 'indirect-selection': IndirectSelection; 'resource-type'?: string[]; 'full-refresh': boolean; 'wait-for-lock': boolean }>({
   names: ['build'],
-  describe: 'load the sources, build the models, run the snapshots and the tests, in DAG order',
+  describe: 'load the seeds and sources, build the models, run the snapshots and the tests, in DAG order',
   options: (y) =>
     waitForLockOption(indirectOption(threadsOption(selectOptions(y))))
-      .option('resource-type', { type: 'array', string: true, describe: 'only these node types: source, model, snapshot, test' })
+      .option('resource-type', { type: 'array', string: true, describe: 'only these node types: seed, source, model, snapshot, test' })
       .option('full-refresh', { type: 'boolean', default: false, describe: 'rebuild incremental models from scratch' }),
   run: async (a, ctx) => {
     const c = await compileFor(a, ctx);
