@@ -58,7 +58,7 @@ describe('the incremental materialization', () => {
   });
 
   it('is one file among the registered materializations, whose config keys make up a model config()', () => {
-    expect(Object.keys(MATERIALIZATIONS).sort()).toEqual(['copy', 'incremental', 'snapshot', 'table', 'test', 'view']);
+    expect(Object.keys(MATERIALIZATIONS).sort()).toEqual(['copy', 'incremental', 'seed', 'snapshot', 'table', 'test', 'view']);
     for (const k of ['unique_key', 'incremental_strategy', 'bind', 'dist', 'sort', 'materialized']) expect(MODEL_CONFIG_SCHEMA.keys).toContain(k);
     expect(MODEL_CONFIG_SCHEMA.check('incremental_strategy', 'upsert')).toMatch(/must be one of 'delete\+insert', 'merge', 'append'/);
     expect(MODEL_CONFIG_SCHEMA.check('sort', ['a', 'b'])).toBeUndefined();

@@ -43,7 +43,8 @@ function renderStep(s: Step, d: Dialect): string {
       try {
         d.seedLoad(s.into, [], s.seed);
       } catch (err) {
-        return `-- seed ${s.seed.name}: cannot be loaded on ${d.label}: ${err instanceof Error ? err.message : String(err)}`;
+        const hint = (err as { hint?: string }).hint;
+        return `-- seed ${s.seed.name}: cannot be loaded on ${d.label}: ${err instanceof Error ? err.message : String(err)}${hint ? ` (${hint})` : ''}`;
       }
       return [
         `-- seed: ${s.seed.path} is read and checked, ${s.into.schema}.${s.into.name} is created with its columns (column_types, else the types inferred from the values), then loaded by the engine's CSV reader:`,

@@ -96,7 +96,7 @@ describe.each(cases)('seeds on %s', (type) => {
 
   it('selectors: resource_type:seed, path:, fqn, tags and graph operators through refs', () => {
     const { manifest } = compile(opts());
-    const sel = (s: string) => selectNodes(manifest, [s]).sort();
+    const sel = (s: string) => selectNodes(manifest, [s], undefined).sort();
     expect(sel('resource_type:seed')).toEqual(['seed.codes', 'seed.people']);
     expect(sel('path:seeds/lookups')).toEqual(['seed.codes']);
     expect(sel('shop.lookups')).toEqual(['seed.codes']);

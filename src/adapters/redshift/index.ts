@@ -9,6 +9,8 @@ import { redshiftDialectFor } from './redshift-dialect.js';
 export interface RedshiftSettings extends Omit<PostgresSettings, 'ssl'> {
   iamRole: string;
   region: string;
+  /** [S3] SEED_DATA: the s3:// prefix the seed files are uploaded to */
+  seedData?: string | undefined;
   ssl: true;
 }
 
@@ -18,6 +20,8 @@ export const PLACEHOLDER_IAM_ROLE = 'arn:aws:iam::000000000000:role/sparkify-pla
 const IAM_ROLE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const HOSTNAME = /^[A-Za-z0-9.-]+$/;
+// a bucket and a key prefix of plain characters: it is spliced into COPY ... FROM '...'
+const SEED_DATA = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9_.\/-]*)?$/;
 
 const CLUSTER_EXAMPLE: Record<string, string> = {
   HOST: 'HOST=<cluster>.<id>.us-west-2.redshift.amazonaws.com',
@@ -43,6 +47,7 @@ export const redshift = defineEngine<RedshiftSettings>({
       schema: r.schema(schemaSetting) ?? 'public',
       iamRole: r.matching(r.ini('IAM_ROLE', 'ARN', 'ARN_ROLE'), IAM_ROLE, 'IAM role ARN (arn:aws:iam::<account id>:role/<name>)'),
       region: ctx.s3Region ?? r.matching(r.ini('CLUSTER', 'REGION'), REGION, 'AWS region (e.g. us-west-2)') ?? 'us-west-2',
+      seedData: r.matching(r.ini('S3', 'SEED_DATA'), SEED_DATA, 's3:// URI of the uploaded seeds (e.g. s3://my-bucket/seeds)'),
     };
     const placeholders: string[] = [];
     if (ctx.selected) {
@@ -67,6 +72,7 @@ export const redshift = defineEngine<RedshiftSettings>({
       user: cluster.user!,
       ...(password ? { password } : {}),
       iamRole: cluster.iamRole!,
+      ...(cluster.seedData !== undefined ? { seedData: cluster.seedData } : {}),
       ssl: true,
     };
     return { settings, schema: cluster.schema, schemaSetting, placeholders };

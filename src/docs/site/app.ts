@@ -312,7 +312,7 @@ function drawOverview(): void {
     h(
       'p',
       {},
-      `${count('source')} sources, ${count('model')} models and ${count('test')} data tests on ${data.target.type} (target ${data.target.name}, schema ${data.target.schema}). Generated ${data.generatedAt}.`,
+      `${count('source')} sources, ${count('seed')} seeds, ${count('model')} models and ${count('test')} data tests on ${data.target.type} (target ${data.target.name}, schema ${data.target.schema}). Generated ${data.generatedAt}.`,
     ),
     h(
       'p',
