@@ -3,8 +3,9 @@ import type { SourceFormat } from './source-format.js';
 
 /**
  * The formats a source's `copy.format` may name, each imported when a load needs it (sources.yml is
- * checked against these names without loading the readers). A new format (CSV, for seeds, is next)
- * is a module in this folder that exports a SourceFormat, plus one line here.
+ * checked against these names without loading the readers). A new format is a module in this folder
+ * that exports a SourceFormat, plus one line here. csv.ts beside it reads seeds (check and type
+ * inference; the engine's CSV reader loads the rows) and is not a copy.format of sources yet.
  */
 export const FORMATS: Readonly<Record<string, () => Promise<SourceFormat>>> = {
   json: async () => (await import('./json.js')).jsonFormat,
