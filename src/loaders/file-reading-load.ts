@@ -10,7 +10,7 @@ import type { CopyOptions, Relation, SourceTable } from '../types.js';
 import type { NativeRead, OpenFile, PreparedFormat } from './formats/source-format.js';
 import { sourceLabel, type RejectionLimit } from './load-errors.js';
 import { prepareLoad, withWarnings } from './prepare-load.js';
-import { openLocalFile } from './read-json-records.js';
+import { openLocalFile } from './open-local-file.js';
 import type { SourceFiles, StagedBatch } from './source-files.js';
 
 /** Options of one read of files by the engine. */

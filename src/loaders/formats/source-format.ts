@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { CopyOptions, SourceTable } from '../../types.js';
 import type { RejectedLine } from '../load-errors.js';
 import type { SourceFiles } from '../source-files.js';
-import type { JsonRecord } from '../read-json-records.js';
+import type { JsonRecord } from '../json-record-splitter.js';
 import type { RowMapper } from '../json-rows.js';
 import type { PathStep } from '../json-paths.js';
 import type { JsonMapping } from '../../types.js';
