@@ -224,7 +224,7 @@ async function fileFits(file: string, size: number | undefined, keys: KeyNeeds, 
       // no line end in a full buffer: a line longer than any record
       if (upTo === 0) return false;
       if (!isUtf8(buf.subarray(0, upTo))) return false;
-      for (let from = 0; from < upTo; ) {
+      for (let from = 0; from < upTo;) {
         let nl = buf.indexOf(LF, from);
         if (nl < 0 || nl >= upTo) nl = upTo;
         if (!lineFits(buf, from, nl, keys)) return false;
@@ -246,7 +246,12 @@ async function fileFits(file: string, size: number | undefined, keys: KeyNeeds, 
  * answer false, and the batch loads on the strict path, which finds and reports bad lines. An
  * aborted `signal` stops it (false).
  */
-export async function fitsTypedRead(files: string[], sizes: ReadonlyMap<string, number | undefined>, plan: TypedJsonRead, signal?: AbortSignal): Promise<boolean> {
+export async function fitsTypedRead(
+  files: string[],
+  sizes: ReadonlyMap<string, number | undefined>,
+  plan: TypedJsonRead,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const keys = new KeyNeeds(plan);
   for (const f of files) if (!(await fileFits(f, sizes.get(f), keys, signal))) return false;
   return true;

@@ -42,11 +42,43 @@ const numberText = fc.oneof(
   integerText,
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
   fc.tuple(digits(1, 4), digits(1, 6), fc.constantFrom('', 'e', 'E', 'e-', 'e+'), digits(1, 3)).map(([a, b, e, x]) => `${a}.${b}${e ? `${e}${x}` : ''}`),
-  fc.constantFrom('1e-400', '1e400', '0.0', '-0.0', '1.5', '1.0', '1e3', '0e-999', '4.9e-324', '1.7976931348623157e308', '0.' + '0'.repeat(310) + '1', '1' + '0'.repeat(310)),
+  fc.constantFrom(
+    '1e-400',
+    '1e400',
+    '0.0',
+    '-0.0',
+    '1.5',
+    '1.0',
+    '1e3',
+    '0e-999',
+    '4.9e-324',
+    '1.7976931348623157e308',
+    '0.' + '0'.repeat(310) + '1',
+    '1' + '0'.repeat(310),
+  ),
 );
 const stringText = fc.oneof(
   fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)),
-  fc.constantFrom('"12"', '" 12"', '"0x10"', '"1e3"', '"1.5"', '"true"', '"t"', '"2024-02-30"', '"2024-02-29"', '"nan"', '"inf"', '"\\u0000"', '"caf\\u00e9"', '"\\ud83c\\udfb5"', '"\\ud800"', '"a\\/b"', '"123.456"', '"123.454"'),
+  fc.constantFrom(
+    '"12"',
+    '" 12"',
+    '"0x10"',
+    '"1e3"',
+    '"1.5"',
+    '"true"',
+    '"t"',
+    '"2024-02-30"',
+    '"2024-02-29"',
+    '"nan"',
+    '"inf"',
+    '"\\u0000"',
+    '"caf\\u00e9"',
+    '"\\ud83c\\udfb5"',
+    '"\\ud800"',
+    '"a\\/b"',
+    '"123.456"',
+    '"123.454"',
+  ),
 );
 const valueText: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
   v: fc.oneof(
@@ -65,10 +97,12 @@ const keyText = fc.oneof(
 );
 const blank = fc.constantFrom('', ' ', '\t');
 const member = fc.tuple(keyText, valueText, blank).map(([k, v, b]) => `${k}:${b}${v}`);
-const objectText = fc.tuple(fc.array(member, { maxLength: 8 }), blank, fc.boolean()).map(([ms, b, trailingComma]) => `${b}{${ms.join(',' + b)}${trailingComma && ms.length > 0 ? ',' : ''}}${b}`);
+const objectText = fc
+  .tuple(fc.array(member, { maxLength: 8 }), blank, fc.boolean())
+  .map(([ms, b, trailingComma]) => `${b}{${ms.join(',' + b)}${trailingComma && ms.length > 0 ? ',' : ''}}${b}`);
 /** a well-typed record: what most files hold, so that the fast path is taken often */
-const goodFields = fc
-  .record({
+const goodFields = fc.record(
+  {
     nId: fc.integer({ min: -1000, max: 1000 }),
     s: fc.integer({ min: -100, max: 100 }),
     bigTs: fc.integer({ min: 0, max: 2 ** 40 }),
@@ -79,20 +113,35 @@ const goodFields = fc
     ok: fc.boolean(),
     price: fc.integer({ min: -99999, max: 99999 }).map((c) => c / 100),
     day: fc.constantFrom('2024-01-31', '2023-12-01'),
-  }, { requiredKeys: [] });
+  },
+  { requiredKeys: [] },
+);
 const goodRecord = goodFields.map((o) => JSON.stringify(o));
 /** a well-typed record but for one member, any key with any value: the lines the check must tell apart */
-const subtleRecord = fc
-  .tuple(goodFields, keyText, valueText)
-  .map(([o, k, v]) => {
-    const rest = Object.fromEntries(Object.entries(o).filter(([key]) => JSON.stringify(key) !== k));
-    const text = JSON.stringify(rest);
-    return text === '{}' ? `{${k}: ${v}}` : `${text.slice(0, -1)}, ${k}: ${v}}`;
-  });
+const subtleRecord = fc.tuple(goodFields, keyText, valueText).map(([o, k, v]) => {
+  const rest = Object.fromEntries(Object.entries(o).filter(([key]) => JSON.stringify(key) !== k));
+  const text = JSON.stringify(rest);
+  return text === '{}' ? `{${k}: ${v}}` : `${text.slice(0, -1)}, ${k}: ${v}}`;
+});
 const line = fc.oneof(
   { weight: 12, arbitrary: goodRecord },
   { weight: 4, arbitrary: objectText },
-  { weight: 1, arbitrary: fc.constantFrom('', '   ', 'null', '[1, 2]', '5', '"x"', '{"nId": 1} {"nId": 2}', '{"nId": 1', '{"nId": 1,, "x": 2}', '{"nId": 01}', '{"nId": 1}\r') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '   ',
+      'null',
+      '[1, 2]',
+      '5',
+      '"x"',
+      '{"nId": 1} {"nId": 2}',
+      '{"nId": 1',
+      '{"nId": 1,, "x": 2}',
+      '{"nId": 01}',
+      '{"nId": 1}\r',
+    ),
+  },
 );
 /** a file: lines joined by LF (or CRLF), perhaps a BOM, perhaps no final line end */
 const fileOf = (lines: fc.Arbitrary<string>) =>
@@ -124,7 +173,10 @@ describe('DuckDB typed read: the same rows as the strict path', () => {
   async function load(c: Connection, source: SourceTable, typedRead: boolean, paths: BatchPath[]): Promise<Outcome> {
     const into = { schema: 'main', name: `t${++seq}` };
     try {
-      const r = await fileReadingLoad(c, engine.dialect, new SourceFiles(), { kind: 'load', source, into }, undefined, { typedRead, onBatch: (p) => paths.push(p) });
+      const r = await fileReadingLoad(c, engine.dialect, new SourceFiles(), { kind: 'load', source, into }, undefined, {
+        typedRead,
+        onBatch: (p) => paths.push(p),
+      });
       const rows = await c.query(`SELECT * FROM ${engine.dialect.relation(into)} ORDER BY ALL`);
       expect(r.rows).toBe(rows.length);
       return { rows, rejected: (r.rejected ?? []).map((b) => `${path.basename(b.file)}:${b.line} ${b.column ?? ''} ${b.reason}`) };
@@ -140,7 +192,11 @@ describe('DuckDB typed read: the same rows as the strict path', () => {
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.array(fileOf(goodRecord), { minLength: 1, maxLength: 2 }), fc.tuple(subtleFile).map(([f]) => [f]), fc.array(fileText, { minLength: 1, maxLength: 3 })),
+        fc.oneof(
+          fc.array(fileOf(goodRecord), { minLength: 1, maxLength: 2 }),
+          fc.tuple(subtleFile).map(([f]) => [f]),
+          fc.array(fileText, { minLength: 1, maxLength: 3 }),
+        ),
         fc.constantFrom<'jsonpaths' | 'auto'>('jsonpaths', 'auto'),
         fc.constantFrom(0, 3),
         async (files, mapping, maxErrors) => {
@@ -173,7 +229,10 @@ describe('DuckDB typed read: the same rows as the strict path', () => {
             };
             const strictPaths: BatchPath[] = [];
             const typedPaths: BatchPath[] = [];
-            const [strict, typed] = await engine.withConnection(async (c) => [await load(c, source, false, strictPaths), await load(c, source, true, typedPaths)]);
+            const [strict, typed] = await engine.withConnection(async (c) => [
+              await load(c, source, false, strictPaths),
+              await load(c, source, true, typedPaths),
+            ]);
             runs++;
             for (const p of typedPaths) taken[p]++;
             expect(strictPaths).not.toContain('typed');
