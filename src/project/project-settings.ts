@@ -48,6 +48,8 @@ export interface ProjectSettings {
   macroPaths: string[];
   snapshotPaths: string[];
   analysisPaths: string[];
+  /** where `{% docs %}` blocks are read (.md files); empty: dbt's default, every model, seed, snapshot, macro, test and analysis path */
+  docsPaths: string[];
   targetPath: string;
   cleanTargets: string[];
   packagesInstallPath: string;
@@ -76,6 +78,7 @@ const PATH_LISTS = {
   'snapshot-paths': 'snapshotPaths',
   'analysis-paths': 'analysisPaths',
   'clean-targets': 'cleanTargets',
+  'docs-paths': 'docsPaths',
 } as const;
 
 /** Keys dbt reads that sparkify accepts without using them, with what to tell the user. */
@@ -88,7 +91,6 @@ const ACCEPTED_UNUSED: Record<string, string> = {
 
 /** Keys of dbt_project.yml that sparkify does not support: warned about, never silently dropped. */
 const DBT_UNSUPPORTED = [
-  'docs-paths',
   'asset-paths',
   'log-path',
   'query-comment',
@@ -124,6 +126,7 @@ export function defaultSettings(): ProjectSettings {
     macroPaths: ['macros'],
     snapshotPaths: ['snapshots'],
     analysisPaths: ['analyses'],
+    docsPaths: [],
     targetPath: 'target',
     cleanTargets: ['target'],
     packagesInstallPath: 'dbt_packages',
@@ -188,7 +191,7 @@ export function readProjectSettings(files: { sparkify?: TemplateFile | undefined
     const list = typeof raw === 'string' ? [raw] : raw;
     const folders = Array.isArray(list) ? list.map(projectFolder) : [undefined];
     if (folders.length === 0 || folders.some((p) => p === undefined)) {
-      fail([key], `${key}: must be a list of folders inside the project`, `e.g. ${key}: ["${defaultSettings()[field][0]}"]`);
+      fail([key], `${key}: must be a list of folders inside the project`, `e.g. ${key}: ["${defaultSettings()[field][0] ?? 'models'}"]`);
       continue;
     }
     settings[field] = [...new Set(folders as string[])];
