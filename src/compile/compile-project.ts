@@ -324,7 +324,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     }
   }
   // macro files of packages that nunjucks cannot read: the project builds without their macros
-  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
+  for (const w of templates.warnings) notes.push({ file: w.file ?? project.dir, line: w.line, message: w.message });
   const told = new Set<string>();
   for (const l of logs) {
     const key = `${l.level}\u0000${l.message}`;

@@ -67,5 +67,9 @@ describe.skipIf(!existsSync(DBT_UTILS))('a package file sparkify cannot read', (
     expect(r.code).toBe(0);
     // dbt_utils' deprecated surrogate_key passes *varargs, which sparkify's templates do not have
     expect(r.stderr).toMatch(/dbt_packages\/dbt_utils\/macros\/sql\/surrogate_key\.sql:3: the macros of this package file cannot be used: unexpected token: \*/);
+    // a project note: warned once per run, and listed by debug
+    expect(r.stderr.split('surrogate_key.sql:3:').length - 1).toBe(1);
+    const debug = runCli(['debug', '--project-dir', dir]);
+    expect(debug.stdout).toMatch(/dbt_packages\/dbt_utils\/macros\/sql\/surrogate_key\.sql:3: the macros of this package file cannot be used/);
   });
 });
