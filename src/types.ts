@@ -263,6 +263,8 @@ export interface Manifest {
   projectDir: string;
   /** the project's name (`name:` in sparkify.yml or dbt_project.yml); the first part of every fqn and the package of every node */
   projectName: string;
+  /** where the artifacts go (manifest.json, run_results.json, compiled/, docs/), relative to projectDir: the project file's target-path, default target */
+  targetPath?: string | undefined;
   generatedAt: string;
   target: TargetInfo;
   vars: Record<string, unknown>;

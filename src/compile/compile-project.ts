@@ -334,6 +334,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   return {
     projectDir: project.dir,
     projectName: settings.name,
+    targetPath: settings.targetPath,
     generatedAt: new Date().toISOString(),
     target: targetInfo,
     vars,

@@ -91,9 +91,9 @@ export function projectPaths(dir: string): { testPaths: string[]; snapshotPaths:
   return { testPaths: settings.testPaths, snapshotPaths: settings.snapshotPaths };
 }
 
-/** The project file's settings alone (paths, name, vars), without reading the models; problems are left to loadProject. */
-export function projectSettings(dir: string): ProjectSettings {
-  return readProjectSettings(projectFiles(path.resolve(dir), []), []);
+/** The project file's settings alone (paths, name, vars), without reading the models; problems are left to loadProject unless `problems` is given. */
+export function projectSettings(dir: string, problems: SparkifyError[] = []): ProjectSettings {
+  return readProjectSettings(projectFiles(path.resolve(dir), problems), problems);
 }
 
 function projectFiles(abs: string, problems: SparkifyError[]): { sparkify?: TemplateFile | undefined; dbt?: TemplateFile | undefined } {

@@ -51,7 +51,10 @@ export interface ProjectSettings {
   /** where `{% docs %}` blocks are read (.md files); empty: dbt's default, every model, seed, snapshot, macro, test and analysis path */
   docsPaths: string[];
   targetPath: string;
+  /** the folders `sparkify clean` deletes: clean-targets, or (dbt's default) the target-path */
   cleanTargets: string[];
+  /** the line of clean-targets: in the project file, for clean's errors */
+  cleanTargetsLine?: number | undefined;
   packagesInstallPath: string;
   /**
    * `vars:` as written: global keys, and maps under a package's (or this project's) name that only
@@ -205,9 +208,9 @@ export function readProjectSettings(files: { sparkify?: TemplateFile | undefined
     if (p === undefined || p === '.') fail([key], `${key}: must be a folder inside the project`, `e.g. ${key}: ${defaultSettings()[field]}`);
     else settings[field] = p;
   }
-  if (settings.targetPath !== 'target') {
-    settings.notes.push({ file: f.file, ...y.at(['target-path']), message: `target-path: sparkify writes its artifacts to target/, not ${settings.targetPath}/` });
-  }
+  // dbt: clean-targets defaults to the target-path
+  if (v['clean-targets'] === undefined) settings.cleanTargets = [settings.targetPath];
+  else settings.cleanTargetsLine = y.at(['clean-targets']).line;
   if (v.vars !== undefined && v.vars !== null) {
     if (isMap(v.vars)) settings.vars = v.vars;
     else fail(['vars'], 'vars: must be a mapping of names to values', 'e.g. vars: {start_date: 2018-11-01}');
