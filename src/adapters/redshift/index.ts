@@ -2,6 +2,7 @@ import { ConfigError } from '../../errors.js';
 import type { ConfigReader } from '../../config/config-reader.js';
 import type { IniDocument } from '../../config/parse-ini.js';
 import { defineEngine } from '../engine-definition.js';
+import { parseS3Uri } from '../../loaders/s3-uri.js';
 import { PG_IDENTIFIER, type PostgresSettings } from '../postgres/index.js';
 import { redshiftDialectFor } from './redshift-dialect.js';
 
@@ -10,6 +11,11 @@ export interface RedshiftSettings extends Omit<PostgresSettings, 'ssl'> {
   iamRole: string;
   region: string;
   ssl: true;
+  /**
+   * [S3] MANIFEST_PREFIX: where an incremental load writes the manifest of its new files, so that
+   * one COPY loads them all; without it each new file is its own COPY
+   */
+  manifestPrefix?: string | undefined;
 }
 
 /** The IAM role that COPY statements name when the config has none (offline compile). */
@@ -44,6 +50,7 @@ export const redshift = defineEngine<RedshiftSettings>({
       iamRole: r.matching(r.ini('IAM_ROLE', 'ARN', 'ARN_ROLE'), IAM_ROLE, 'IAM role ARN (arn:aws:iam::<account id>:role/<name>)'),
       region: ctx.s3Region ?? r.matching(r.ini('CLUSTER', 'REGION'), REGION, 'AWS region (e.g. us-west-2)') ?? 'us-west-2',
     };
+    const manifestPrefix = manifestPrefixOf(r);
     const placeholders: string[] = [];
     if (ctx.selected) {
       if (!ctx.offline) for (const e of missingClusterKeys(r.doc, ctx.configFile)) r.error(e);
@@ -68,6 +75,7 @@ export const redshift = defineEngine<RedshiftSettings>({
       ...(password ? { password } : {}),
       iamRole: cluster.iamRole!,
       ssl: true,
+      ...(manifestPrefix !== undefined ? { manifestPrefix } : {}),
     };
     return { settings, schema: cluster.schema, schemaSetting, placeholders };
   },
@@ -76,6 +84,22 @@ export const redshift = defineEngine<RedshiftSettings>({
   dialect: (s) => redshiftDialectFor(s),
   open: async (s, ctx) => (await import('./redshift-engine.js')).RedshiftEngine.openCluster(s, ctx.schema, ctx.threads, { readOnly: ctx.readOnly }),
 });
+
+/** [S3] MANIFEST_PREFIX: an s3:// folder (bucket, and optionally a key prefix) whose characters are safe in SQL; trailing '/' dropped. */
+function manifestPrefixOf(r: ConfigReader): string | undefined {
+  const raw = r.ini('S3', 'MANIFEST_PREFIX');
+  if (raw === undefined) return undefined;
+  const value = raw.value.replace(/\/+$/, '');
+  const loc = parseS3Uri(value);
+  if (!loc || value === 's3://') {
+    return r.invalid(
+      raw,
+      `is not a valid s3:// prefix: ${r.show(raw.value)}`,
+      "expected s3://bucket/prefix with a lower-case bucket name, keys of letters, digits and '/' !-_.*()=+,@~ (e.g. MANIFEST_PREFIX = s3://my-bucket/sparkify/manifests)",
+    );
+  }
+  return value;
+}
 
 /** One error per missing or empty required [CLUSTER]/[IAM_ROLE] key, each with the line to add. */
 function missingClusterKeys(doc: IniDocument | undefined, file: string): ConfigError[] {

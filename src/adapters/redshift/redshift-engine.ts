@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { SourceFiles } from '../../loaders/source-files.js';
-import type { Connection, LoadResult, LoadStep } from '../adapter.js';
+import type { Connection, FilesLoad, FilesLoadResult, LoadResult, LoadStep } from '../adapter.js';
 import { PgConnection, PostgresEngine, types, type PgServer } from '../postgres/postgres-engine.js';
-import { copyFromS3 } from './copy-from-s3.js';
+import { copyFilesWithManifest, copyFromS3, probeCommitViews, type CommitViews } from './copy-from-s3.js';
 import { redshiftDialectFor, type RedshiftDialect } from './redshift-dialect.js';
 import { retrySerializable, type RetryOptions } from './serializable-retry.js';
 
@@ -93,6 +93,15 @@ export class RedshiftEngine extends PostgresEngine {
   /** The cluster runs the source's COPY from S3; lines it skipped come back from its load-error views. */
   override load(c: Connection, step: LoadStep): Promise<LoadResult> {
     return copyFromS3(c, this.dialect, step);
+  }
+
+  private commitViews: CommitViews | undefined;
+
+  /** An incremental source's new files: one COPY of their manifest, checked against STL_LOAD_COMMITS, in the transaction that records them. */
+  async loadFiles(c: Connection, load: FilesLoad): Promise<FilesLoadResult> {
+    // probed outside the transaction: a query of a missing view would abort it
+    this.commitViews ??= await probeCommitViews(c, this.dialect);
+    return copyFilesWithManifest(c, this.dialect, load, this.commitViews);
   }
 
   protected override newConnection(client: pg.PoolClient): PgConnection {
