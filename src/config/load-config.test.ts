@@ -345,6 +345,8 @@ describe('resolveTarget: hostile values', () => {
     ['S3', 'REGION'],
     ['S3', 'ENDPOINT'],
     ['S3', 'FORCE_PATH_STYLE'],
+    ['S3', 'MANIFEST_PREFIX'],
+    ['CLUSTER', 'AUTH'],
     ['SPARKIFY', 'TARGET'],
     ['SPARKIFY', 'THREADS'],
     ['DUCKDB', 'PATH'],
