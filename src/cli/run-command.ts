@@ -5,6 +5,7 @@ import { runCompiled, type Compiled } from '../api.js';
 import { openEngineForRun } from '../adapters/open-for-run.js';
 import type { Engine } from '../adapters/adapter.js';
 import { UsageError } from '../errors.js';
+import { projectSettings } from '../project/load-project.js';
 import type { NodeResult } from '../runner/execute-plan.js';
 import type { Reporter } from './reporter.js';
 import type { IndirectSelection } from '../graph/select-tests.js';
@@ -125,7 +126,7 @@ export interface LastRun {
  * and, when the run that wrote it did not complete (it crashed or was killed), those it never finished.
  */
 export function readLastRun(projectDir: string): LastRun {
-  const file = path.join(projectDir, 'target', 'run_results.json');
+  const file = path.join(projectDir, projectSettings(projectDir).targetPath, 'run_results.json');
   let doc: { target?: { name?: string }; generatedAt?: string; results?: NodeResult[]; complete?: boolean; pending?: unknown };
   try {
     doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;

@@ -103,15 +103,23 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   // a package's generic tests are named with its namespace: dbt_utils.expression_is_true
   const customTests = [...customTestNames(project.macros), ...(project.packages ?? []).flatMap((p) => customTestNames(p.macros).map((n) => `${p.name}.${n}`))];
-  const { tables, errors: sourceErrors } = parseSources(
+  const { docs, errors: docErrors, notes: docNotes } = parseModelDocs(project.docFiles, customTests, project.docsBlocks);
+  errors.push(...docErrors);
+  notes.push(...docNotes);
+  // sources.yml (sparkify's) and the sources: of every property file, as dbt reads them
+  const {
+    tables,
+    errors: sourceErrors,
+    notes: sourceNotes,
+    disabled: disabledSources,
+  } = parseSources(
     project.sourcesFiles,
     project.dir,
-    { target: { ...targetInfo, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
+    { target: { ...templateTarget, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
     target.schema,
-    customTests,
+    { customTests, propertyFiles: project.docFiles, docsBlocks: project.docsBlocks },
   );
-  const { docs, errors: docErrors } = parseModelDocs(project.docFiles, customTests);
-  errors.push(...docErrors);
+  notes.push(...sourceNotes);
   const snapshots = snapshotFiles(project.snapshots ?? [], docs, project.dir, errors);
   const snapshotNames = new Set(snapshots.map((s) => s.name));
   errors.push(...sourceErrors);
@@ -154,6 +162,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     models: new Map(),
     sources: sourceRelations,
     disabled: new Set(),
+    disabledSources: new Set(disabledSources),
     projectName: settings.name,
     packages: packages.map((p) => p.name),
     queries: opts.queries,
@@ -206,19 +215,20 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const nodes: Record<string, GraphNode> = {};
   for (const s of seeds) nodes[s.id] = s;
   for (const t of tables) {
-    const sourcePath = project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml';
+    const sourcePath = [...project.sourcesFiles, ...project.docFiles].find((f) => f.file === t.file)?.path ?? 'sources.yml';
     const node: SourceNode = {
       id: t.id,
       resourceType: 'source',
       name: t.name,
       sourceName: t.sourceName,
-      fqn: fqnOf(settings.name, settings.modelPaths, sourcePath, [t.sourceName, t.name]),
+      // dbt: [project, ...folders of the declaring file, source, table]
+      fqn: fqnOf(settings.name, [...settings.modelPaths, ...settings.snapshotPaths], sourcePath, [t.sourceName, t.name]),
       path: sourcePath,
       file: t.file,
       table: t,
       relation: sourceRelations.get(`${t.sourceName}.${t.name}`)!,
       dependsOn: [],
-      config: { tags: t.tags, materialized: t.location ? 'copy' : 'external' },
+      config: { tags: t.tags, materialized: t.location ? 'copy' : 'external', ...(t.meta ? { meta: t.meta } : {}) },
     };
     nodes[node.id] = node;
   }
@@ -321,7 +331,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     }
   }
   // macro files of packages that nunjucks cannot read: the project builds without their macros
-  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
+  for (const w of templates.warnings) notes.push({ file: w.file ?? project.dir, line: w.line, message: w.message });
   const told = new Set<string>();
   for (const l of logs) {
     const key = `${l.level}\u0000${l.message}`;
@@ -331,6 +341,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   return {
     projectDir: project.dir,
     projectName: settings.name,
+    targetPath: settings.targetPath,
     generatedAt: new Date().toISOString(),
     target: targetInfo,
     vars,
