@@ -12,6 +12,7 @@ import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedCon
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
 import { isMap } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
+import { Compiler } from './compiler.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
 import { compileUnitTests } from './compile-unit-tests.js';
@@ -35,6 +36,8 @@ export interface CompileOptions {
   queries?: QueryCache | undefined;
   /** told of log(), print() and exceptions.warn() in templates, once the compile is done */
   onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
+  /** the state kept from the compiles before (the template environment); a fresh one when not given */
+  compiler?: Compiler | undefined;
 }
 
 /** A compile needs the warehouse to answer these queries first. */
@@ -116,7 +119,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...sourceErrors);
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
-  const templates = createTemplateEnvironment(project.macros, packages, settings.name);
+  const templates = (opts.compiler ?? new Compiler()).templateEnvironment(project.macros, packages, settings.name);
   errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {

@@ -401,17 +401,14 @@ function templateOf(prepared: PreparedModel, templates: TemplateEnvironment): nu
   return prepared.template;
 }
 
-/** Parses a model's template once (cached while the file and the macros are unchanged). */
-const parsed = new WeakMap<TemplateEnvironment, Map<string, PreparedModel>>();
-
+/** Parses a model's template once: cached in the environment while the file is unchanged. */
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
-  let cache = parsed.get(templates);
-  if (!cache) parsed.set(templates, (cache = new Map()));
+  const cache = templates.prepared;
   // keyed by path, the text compared: hashing every model's text as a key costs more at 10k models
   const hit = cache.get(model.path);
   if (hit && hit.model.text === model.text) return { ...hit, model };
   const marked = addLineMarkers(model.text);
-  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked) };
+  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked, templates.fastCalls) };
   try {
     if (!prepared.fast) templateOf(prepared, templates);
   } catch (err) {
