@@ -10,6 +10,7 @@ import { openEngine } from './adapters/create-engine.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { QueriesNeeded, compileProject, type CompileOptions } from './compile/compile-project.js';
 import type { Compiler } from './compile/compiler.js';
+import type { ManifestText } from './compile/manifest-text.js';
 import { DatabaseError, SparkifyError } from './errors.js';
 import type { QueryCache } from './template/dbt-context.js';
 import type { Project } from './project/load-project.js';
@@ -65,11 +66,11 @@ export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts
  * an open one, is used), and closed before this returns.
  */
 export async function compileWithDatabase(
-  opts: ProjectOptions & { onLog?: CompileOptions['onLog'] },
+  opts: ProjectOptions & { onLog?: CompileOptions['onLog']; project?: Project | undefined },
   target = resolveProjectTarget(opts),
   engine?: Engine,
 ): Promise<Compiled> {
-  const project = loadProject(opts.projectDir);
+  const project = opts.project ?? loadProject(opts.projectDir);
   const dialect = createDialect(target, opts.engines);
   const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog, compiler: opts.compiler }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1, { engines: opts.engines }).then((e) => ({ engine: e, close: true }))));
   return { manifest, target, dialect };
@@ -152,10 +153,16 @@ function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
   return files;
 }
 
-function writeManifest(c: Compiled): void {
+/** Writes target/manifest.json, with every secret masked; with `text`, from the node texts it kept (a watch session's). */
+export function writeManifest(c: Compiled, text?: ManifestText): void {
   const dir = path.join(c.manifest.projectDir, 'target');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'manifest.json'), secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
+  writeFileSync(path.join(dir, 'manifest.json'), text ? text.text(c.manifest, c.target.secrets) : secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
+}
+
+/** Writes target/compiled/<path>.sql of every model, or of the models among `only` (node ids); on a worker thread when there are many. */
+export function writeCompiledFiles(c: Compiled, only?: string[]): Promise<void> {
+  return writeFilesInWorker(compiledFiles(c, only));
 }
 
 /**

@@ -11,8 +11,9 @@ import { parseSources } from '../project/parse-sources.js';
 import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, type ProjectNote } from '../project/project-settings.js';
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
 import { isMap } from '../project/yaml-file.js';
-import { createTemplateEnvironment } from '../template/environment.js';
+import { createTemplateEnvironment, type TemplateEnvironment } from '../template/environment.js';
 import { Compiler } from './compiler.js';
+import { compileInputs, recompileModels, type CompileState } from './recompile-models.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
 import { compileUnitTests } from './compile-unit-tests.js';
@@ -93,6 +94,19 @@ function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: st
  * project and throws them together, sorted by file.
  */
 export function compileProject(project: Project, opts: CompileOptions): Manifest {
+  // a compiler kept by the caller: start from the last compile when only models' texts changed
+  const compiler = opts.compiler ?? new Compiler();
+  const inputs = opts.compiler ? compileInputs(project, opts) : undefined;
+  if (inputs !== undefined) {
+    const again = compiler.state ? recompileModels(project, opts, compiler.state, inputs) : { full: 'first' as const };
+    if ('manifest' in again) {
+      compiler.state = again.state;
+      compiler.lastCompile = 'partial';
+      tellWarnings(project, again.state.templates, opts);
+      return again.manifest;
+    }
+    compiler.lastCompile = again.full;
+  }
   const errors: SparkifyError[] = [...project.problems];
   const { target, dialect } = opts;
   const settings = project.settings;
@@ -119,7 +133,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...sourceErrors);
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
-  const templates = (opts.compiler ?? new Compiler()).templateEnvironment(project.macros, packages, settings.name);
+  const templates = compiler.templateEnvironment(project.macros, packages, settings.name);
   errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
@@ -147,6 +161,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   // (which decides its relation and whether it is enabled) is known.
   const incrementalSources = new Map<string, unknown>(tables.filter((t) => t.location && t.copy?.mode === 'incremental').map((t) => [`${t.sourceName}.${t.name}`, t]));
   const logs: { message: string; level: 'info' | 'debug' | 'warn' }[] = [];
+  let queried = false;
+  let readsClock = false;
   const baseScope: RenderScope = {
     templates,
     dialect,
@@ -161,14 +177,18 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     queries: opts.queries,
     guessesRelations: true,
     onLog: (message, level) => logs.push({ message, level }),
+    onQuery: () => (queried = true),
+    onClock: () => (readsClock = true),
     incrementalSources,
   };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
+  const firsts: CompileState['firsts'] = new Map();
   for (const p of prepared) {
     const snap = snapshotByName.get(p.model.name);
     const r = renderModel(p, baseScope, { isIncremental: false, config: snap ? SNAPSHOT_CONFIG : undefined });
     renders.set(p.model.name, r);
+    firsts.set(p.model.name, { config: r.config, refs: r.refs, sources: r.sources });
     if (snap) {
       const fromProject = treeConfig(settings.snapshots, fqnOf(settings.name, [...settings.snapshotPaths, ...settings.modelPaths], p.model.path, [p.model.name]));
       const cfg = mergeConfigs([DEFAULT_CONFIG, fromProject, ymlSnapshotConfig(snap, errors), r.config]) as unknown as ModelConfig & { invalidate_hard_deletes?: boolean; target_schema?: string };
@@ -316,15 +336,14 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       notes.push({ file: tree.file ?? '', line: level.line, message: `${[tree.kind, ...level.path].join('.')}: this config path matches no ${tree.kind.replace(/s$/, '')} (paths start with the project name, ${settings.name})` });
     }
   }
-  // macro files of packages that nunjucks cannot read: the project builds without their macros
-  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
+  tellWarnings(project, templates, opts);
   const told = new Set<string>();
   for (const l of logs) {
     const key = `${l.level}\u0000${l.message}`;
     if (!told.has(key)) opts.onLog?.(l.message, l.level);
     told.add(key);
   }
-  return {
+  const manifest: Manifest = {
     projectDir: project.dir,
     projectName: settings.name,
     generatedAt: new Date().toISOString(),
@@ -336,6 +355,29 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     parentMap: dag.parentMap,
     notes,
   };
+  if (inputs !== undefined) {
+    // the next compile may start from this one unless a render's output depends on more than the files
+    const repeatable = !queried && !readsClock && logs.length === 0 && (opts.queries?.answers.size ?? 0) === 0;
+    compiler.state = repeatable
+      ? {
+          inputs,
+          manifest,
+          models: project.models.map((m) => ({ name: m.name, path: m.path, file: m.file, text: m.text })),
+          firsts,
+          configs,
+          baseScope,
+          scope,
+          templates,
+          unitTested: new Set(unitDocs.map((u) => u.model)),
+        }
+      : undefined;
+  }
+  return manifest;
+}
+
+/** Macro files of packages that nunjucks cannot read: the project builds without their macros. */
+function tellWarnings(project: Project, templates: TemplateEnvironment, opts: CompileOptions): void {
+  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
 }
 
 /**

@@ -49,3 +49,17 @@ describe('Compiler: the state of one project\'s compiles', () => {
     }
   });
 });
+
+describe('ManifestText', () => {
+  it('is JSON.stringify(manifest) with the secrets masked, when nodes are kept, changed and the secrets change', async () => {
+    const { ManifestText } = await import('./manifest-text.js');
+    const { secretMask } = await import('../mask-secrets.js');
+    const compiler = new Compiler();
+    const p = (v: string) => project('/a', { 'models/x.sql': `select '${v}' as s, 'postgres://u:hunter2pw@h/db' as url`, 'models/y.sql': "select * from {{ ref('x') }}" });
+    const text = new ManifestText();
+    for (const [v, secrets] of [['s3cr3t-value', ['s3cr3t-value']], ['other', ['s3cr3t-value']], ['other', ['other-secret']], ['s3cr3t-value', []]] as const) {
+      const m = compileProject(p(v), { target, dialect, env: {}, compiler });
+      expect(text.text(m, [...secrets])).toBe(secretMask([...secrets])(JSON.stringify(m)));
+    }
+  });
+});

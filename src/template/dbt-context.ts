@@ -192,6 +192,8 @@ export interface DbtContextInput {
   onPending(sql: string): void;
   /** told of every query the render sends */
   onQuery?(): void;
+  /** told when the render reads modules.datetime (the clock: a render that does is not repeatable) */
+  onClock?(): void;
 }
 
 const STATIC = {
@@ -347,6 +349,13 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
 
   const context: Record<string, unknown> = {
     ...STATIC,
+    modules: {
+      get datetime() {
+        input.onClock?.();
+        return datetimeModule;
+      },
+      re: reModule,
+    },
     dbt,
     ...Object.fromEntries(CROSS_DATABASE_NAMES.map((n) => [n, dbt[n]])),
     project_name: input.projectName,

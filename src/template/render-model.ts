@@ -37,6 +37,10 @@ export interface RenderScope {
   guessesRelations?: boolean | undefined;
   /** told of log(), print() and exceptions.warn() */
   onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
+  /** told of each query a render sends */
+  onQuery?: (() => void) | undefined;
+  /** told when a render reads modules.datetime */
+  onClock?: (() => void) | undefined;
 }
 
 export interface RenderedModel {
@@ -54,6 +58,8 @@ export interface RenderedModel {
   pendingQueries?: boolean | undefined;
   /** the render queried the warehouse (run_query, statement, adapter.get_relation, ...) */
   queried?: boolean | undefined;
+  /** the render read modules.datetime: rendered again later, it may give another text */
+  readsClock?: boolean | undefined;
 }
 
 const REF_OPEN = '\uE010';
@@ -313,12 +319,20 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
 
   const pendingList: string[] = [];
   let queried = false;
+  let readsClock = false;
   const dbt = dbtContext({
     dialect: d,
     database,
     projectName: scope.projectName ?? 'sparkify',
     queries: scope.queries,
-    onQuery: () => (queried = true),
+    onQuery: () => {
+      queried = true;
+      scope.onQuery?.();
+    },
+    onClock: () => {
+      readsClock = true;
+      scope.onClock?.();
+    },
     log: (message, level) => scope.onLog?.(message, level),
     macro: (ns, name) => scope.templates.namespaces.get(ns)?.[name],
     packages: scope.packages ?? [],
@@ -372,13 +386,13 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     const pendingQueries = notePending();
     // with queries unanswered, an error can come of an empty answer: the render is done again
     if (!pendingQueries) errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
-    return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
+    return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried, readsClock };
   } finally {
     scope.templates.setCurrent(undefined);
   }
   const pendingQueries = notePending();
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
-  return { compiledSql, lineMap, config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
+  return { compiledSql, lineMap, config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried, readsClock };
 }
 
 /** target.database: the database the target connects to (DuckDB's is named after its file) */

@@ -2,12 +2,13 @@ import { hostname } from 'node:os';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as watchPaths } from 'chokidar';
-import { compileWithDatabase, resolveProjectTarget, runCompiled, selectForRun, writeCompiledInBackground, type Compiled, type ProjectOptions } from '../api.js';
+import { compileWithDatabase, resolveProjectTarget, runCompiled, selectForRun, writeCompiledFiles, writeManifest, type Compiled, type ProjectOptions } from '../api.js';
 import type { Engine } from '../adapters/adapter.js';
 import { openEngineForRun } from '../adapters/open-for-run.js';
 import { Compiler } from '../compile/compiler.js';
 import type { Target } from '../config/load-config.js';
-import { projectSettings } from '../project/load-project.js';
+import { ManifestText } from '../compile/manifest-text.js';
+import { loadProject, projectSettings, reloadModels, type Project } from '../project/load-project.js';
 import type { RunEvent } from '../runner/execute-plan.js';
 import { planRebuild } from './plan-rebuild.js';
 import { RebuildScheduler } from './rebuild-scheduler.js';
@@ -52,6 +53,9 @@ export class WatchSession {
   private readonly projectDir: string;
   private readonly configFile: string;
   private readonly compiler = new Compiler();
+  private readonly manifestText = new ManifestText();
+  /** the project as last read: a save of model files reads only those again */
+  private project: Project | undefined;
   private readonly scheduler: RebuildScheduler<FileEvent>;
   private readonly watcher: ReturnType<typeof watchPaths>;
   private readonly files = new Set<string>();
@@ -166,11 +170,24 @@ export class WatchSession {
     try {
       const engine = this.needConnect || !this.target || !this.engine ? await this.connect() : this.engine;
       const log = (m: string, level: 'info' | 'debug' | 'warn') => (level === 'info' ? opts.onInfo?.(m) : level === 'warn' ? opts.onWarning?.(m) : undefined);
-      const c = await compileWithDatabase({ ...opts, compiler: this.compiler, onLog: log }, this.target, engine);
+      // the files the watcher reported, read again; anything but a changed model reads the project again
+      const project = (this.project && batch.every((e) => e.kind === 'change') && reloadModels(this.project, touched)) || loadProject(this.projectDir);
+      this.project = project;
+      const c = await compileWithDatabase({ ...opts, project, compiler: this.compiler, onLog: log }, this.target, engine);
       // only the compiled files of the nodes this compile made anew (a partial compile keeps the others)
       const previous = this.built?.manifest.nodes;
       const renewed = previous ? Object.keys(c.manifest.nodes).filter((id) => c.manifest.nodes[id] !== previous[id]) : undefined;
-      const written = writeCompiledInBackground(c, renewed);
+      const written = writeCompiledFiles(c, renewed);
+      // awaited below; a write error must not count as unhandled while the build runs
+      written.catch(() => undefined);
+      // the manifest is written once the build is done, before rebuild_end: 10k nodes are megabytes of JSON
+      let manifestWritten = false;
+      const writeArtifacts = async () => {
+        if (manifestWritten) return;
+        manifestWritten = true;
+        await written;
+        writeManifest(c, this.manifestText);
+      };
       try {
         // run --watch builds what run builds: sources and models, not tests or snapshots
         const selected = selectForRun(c.manifest, { select: opts.select, exclude: opts.exclude, onWarning: (m) => opts.onWarning?.(m) });
@@ -186,11 +203,12 @@ export class WatchSession {
         if (plan.nodes.length === 0) {
           this.built = c;
           this.needFull = false;
-          await written;
+          await writeArtifacts();
           end('nothing');
           return;
         }
         if (this.stopping) {
+          await writeArtifacts();
           end('interrupted', plan.nodes);
           return;
         }
@@ -208,11 +226,11 @@ export class WatchSession {
         for (const id of plan.nodes) this.stale.delete(id);
         for (const r of result.results) if (r.status !== 'success') this.stale.add(r.id);
         const failed = result.results.filter((r) => r.status === 'error').map((r) => r.id);
-        await written;
+        await writeArtifacts();
         end(result.interrupted ? 'interrupted' : failed.length > 0 ? 'failed' : 'success', plan.nodes, failed);
       } finally {
         // the files are written even when the build fails; a write error is reported as the rebuild's
-        await written;
+        await writeArtifacts();
       }
     } catch (err) {
       // a failed connect is retried on the next save
