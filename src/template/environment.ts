@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import { TemplateError } from '../errors.js';
-import { CROSS_DATABASE_NAMES, DBT_CONTEXT_NAMES, CompilerError } from './dbt-context.js';
+import { CROSS_DATABASE_NAMES, DBT_CONTEXT_NAMES, CompilerError, type DbtContextInput } from './dbt-context.js';
 import { addJinjaExtensions } from './jinja-extensions.js';
 import { whereOf } from './jinja-runtime.js';
 import { sandboxTemplates } from './sandbox.js';
@@ -51,6 +51,8 @@ export interface TemplateEnvironment {
   prepared: Map<string, PreparedModel>;
   /** the calls of fast templates, parsed once each (fast-render.ts) */
   fastCalls: FastCallCache;
+  /** the dbt names, made once (render-model.ts), and the input and statement results of the render running */
+  renderState: { dbt?: Record<string, unknown> | undefined; input?: DbtContextInput | undefined; results?: Map<string, unknown> | undefined };
 }
 
 /** Names a model's render context defines; macros see them too, through the environment's globals. */
@@ -188,7 +190,7 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
       p.name,
     );
   }
-  return { env, macroNames, macroFiles, errors, warnings, namespaces, setCurrent: (c) => (current = c), prepared: new Map(), fastCalls: new Map() };
+  return { env, macroNames, macroFiles, errors, warnings, namespaces, setCurrent: (c) => (current = c), prepared: new Map(), fastCalls: new Map(), renderState: {} };
 }
 
 /**

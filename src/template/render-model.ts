@@ -3,7 +3,7 @@ import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
 import type { ModelConfig, Relation, TargetInfo } from '../types.js';
 import { MODEL_CONFIG_SCHEMA } from '../materializations/index.js';
-import { DbtRelation, UNSUPPORTED_NAMES, dbtContext, type QueryCache } from './dbt-context.js';
+import { DbtRelation, UNSUPPORTED_NAMES, createDbtContext, type DbtContextInput, type QueryCache } from './dbt-context.js';
 import { toTemplateError, type TemplateEnvironment } from './environment.js';
 import { parseFastTemplate, renderFastTemplate, type FastTemplate } from './fast-render.js';
 import { addLineMarkers, stripLineMarkers } from './line-markers.js';
@@ -320,7 +320,8 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
   const pendingList: string[] = [];
   let queried = false;
   let readsClock = false;
-  const dbt = dbtContext({
+  const state = scope.templates.renderState;
+  const input: DbtContextInput = {
     dialect: d,
     database,
     projectName: scope.projectName ?? 'sparkify',
@@ -338,10 +339,15 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     packages: scope.packages ?? [],
     dispatch: scope.dispatch,
     onPending: (sql) => pendingList.push(sql),
-  });
+  };
+  // the dbt names are made once per environment and read this render's input while it runs
+  state.dbt ??= createDbtContext(
+    () => state.input!,
+    () => state.results!,
+  );
+  const dbt = state.dbt;
 
-  const context = {
-    ...dbt,
+  const own = {
     newly_loaded: newlyLoadedFn,
     model: { name: model.name, package_name: scope.projectName ?? 'sparkify', unique_id: `model.${scope.projectName ?? 'sparkify'}.${model.name}`, resource_type: 'model', path: model.path, original_file_path: model.path },
     ref,
@@ -357,9 +363,15 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     surrogate_key: (...exprs: unknown[]) => d.surrogateKey(exprs.flat().map(String)),
     cast_text: (expr: unknown) => d.castText(String(expr)),
   };
-
-  // dbt names sparkify lacks throw when read (not enumerable: nunjucks copies a context's enumerable values)
-  for (const n of UNSUPPORTED_NAMES) Object.defineProperty(context, n, { get: () => dbt[n], enumerable: false });
+  // what macros see (the environment's globals read it): this render's names over the dbt ones
+  const context = Object.assign(Object.create(dbt) as Record<string, unknown>, own);
+  // what nunjucks renders with: it copies a context's own enumerable values, so one flat object;
+  // dbt names sparkify lacks throw when read (not enumerable, so not copied)
+  const flatContext = () => {
+    const flat: Record<string, unknown> = Object.assign({}, dbt, own);
+    for (const n of UNSUPPORTED_NAMES) Object.defineProperty(flat, n, { get: () => dbt[n], enumerable: false });
+    return flat;
+  };
 
   // the queries of a render that guessed relation names are not sent: it is rendered again
   const notePending = (): boolean => {
@@ -370,18 +382,21 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
 
   let rendered: string | undefined;
   scope.templates.setCurrent(context);
+  const outer = { input: state.input, results: state.results };
+  state.input = input;
+  state.results = new Map();
   try {
     if (prepared.fast) {
       const errorCount = errors.length;
       const globals = (scope.templates.env as unknown as { globals: Record<string, unknown> }).globals;
       try {
-        rendered = renderFastTemplate(prepared.fast, (name) => (name in context ? context[name as keyof typeof context] : globals[name]));
+        rendered = renderFastTemplate(prepared.fast, (name) => (name in context ? context[name] : globals[name]));
       } catch {
         // let nunjucks render it again, so the error carries nunjucks' location
         errors.length = errorCount;
       }
     }
-    rendered ??= templateOf(prepared, scope.templates).render(context);
+    rendered ??= templateOf(prepared, scope.templates).render(flatContext());
   } catch (err) {
     const pendingQueries = notePending();
     // with queries unanswered, an error can come of an empty answer: the render is done again
@@ -389,6 +404,8 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried, readsClock };
   } finally {
     scope.templates.setCurrent(undefined);
+    state.input = outer.input;
+    state.results = outer.results;
   }
   const pendingQueries = notePending();
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
