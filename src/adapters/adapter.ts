@@ -1,5 +1,5 @@
 import type { RecordedRejection, RejectedLine } from '../loaders/load-errors.js';
-import type { FileRef } from '../loaders/source-files.js';
+import type { FileRef, SourceFiles } from '../loaders/source-files.js';
 import type { CopyOptions, ModelConfig, Relation, SourceTable } from '../types.js';
 import type { CrossDatabaseSql } from './cross-db.js';
 
@@ -169,6 +169,13 @@ export interface Dialect {
   sessionSetup?(): string[];
   /** the SQL a load step sends, for engines whose loads are SQL (Redshift's COPY), so compile can show it */
   loadStatements?(step: LoadStep): string[];
+  /**
+   * Where an incremental load writes the manifest of its new files, so that one load statement reads
+   * them all (Redshift with [S3] MANIFEST_PREFIX); undefined (or absent) when each file loads on its own
+   */
+  manifestLocation?(runId: string, source: string): string | undefined;
+  /** the query, run in a manifest load's transaction, of the files the load committed (rows: file, lines); 'last': the session's latest load */
+  loadCommitsQuery?(loadId: number | 'last'): string;
   /** compiled SQL rewritten where this engine's spelling is not PostgreSQL's, for the column-lineage parser (libpg-query) */
   sqlForLineageParser?(sql: string): string;
 }
@@ -183,6 +190,24 @@ export interface LoadResult {
   rejected?: RejectedLine[] | undefined;
   /** what the user should know that did not stop the load (a named pipe skipped in a data folder) */
   warnings?: string[] | undefined;
+}
+
+/** The result of a load of several files, with each file's rows when the engine knows them (Redshift: STL_LOAD_COMMITS). */
+export interface FilesLoadResult extends LoadResult {
+  /** rows loaded from each file (lines scanned less lines rejected), by URI */
+  rowsByFile?: Map<string, number> | undefined;
+}
+
+/** An incremental load's new files, loaded by one statement in the transaction that commits them (Engine.loadFiles). */
+export interface FilesLoad {
+  /** into: the tmp relation; files: the new files, sorted */
+  step: LoadStep & { files: FileRef[] };
+  /** where the manifest goes (Dialect.manifestLocation) */
+  manifest: string;
+  /** writes the manifest */
+  sourceFiles: SourceFiles;
+  /** the statements that commit the load (append tmp to the staging table, record the files), given what was loaded */
+  commit(result: FilesLoadResult): string[];
 }
 
 /** One row of sparkify_loaded_files. */
@@ -251,6 +276,13 @@ export interface Engine {
    * given, is told how far it got.
    */
   load(c: Connection, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult>;
+  /**
+   * Loads an incremental source's new files with one statement the server runs, in the transaction
+   * that commits them (Redshift: the manifest written to S3, `COPY ... MANIFEST`, each file checked
+   * against STL_LOAD_COMMITS, then `load.commit()`'s statements). Used when the dialect gives a
+   * manifestLocation; engines that load from the client leave it out.
+   */
+  loadFiles?(c: Connection, load: FilesLoad): Promise<FilesLoadResult>;
   /**
    * Takes the target's run lock for as long as the engine stays open, so that two runs never build
    * the same target at once. Throws RunLockedError, naming the holder and since when, if another

@@ -123,7 +123,10 @@ describe('resolveTarget: where the config comes from', () => {
 
 describe('resolveTarget: tolerated variants of the seed format', () => {
   const variants: [string, string][] = [
-    ['lower-case keys and sections', SEED.toLowerCase().replace(HOST.toLowerCase(), HOST).replace(PASSWORD.toLowerCase(), PASSWORD).replace('dwhrole', 'dwhRole')],
+    [
+      'lower-case keys and sections',
+      SEED.toLowerCase().replace(HOST.toLowerCase(), HOST).replace(PASSWORD.toLowerCase(), PASSWORD).replace('dwhrole', 'dwhRole'),
+    ],
     ['double quotes', SEED.replaceAll("'", '"')],
     ['no quotes', SEED.replaceAll("'", '')],
     ['spaces and colons', SEED.replaceAll('=', ': ')],
@@ -183,7 +186,9 @@ describe('resolveTarget: sparkify sections', () => {
   });
 
   it('[S3] local paths resolve against the config directory; missing keys fall back to the sample data', () => {
-    const files: Record<string, string> = { '/etc/sparkify/s.cfg': '[S3]\nLOG_DATA = raw/logs\nSONG_DATA=/abs/songs\nREGION=eu-central-1\nENDPOINT=http://127.0.0.1:9000\nFORCE_PATH_STYLE=yes\n' };
+    const files: Record<string, string> = {
+      '/etc/sparkify/s.cfg': '[S3]\nLOG_DATA = raw/logs\nSONG_DATA=/abs/songs\nREGION=eu-central-1\nENDPOINT=http://127.0.0.1:9000\nFORCE_PATH_STYLE=yes\n',
+    };
     const t = resolveTarget({ projectDir: P, configPath: '/etc/sparkify/s.cfg', env: {}, readFile: (p) => files[p] });
     expect(t.s3).toEqual({
       logData: '/etc/sparkify/raw/logs',
@@ -210,7 +215,7 @@ describe('resolveTarget: postgres', () => {
     ['unix socket PGHOST', undefined, { PGHOST: '/var/run/postgresql' }, { ...defaults, host: '/var/run/postgresql' }],
     [
       '[POSTGRES] wins over env',
-      '[POSTGRES]\nHOST=pg.internal\nPORT=5433\nDB_NAME=sparkify\nDB_USER=etl\nDB_PASSWORD=\'p w\'\nSCHEMA=dwh\nSSL=true\n',
+      "[POSTGRES]\nHOST=pg.internal\nPORT=5433\nDB_NAME=sparkify\nDB_USER=etl\nDB_PASSWORD='p w'\nSCHEMA=dwh\nSSL=true\n",
       { PGHOST: 'db.local', PGPORT: '6543', PGDATABASE: 'music', PGUSER: 'bob', PGPASSWORD: 'pw' },
       { host: 'pg.internal', port: 5433, database: 'sparkify', user: 'etl', password: 'p w', schema: 'dwh', ssl: true },
     ],
@@ -251,6 +256,9 @@ describe('resolveTarget: errors', () => {
     ['schema with capitals', '[DUCKDB]\nSCHEMA=Main', 2, /\[DUCKDB\] SCHEMA is not a valid schema name/],
     ['bad boolean', '[S3]\nFORCE_PATH_STYLE=maybe', 2, /FORCE_PATH_STYLE must be true or false/],
     ['bad endpoint', '[S3]\nENDPOINT=ftp://x', 2, /ENDPOINT is not a valid endpoint URL/],
+    ['manifest prefix not on S3', `${SEED}MANIFEST_PREFIX=/tmp/manifests\n`, 15, /^\[S3\] MANIFEST_PREFIX is not a valid s3:\/\/ prefix: "\/tmp\/manifests"$/],
+    ['manifest prefix with a quote', `${SEED}MANIFEST_PREFIX=s3://sparkify-loads/x'y\n`, 15, /^\[S3\] MANIFEST_PREFIX is not a valid s3:\/\/ prefix/],
+    ['manifest prefix without a bucket', `${SEED}MANIFEST_PREFIX=s3:///\n`, 15, /^\[S3\] MANIFEST_PREFIX is not a valid s3:\/\/ prefix/],
     ['unknown key in our section', '[DUCKDB]\nPAHT=x.duckdb', 2, /unknown key PAHT in \[DUCKDB\]/],
   ])('%s', (_name, cfg, line, message) => {
     const errors = at(cfg);
@@ -258,6 +266,12 @@ describe('resolveTarget: errors', () => {
     expect(errors[0]![0]).toBe(CFG);
     expect(errors[0]![1]).toBe(line);
     expect(errors[0]![2]).toMatch(message);
+  });
+
+  it('reads [S3] MANIFEST_PREFIX for Redshift, without its trailing slash', () => {
+    const t = resolve(`${SEED}MANIFEST_PREFIX = 's3://sparkify-loads/manifests/'\n`, { targetName: 'redshift' });
+    expect(settingsOf(t).manifestPrefix).toBe('s3://sparkify-loads/manifests');
+    expect(settingsOf(resolve(SEED, { targetName: 'redshift' })).manifestPrefix).toBeUndefined();
   });
 
   it('suggests the closest name', () => {
@@ -309,7 +323,9 @@ describe('resolveTarget: errors', () => {
   });
 
   it('names the env var when an env value is invalid', () => {
-    expect(at('', 'postgres', { PGPORT: '99999' })).toEqual([[undefined, undefined, 'environment variable PGPORT must be an integer from 1 to 65535, got "99999"', '']]);
+    expect(at('', 'postgres', { PGPORT: '99999' })).toEqual([
+      [undefined, undefined, 'environment variable PGPORT must be an integer from 1 to 65535, got "99999"', ''],
+    ]);
   });
 });
 
@@ -329,6 +345,8 @@ describe('resolveTarget: hostile values', () => {
     ['S3', 'REGION'],
     ['S3', 'ENDPOINT'],
     ['S3', 'FORCE_PATH_STYLE'],
+    ['S3', 'MANIFEST_PREFIX'],
+    ['CLUSTER', 'AUTH'],
     ['SPARKIFY', 'TARGET'],
     ['SPARKIFY', 'THREADS'],
     ['DUCKDB', 'PATH'],

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LoadError } from '../errors.js';
 import { formatS3Uri, requireS3Uri, s3KeyPrefix } from './s3-uri.js';
 
@@ -127,5 +127,19 @@ export async function downloadS3Object(client: S3Client, uri: string, file: stri
     await pipeline(body, createWriteStream(file));
   } catch (err) {
     throw s3Error(err, uri, anonymous);
+  }
+}
+
+/** Writes a small object whole (a COPY manifest). */
+export async function putS3Object(client: S3Client, uri: string, body: string, contentType: string, anonymous = false): Promise<void> {
+  const { bucket, key } = requireS3Uri(uri);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  } catch (err) {
+    const e = s3Error(err, uri, anonymous);
+    e.message = e.message.replace(/^cannot read /, 'cannot write ');
+    if (/s3:ListBucket and s3:GetObject/.test(e.hint ?? ''))
+      e.hint = 'the credentials in use may not write this bucket: writing a manifest needs s3:PutObject on [S3] MANIFEST_PREFIX';
+    throw e;
   }
 }

@@ -8,7 +8,7 @@ import type { CopyOptions } from '../types.js';
 import { listLocalFiles } from './list-files.js';
 import { openLocalFile } from './read-json-records.js';
 import { createS3Client, type ResolvedS3Client, type S3Settings } from './s3-client.js';
-import { downloadS3Object, getS3Object, listS3Objects, openS3Object, readS3Text } from './s3-objects.js';
+import { downloadS3Object, getS3Object, listS3Objects, openS3Object, putS3Object, readS3Text } from './s3-objects.js';
 import { isS3Uri } from './s3-uri.js';
 
 /** One file of a source: a local path or an s3:// URI, with its size when the listing gave it. */
@@ -188,6 +188,12 @@ export class SourceFiles {
     } catch {
       throw new LoadError(`cannot read ${quotePath(uri)}`, { file: sourceFile, hint: 'check the path in sources.yml and the [S3] paths in your config' });
     }
+  }
+
+  /** Writes a small S3 object whole (the manifest of an incremental load on Redshift). */
+  async writeS3Text(uri: string, text: string, contentType = 'application/json'): Promise<void> {
+    const { client, anonymous } = await this.client();
+    await putS3Object(client, uri, text, contentType, anonymous);
   }
 
   /**

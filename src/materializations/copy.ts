@@ -21,7 +21,14 @@ export const copy: Materialization<SourceNode> = {
     const rel = node.relation;
     const tmp = tmpRelation(rel, d);
     if (options.mode === 'incremental') {
-      const step: LedgerLoadStep = { kind: 'ledger-load', source: node.table, into: rel, tmp, ledgerSchema: ctx.manifest.target.schema, fullRefresh: ctx.fullRefresh };
+      const step: LedgerLoadStep = {
+        kind: 'ledger-load',
+        source: node.table,
+        into: rel,
+        tmp,
+        ledgerSchema: ctx.manifest.target.schema,
+        fullRefresh: ctx.fullRefresh,
+      };
       // the load of one file, planned now so that a source the engine cannot load is an error before anything runs
       d.loadStatements?.({ kind: 'load', source: exampleFileSource(step), into: tmp });
       return { ...basePlan(node, d), materialization: 'copy', steps: [step, ...analyze(rel, d), { kind: 'count', sql: d.countRows(rel) }] };
@@ -29,7 +36,13 @@ export const copy: Materialization<SourceNode> = {
     return {
       ...basePlan(node, d),
       materialization: 'copy',
-      steps: [{ kind: 'sql', sql: d.dropRelation(tmp, 'table') }, ...d.loadSource(node.table, tmp, options), ...analyze(tmp, d), ...swapIn(tmp, rel, ctx.existing, d), { kind: 'count', sql: d.countRows(rel) }],
+      steps: [
+        { kind: 'sql', sql: d.dropRelation(tmp, 'table') },
+        ...d.loadSource(node.table, tmp, options),
+        ...analyze(tmp, d),
+        ...swapIn(tmp, rel, ctx.existing, d),
+        { kind: 'count', sql: d.countRows(rel) },
+      ],
     };
   },
 };
@@ -37,23 +50,54 @@ export const copy: Materialization<SourceNode> = {
 /**
  * The statements an incremental load sends for one new file, with the file's values as
  * placeholders (`sparkify compile` shows them; the runner spells the real ones). The load into tmp
- * itself is the engine's (a COPY on Redshift, sparkify's own reader elsewhere).
+ * itself is the engine's (a COPY on Redshift, sparkify's own reader elsewhere). Where the dialect
+ * names a manifest location (Redshift with [S3] MANIFEST_PREFIX), `manifest` is set and `perFile`
+ * is the one transaction that loads every new file: tmp made, the COPY of the manifest, the query
+ * of the files it committed, the append and the ledger rows.
  */
-export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: string[]; perFile: string[] } {
+export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: string[]; perFile: string[]; manifest?: string | undefined } {
   const source = ledgerSourceName(s.source);
   const columns = s.source.columns.map((c) => c.name);
-  const file = '<file>';
-  const load = d.loadStatements ? d.loadStatements({ kind: 'load', source: exampleFileSource(s), into: s.tmp }) : [];
+  const manifest = d.loadStatements ? d.manifestLocation?.(EXAMPLE_RUN_ID, source) : undefined;
+  const file = manifest === undefined ? '<file>' : undefined;
+  const loadSource = manifest === undefined ? exampleFileSource(s) : { ...s.source, location: manifest, copy: { ...s.source.copy!, manifest: true } };
+  const load = d.loadStatements ? d.loadStatements({ kind: 'load', source: loadSource, into: s.tmp }) : [];
+  const record = {
+    source,
+    size: 0,
+    etag: undefined,
+    mtime: undefined,
+    contentHash: undefined,
+    rowsLoaded: 0,
+    rowsRejected: 0,
+    loadSeq: 1,
+    runId: '<run id>',
+    loadedAt: '1970-01-01T00:00:00.000Z',
+  };
   return {
     first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
     perFile: [
+      ...(manifest !== undefined ? [d.dropRelation(s.tmp, 'table'), d.createTable(s.tmp, s.source.columns)] : []),
       ...load,
+      ...(manifest !== undefined && d.loadCommitsQuery ? [d.loadCommitsQuery('last')] : []),
       d.appendLoadedRows(s.into, s.tmp, columns, file, 1),
-      ...d.recordLoadedFiles(s.ledgerSchema, [{ source, file, size: 0, etag: undefined, mtime: undefined, contentHash: undefined, rowsLoaded: 0, rowsRejected: 0, loadSeq: 1, runId: '<run id>', loadedAt: '1970-01-01T00:00:00.000Z' }]),
+      ...d.recordLoadedFiles(
+        s.ledgerSchema,
+        manifest === undefined
+          ? [{ ...record, file: '<file>' }]
+          : [
+              { ...record, file: '<first new file>' },
+              { ...record, file: '<second new file>' },
+            ],
+      ),
       d.dropRelation(s.tmp, 'table'),
     ],
+    ...(manifest !== undefined ? { manifest } : {}),
   };
 }
+
+/** The run id in the manifest location compile shows (a run's is a UUID). */
+const EXAMPLE_RUN_ID = 'each-run-id';
 
 /** The source as one of its files would be loaded (a placeholder name under its location), for the statements shown. */
 function exampleFileSource(s: LedgerLoadStep): LedgerLoadStep['source'] {

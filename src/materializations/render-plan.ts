@@ -30,12 +30,14 @@ function renderStep(s: Step, d: Dialect): string {
         `${s.into.schema}.${s.into.name} with the engine's own loader`
       );
     case 'ledger-load': {
-      const { first, perFile } = ledgerLoadStatements(s, d);
+      const { first, perFile, manifest } = ledgerLoadStatements(s, d);
       return [
         `-- incremental load: the files of ${s.source.location ?? '(no location)'} not in ${s.ledgerSchema}.sparkify_loaded_files (a changed file: on_file_change ${s.source.copy?.onFileChange ?? 'error'})`,
         `-- ${s.fullRefresh ? 'full refresh' : 'when the staging table is new or the ledger has no file of it'}: the staging table is made again and the ledger forgets the source`,
         `BEGIN;\n${first.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
-        `-- then each new file is loaded into ${s.tmp.schema}.${s.tmp.name} and appended in the transaction that records it`,
+        manifest === undefined
+          ? `-- then each new file is loaded into ${s.tmp.schema}.${s.tmp.name} and appended in the transaction that records it`
+          : `-- then the new files, listed in the manifest ${manifest} (written before the transaction; one per run and source), are loaded by one COPY and appended in the transaction that records them; a file of the manifest that the committed files do not list fails the load and rolls it back`,
         `BEGIN;\n${perFile.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
       ].join('\n');
     }

@@ -1,5 +1,5 @@
 import { LoadError, quotePath } from '../errors.js';
-import type { Connection, Engine, LedgerLoadStep, LoadedFile, LoadProgress, LoadResult } from '../adapters/adapter.js';
+import type { Connection, Engine, FilesLoadResult, LedgerLoadStep, LoadedFile, LoadProgress, LoadResult } from '../adapters/adapter.js';
 import { contentHash, fingerprintOf, type Fingerprint } from '../loaders/file-fingerprint.js';
 import { isS3Uri } from '../loaders/s3-uri.js';
 import type { FileRef, SourceFiles } from '../loaders/source-files.js';
@@ -52,7 +52,12 @@ const num = (v: unknown) => (v === null || v === undefined ? undefined : Number(
  * longer listed has disappeared. A local file's hash is read only when it is new or its size or
  * modification time moved, so that an unchanged day costs a stat().
  */
-export async function compareWithLedger(listed: FileRef[], ledger: LedgerRow[], onFileChange: 'error' | 'reload' | 'ignore', opts: { hashNew?: boolean } = {}): Promise<FileChanges> {
+export async function compareWithLedger(
+  listed: FileRef[],
+  ledger: LedgerRow[],
+  onFileChange: 'error' | 'reload' | 'ignore',
+  opts: { hashNew?: boolean } = {},
+): Promise<FileChanges> {
   const known = new Map(ledger.map((r) => [r.file, r]));
   const out: FileChanges = { load: [], changed: [], removed: [], unchanged: 0 };
   const listedUris = new Set(listed.map((f) => f.uri));
@@ -85,9 +90,10 @@ export async function compareWithLedger(listed: FileRef[], ledger: LedgerRow[], 
 const listOf = (files: string[], max = 5) => files.slice(0, max).map(quotePath).join(', ') + (files.length > max ? ` and ${files.length - max} more` : '');
 
 /**
- * An incremental load: the files not in the ledger are loaded one at a time into tmp (by the
- * engine's own loader), each appended to the staging table in the transaction that records it in
- * sparkify_loaded_files, so a crash never records a file without its rows or the reverse.
+ * An incremental load: the files not in the ledger are loaded into tmp (by the engine's own loader:
+ * one at a time or in batches of small files; on Redshift with a manifest prefix, all of them with
+ * one COPY of their manifest), each load appended to the staging table in the transaction that
+ * records its files in sparkify_loaded_files, so a crash never records a file without its rows or the reverse.
  */
 export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: LedgerLoadContext): Promise<LedgerLoadResult> {
   const d = ctx.engine.dialect;
@@ -106,14 +112,23 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   }
   const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error');
   if (changes.changed.length > 0 && (copy.onFileChange ?? 'error') === 'error') {
-    throw new LoadError(`${changes.changed.length} file${changes.changed.length === 1 ? '' : 's'} changed since ${changes.changed.length === 1 ? 'it was' : 'they were'} loaded: ${listOf(changes.changed)}`, {
-      ...where,
-      node: source,
-      hint: "nothing was loaded. Set copy.on_file_change: reload (its rows are replaced) or ignore (the loaded version is kept), or run with --full-refresh to load every file again",
-    });
+    throw new LoadError(
+      `${changes.changed.length} file${changes.changed.length === 1 ? '' : 's'} changed since ${changes.changed.length === 1 ? 'it was' : 'they were'} loaded: ${listOf(changes.changed)}`,
+      {
+        ...where,
+        node: source,
+        hint: 'nothing was loaded. Set copy.on_file_change: reload (its rows are replaced) or ignore (the loaded version is kept), or run with --full-refresh to load every file again',
+      },
+    );
   }
-  if (changes.changed.length > 0 && copy.onFileChange === 'ignore') warnings.push(`${changes.changed.length} changed file${changes.changed.length === 1 ? '' : 's'} not loaded again (on_file_change: ignore), the rows of the loaded version kept: ${listOf(changes.changed)}`);
-  if (changes.removed.length > 0) warnings.push(`${changes.removed.length} loaded file${changes.removed.length === 1 ? ' no longer exists' : 's no longer exist'}; ${changes.removed.length === 1 ? 'its' : 'their'} rows are kept (--full-refresh drops them): ${listOf(changes.removed)}`);
+  if (changes.changed.length > 0 && copy.onFileChange === 'ignore')
+    warnings.push(
+      `${changes.changed.length} changed file${changes.changed.length === 1 ? '' : 's'} not loaded again (on_file_change: ignore), the rows of the loaded version kept: ${listOf(changes.changed)}`,
+    );
+  if (changes.removed.length > 0)
+    warnings.push(
+      `${changes.removed.length} loaded file${changes.removed.length === 1 ? ' no longer exists' : 's no longer exist'}; ${changes.removed.length === 1 ? 'its' : 'their'} rows are kept (--full-refresh drops them): ${listOf(changes.removed)}`,
+    );
 
   // a reloaded file's old rows are those of the load that added it: every file of that load is loaded again
   const reloads = new Set<number>();
@@ -137,28 +152,16 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   const total = { rows: 0, files: 0, records: 0, bytes: 0 };
   const columns = s.source.columns.map((col) => col.name);
   const todo = changes.load.length;
-  const progress = (p: LoadProgress) => ctx.onProgress?.({ files: todo, filesDone: total.files + p.filesDone, rows: total.rows + p.rows, bytes: total.bytes + p.bytes });
+  const progress = (p: LoadProgress) =>
+    ctx.onProgress?.({ files: todo, filesDone: total.files + p.filesDone, rows: total.rows + p.rows, bytes: total.bytes + p.bytes });
   ctx.onProgress?.({ files: todo, filesDone: 0, rows: 0, bytes: 0 });
   let first = true;
-  // an engine whose load is SQL run by the server (Redshift's COPY from S3) is given one file at a time as its location
-  const serverLoads = d.loadStatements !== undefined;
   const sorted = changes.load.sort((x, y) => (x.ref.uri < y.ref.uri ? -1 : x.ref.uri > y.ref.uri ? 1 : 0));
-  for (const batch of serverLoads ? sorted.map((f) => [f]) : batchesOf(sorted)) {
-    await c.execute(d.dropRelation(s.tmp, 'table'));
-    let r: LoadResult;
-    try {
-      r = serverLoads
-        ? await ctx.engine.load(c, { kind: 'load', source: { ...s.source, location: batch[0]!.ref.uri, copy: { ...copy, manifest: false } }, into: s.tmp })
-        : await ctx.engine.load(c, { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: batch.map((f) => f.ref) }, ctx.onProgress ? progress : undefined);
-    } catch (err) {
-      if (err instanceof LoadError && err.rejected?.length) await ctx.recordRejections(err.rejected).catch(() => undefined);
-      throw err;
-    }
-    if (r.rejected?.length) await ctx.recordRejections(r.rejected);
-    for (const w of r.warnings ?? []) warnings.push(w);
-    seq++;
+  /** the statements that append tmp's rows and record the batch, run in the transaction of its load */
+  const commitStatements = (batch: typeof sorted, r: FilesLoadResult, loadSeq: number): string[] => {
     const single = batch.length === 1 ? batch[0]!.ref.uri : undefined;
     const loadedAt = new Date().toISOString();
+    const rejectedIn = (uri: string) => (r.rejected ?? []).filter((l) => l.file === uri).length;
     const entries: LoadedFile[] = batch.map((f) => ({
       source,
       file: f.ref.uri,
@@ -166,26 +169,79 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
       etag: f.fingerprint.etag,
       mtime: f.fingerprint.mtime,
       contentHash: f.hash,
-      // a file loaded on its own has its own count; files loaded together share theirs
-      rowsLoaded: single ? r.rows : undefined,
-      rowsRejected: single ? (r.rejected?.length ?? 0) : undefined,
-      loadSeq: seq,
+      // a file loaded on its own has its own count, as has each file of a manifest (from STL_LOAD_COMMITS); files loaded together share theirs
+      rowsLoaded: single ? r.rows : r.rowsByFile?.get(f.ref.uri),
+      rowsRejected: single ? (r.rejected?.length ?? 0) : r.rowsByFile ? rejectedIn(f.ref.uri) : undefined,
+      loadSeq,
       runId: ctx.runId,
       loadedAt,
     }));
-    await c.transaction([
+    const out = [
       // on_file_change: reload: the old loads' rows go (and their files leave the ledger until loaded again), and
       // every model that read them builds again in full
-      ...(first && reloads.size > 0 ? [...[...reloads].map((rs) => d.deleteRowsOfLoad(s.into, rs)), ...d.forgetFiles(s.ledgerSchema, source, dropped), d.invalidateWatermarks(s.ledgerSchema, source)] : []),
-      d.appendLoadedRows(s.into, s.tmp, columns, single, seq),
+      ...(first && reloads.size > 0
+        ? [
+            ...[...reloads].map((rs) => d.deleteRowsOfLoad(s.into, rs)),
+            ...d.forgetFiles(s.ledgerSchema, source, dropped),
+            d.invalidateWatermarks(s.ledgerSchema, source),
+          ]
+        : []),
+      d.appendLoadedRows(s.into, s.tmp, columns, single, loadSeq),
       ...d.recordLoadedFiles(s.ledgerSchema, entries),
       d.dropRelation(s.tmp, 'table'),
-    ]);
+    ];
     first = false;
+    return out;
+  };
+  const counted = (batch: typeof sorted, r: LoadResult) => {
     total.rows += r.rows;
     total.files += batch.length;
     total.records += r.records ?? r.rows;
     total.bytes += batch.reduce((n, f) => n + (f.fingerprint.size ?? 0), 0);
+  };
+  const recordLoad = async (r: LoadResult) => {
+    if (r.rejected?.length) await ctx.recordRejections(r.rejected);
+    for (const w of r.warnings ?? []) warnings.push(w);
+  };
+  const failed = async (err: unknown): Promise<never> => {
+    if (err instanceof LoadError && err.rejected?.length) await ctx.recordRejections(err.rejected).catch(() => undefined);
+    throw err;
+  };
+
+  // an engine whose load is SQL run by the server (Redshift's COPY from S3) is given a manifest of the new files when the
+  // dialect names where it goes ([S3] MANIFEST_PREFIX), else one file at a time as its location
+  const serverLoads = d.loadStatements !== undefined;
+  const manifest = serverLoads && ctx.engine.loadFiles && sorted.length > 0 ? d.manifestLocation?.(ctx.runId, source) : undefined;
+  if (manifest !== undefined) {
+    const loadSeq = seq + 1;
+    const r = await ctx.engine.loadFiles!(c, {
+      step: { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: sorted.map((f) => f.ref) },
+      manifest,
+      sourceFiles: ctx.files,
+      commit: (res) => commitStatements(sorted, res, loadSeq),
+    }).catch(failed);
+    seq = loadSeq;
+    await recordLoad(r);
+    counted(sorted, r);
+  } else {
+    for (const batch of serverLoads ? sorted.map((f) => [f]) : batchesOf(sorted)) {
+      await c.execute(d.dropRelation(s.tmp, 'table'));
+      // the server's COPY needs its table; the client-side loaders make their own
+      if (serverLoads) await c.execute(d.createTable(s.tmp, s.source.columns));
+      const r = await (
+        serverLoads
+          ? ctx.engine.load(c, { kind: 'load', source: { ...s.source, location: batch[0]!.ref.uri, copy: { ...copy, manifest: false } }, into: s.tmp })
+          : ctx.engine.load(
+              c,
+              { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.tmp, files: batch.map((f) => f.ref) },
+              ctx.onProgress ? progress : undefined,
+            )
+      ).catch(failed);
+      await recordLoad(r);
+      seq++;
+      await c.transaction(commitStatements(batch, r, seq));
+      counted(batch, r);
+    }
   }
   ctx.onProgress?.({ files: changes.load.length, filesDone: total.files, rows: total.rows, bytes: total.bytes });
   return { rows: total.rows, files: total.files, records: total.records, warnings };

@@ -40,6 +40,39 @@ describe('sparkify compile --target redshift, offline', () => {
     expect(allText(dir)).not.toContain('Passw0rd-not-real');
   });
 
+  it('with [S3] MANIFEST_PREFIX, loads the new files of an incremental source with one COPY of their manifest, checked against STL_LOAD_COMMITS in its transaction', async () => {
+    const c = compileRedshift(keep(sparkifyProject(SEED_CFG.replace('[S3]\n', '[S3]\nMANIFEST_PREFIX = s3://sparkify-loads/manifests/\n'))));
+    const text = planText(c, 'all');
+    await expect(text).toMatchFileSnapshot('./__golden__/sparkify-manifest-loads.sql');
+    const events = text.slice(text.indexOf('-- then the new files'), text.indexOf('COMMIT;', text.indexOf('-- then the new files')) + 7);
+    // one transaction: tmp made, the COPY of the manifest, the committed files read for that COPY, the rows appended, the files recorded
+    expect(
+      events
+        .split('\n')
+        .filter((l) => /^(BEGIN|COMMIT|DROP|CREATE|COPY|SELECT TRIM|INSERT|DELETE)/.test(l))
+        .map((l) => l.split(' (')[0]!.slice(0, 60)),
+    ).toEqual([
+      'BEGIN;',
+      'DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp"',
+      'CREATE TABLE "public"."staging_events__sparkify_tmp"',
+      'COPY "public"."staging_events__sparkify_tmp"',
+      'SELECT TRIM(filename) AS file, SUM(lines_scanned) AS lines F',
+      'INSERT INTO "public"."staging_events"',
+      'DELETE FROM "public"."sparkify_loaded_files" WHERE "source" ',
+      'INSERT INTO "public"."sparkify_loaded_files"',
+      'DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp"',
+      'COMMIT;',
+    ]);
+    expect(events).toContain(
+      "FROM 's3://sparkify-loads/manifests/each-run-id/sparkify.staging_events.manifest'\nIAM_ROLE 'arn:aws:iam::123456789012:role/dwhRole'\nFORMAT AS JSON 's3://udacity-dend/log_json_path.json'\nREGION 'us-west-2'\nMANIFEST\n",
+    );
+    expect(events).toContain('FROM stl_load_commits WHERE query = pg_last_copy_id() GROUP BY 1 ORDER BY 1;');
+    // rows of a manifest load carry their load, not one file
+    expect(events).toContain('CAST(NULL AS varchar(1024)), 1 FROM "public"."staging_events__sparkify_tmp";');
+    expect(text).toContain("FROM 's3://sparkify-loads/manifests/each-run-id/sparkify.staging_songs.manifest'");
+    expect(text).not.toContain('each-new-file.json');
+  });
+
   it('pins the first build of the Sparkify project (no old relations to rename or drop)', async () => {
     const c = compileRedshift(keep(sparkifyProject()));
     const text = planText(c, 'none');
@@ -49,7 +82,11 @@ describe('sparkify compile --target redshift, offline', () => {
 
   it('pins the snapshot and the data tests of the Sparkify project: its first build, then a build where users_history exists', async () => {
     const c = compileRedshift(keep(sparkifyProject()));
-    const only = (text: string) => text.split('\n\n').filter((block) => /^-- (snapshot|test)\./.test(block)).join('\n\n') + '\n';
+    const only = (text: string) =>
+      text
+        .split('\n\n')
+        .filter((block) => /^-- (snapshot|test)\./.test(block))
+        .join('\n\n') + '\n';
     await expect(only(buildPlanText(c, 'none'))).toMatchFileSnapshot('./__golden__/sparkify-build-first.sql');
     const rebuild = only(buildPlanText(c, 'all'));
     await expect(rebuild).toMatchFileSnapshot('./__golden__/sparkify-build-rebuild.sql');
@@ -72,7 +109,9 @@ describe('sparkify compile --target redshift, offline', () => {
       expect(node.materialization).toBe('incremental');
       return node.steps.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!.statements;
     };
-    expect(tx('upserted')).toEqual(['MERGE INTO "public"."upserted" USING "public"."upserted__sparkify_tmp" ON "public"."upserted"."id" = "upserted__sparkify_tmp"."id" REMOVE DUPLICATES']);
+    expect(tx('upserted')).toEqual([
+      'MERGE INTO "public"."upserted" USING "public"."upserted__sparkify_tmp" ON "public"."upserted"."id" = "upserted__sparkify_tmp"."id" REMOVE DUPLICATES',
+    ]);
     expect(tx('deleted_inserted')).toEqual([
       'DELETE FROM "public"."deleted_inserted" USING "public"."deleted_inserted__sparkify_tmp" WHERE "public"."deleted_inserted"."id" = "deleted_inserted__sparkify_tmp"."id" AND "public"."deleted_inserted"."at" = "deleted_inserted__sparkify_tmp"."at"',
       'INSERT INTO "public"."deleted_inserted" SELECT * FROM "public"."deleted_inserted__sparkify_tmp"',
@@ -99,7 +138,9 @@ describe('sparkify compile --target redshift, offline', () => {
     expect(node.steps.map((s) => s.kind)).toEqual(['choose']);
     expect(choose.sql).toContain('"public"."sparkify_incremental_state"');
     const tx = choose.else.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!;
-    expect(tx.statements[0]).toBe('MERGE INTO "public"."songplays" USING "public"."songplays__sparkify_tmp" ON "public"."songplays"."songplay_id" = "songplays__sparkify_tmp"."songplay_id" REMOVE DUPLICATES');
+    expect(tx.statements[0]).toBe(
+      'MERGE INTO "public"."songplays" USING "public"."songplays__sparkify_tmp" ON "public"."songplays"."songplay_id" = "songplays__sparkify_tmp"."songplay_id" REMOVE DUPLICATES',
+    );
     expect(tx.statements.slice(1).every((x) => x.includes('"sparkify_incremental_state"'))).toBe(true);
     const swap = choose.then.find((s): s is Extract<Step, { kind: 'transaction' }> => s.kind === 'transaction')!;
     expect(swap.statements[1]).toBe('ALTER TABLE "public"."songplays__sparkify_tmp" RENAME TO "songplays"');

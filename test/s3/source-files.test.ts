@@ -168,6 +168,27 @@ describe('reading S3 objects', () => {
   });
 });
 
+describe('writing S3 objects (the manifest of a Redshift load)', () => {
+  it('puts the text at the key, signed by the SDK, byte for byte, and reads it back', async () => {
+    s3.buckets.set('loads', new Map());
+    const before = s3.requests.length;
+    const body = '{"entries": [\n  {"url":"s3://bkt/log_data/2018/11/f0.json","mandatory":true,"meta":{"content_length":9}}\n]}\n';
+    await files.writeS3Text('s3://loads/manifests/run-1/sparkify.staging_events.manifest', body);
+    const puts = s3.requests.slice(before).filter((r) => r.method === 'PUT');
+    expect(puts.map((r) => r.url.split('?')[0])).toEqual(['/loads/manifests/run-1/sparkify.staging_events.manifest']);
+    expect(puts[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=sparkify-test\//);
+    expect(s3.buckets.get('loads')!.get('manifests/run-1/sparkify.staging_events.manifest')!.equals(Buffer.from(body))).toBe(true);
+    expect(await files.readText('s3://loads/manifests/run-1/sparkify.staging_events.manifest')).toBe(body);
+  });
+
+  it('says which object it could not write, and why', async () => {
+    const err = await files.writeS3Text('s3://no-such-bucket/m/x.manifest', '{}').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoadError);
+    expect((err as LoadError).message).toMatch(/^cannot write s3:\/\/no-such-bucket\/m\/x\.manifest: NoSuchBucket \(HTTP 404\)/);
+    expect((err as LoadError).hint).toBe('check the bucket name in the location');
+  });
+});
+
 describe('anonymous access to public buckets', () => {
   it('sends unsigned requests when the default chain finds no credentials', async () => {
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };

@@ -174,6 +174,8 @@ export interface PgServer {
   database: string;
   user: string;
   password?: string | undefined;
+  /** secrets obtained while connecting (temporary passwords), masked in connection errors */
+  secrets?: (() => string[]) | undefined;
   client: pg.ClientConfig;
   /** the pg client class, when the server needs a different startup (Redshift) */
   Client?: typeof pg.Client;
@@ -249,7 +251,7 @@ export class PostgresEngine implements Engine {
       client = await this.pool.connect();
     } catch (err) {
       // the message comes from the server or the socket; mask anyway, and keep the raw error out
-      const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password]);
+      const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password, ...(s.secrets?.() ?? [])]);
       throw new DatabaseError(`cannot connect to ${s.label} at ${s.host}:${s.port} (database ${s.database}, user ${s.user}): ${msg}`, { hint: s.hint });
     }
     if (!this.prepared.has(client)) {
@@ -288,7 +290,7 @@ export class PostgresEngine implements Engine {
     try {
       await client.connect();
     } catch (err) {
-      const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password]);
+      const msg = maskSecrets(err instanceof Error ? err.message : String(err), [s.password, ...(s.secrets?.() ?? [])]);
       throw new DatabaseError(`cannot connect to ${s.label} at ${s.host}:${s.port} (database ${s.database}, user ${s.user}): ${msg}`, { hint: s.hint });
     }
     let locked: boolean;

@@ -10,6 +10,8 @@ export interface RedshiftDialectOptions {
   iamRole?: string | undefined;
   /** the region of the S3 bucket ([S3] REGION, then [CLUSTER] REGION) */
   region?: string | undefined;
+  /** [S3] MANIFEST_PREFIX: incremental loads write a manifest of their new files there and load them with one COPY */
+  manifestPrefix?: string | undefined;
   /** per-statement limit set on every session, in milliseconds (0 turns it off) */
   statementTimeoutMs?: number | undefined;
 }
@@ -199,7 +201,8 @@ export class RedshiftDialect extends PostgresDialect {
    */
   copyFromS3(source: SourceTable, into: Relation, copy: CopyOptions): string {
     const where = { file: source.file, line: source.line, node: `${source.sourceName}.${source.name}` };
-    if ((copy.format ?? 'json') !== 'json') throw new ConfigError(`Redshift COPY of ${copy.format} sources is not supported yet`, { ...where, hint: 'use format: json' });
+    if ((copy.format ?? 'json') !== 'json')
+      throw new ConfigError(`Redshift COPY of ${copy.format} sources is not supported yet`, { ...where, hint: 'use format: json' });
     const location = source.location;
     if (location === undefined || !isS3Uri(location)) {
       throw new ConfigError(
@@ -307,6 +310,33 @@ export class RedshiftDialect extends PostgresDialect {
     return `SELECT COUNT(DISTINCT TRIM(filename)) AS files FROM stl_load_commits WHERE query = ${String(Math.trunc(copyId))}`;
   }
 
+  /**
+   * Where an incremental load's manifest goes: `<[S3] MANIFEST_PREFIX>/<run id>/<source>.manifest`,
+   * one object per run and source; undefined without a prefix (each new file is then its own COPY).
+   */
+  manifestLocation(runId: string, source: string): string | undefined {
+    const prefix = this.options.manifestPrefix;
+    if (prefix === undefined) return undefined;
+    return `${prefix.replace(/\/+$/, '')}/${runId}/${source}.manifest`;
+  }
+
+  /**
+   * The files a COPY committed and the lines it scanned in each: STL_LOAD_COMMITS on a provisioned
+   * cluster, SYS_LOAD_DETAIL on Serverless (AWS docs, STL_LOAD_COMMITS: one row per file, or per
+   * range of a file that COPY split; lines_scanned counts lines rejected under MAXERROR too).
+   * `'last'` reads the session's latest COPY, as compile shows it.
+   */
+  loadCommitsQuery(copyId: number | 'last', view: 'stl' | 'sys' = 'stl'): string {
+    const id = copyId === 'last' ? 'pg_last_copy_id()' : String(Math.trunc(copyId));
+    if (view === 'stl') return `SELECT TRIM(filename) AS file, SUM(lines_scanned) AS lines FROM stl_load_commits WHERE query = ${id} GROUP BY 1 ORDER BY 1`;
+    return `SELECT TRIM(file_name) AS file, SUM(lines_scanned) AS lines FROM sys_load_detail WHERE query_id = ${id} GROUP BY 1 ORDER BY 1`;
+  }
+
+  /** A query that reads nothing and fails when the view does not exist (Serverless has no STL views). */
+  viewExistsQuery(view: 'stl' | 'sys'): string {
+    return `SELECT 1 AS present FROM ${view === 'stl' ? 'stl_load_commits' : 'sys_load_detail'} WHERE 1 = 0`;
+  }
+
   private jsonOption(copy: CopyOptions, where: { file: string; line: number }): string {
     switch (copy.json.kind) {
       case 'auto':
@@ -339,6 +369,6 @@ export class RedshiftDialect extends PostgresDialect {
 }
 
 /** The dialect of a Redshift target: its IAM role and region reach SQL. */
-export function redshiftDialectFor(settings: Pick<RedshiftDialectOptions, 'iamRole' | 'region'> | undefined): RedshiftDialect {
-  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region });
+export function redshiftDialectFor(settings: Pick<RedshiftDialectOptions, 'iamRole' | 'region' | 'manifestPrefix'> | undefined): RedshiftDialect {
+  return new RedshiftDialect({ iamRole: settings?.iamRole, region: settings?.region, manifestPrefix: settings?.manifestPrefix });
 }

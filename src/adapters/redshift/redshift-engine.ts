@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { SourceFiles } from '../../loaders/source-files.js';
-import type { Connection, LoadResult, LoadStep } from '../adapter.js';
+import type { Connection, FilesLoad, FilesLoadResult, LoadResult, LoadStep } from '../adapter.js';
 import { PgConnection, PostgresEngine, types, type PgServer } from '../postgres/postgres-engine.js';
-import { copyFromS3 } from './copy-from-s3.js';
+import { TemporaryCredentialsProvider } from './iam-credentials.js';
+import { copyFilesWithManifest, copyFromS3, probeCommitViews, type CommitViews } from './copy-from-s3.js';
 import { redshiftDialectFor, type RedshiftDialect } from './redshift-dialect.js';
 import { retrySerializable, type RetryOptions } from './serializable-retry.js';
 
@@ -21,8 +22,13 @@ export class RedshiftClient extends pg.Client {
   }
 }
 
-/** The pg settings for a cluster: port 5439 by default, TLS with the server certificate verified. */
-export function redshiftServer(s: RedshiftSettings): PgServer {
+/**
+ * The pg settings for a cluster: port 5439 by default, TLS with the server certificate verified.
+ * With AUTH = iam the password is the temporary one the provider holds, asked for by each new
+ * session (pg calls a password function at login), so sessions opened late in a long run get fresh credentials.
+ */
+export function redshiftServer(s: RedshiftSettings, credentials?: TemporaryCredentialsProvider): PgServer {
+  const password = credentials ? async () => (await credentials.current()).password : s.password;
   return {
     label: 'Redshift',
     host: s.host,
@@ -30,13 +36,14 @@ export function redshiftServer(s: RedshiftSettings): PgServer {
     database: s.database,
     user: s.user,
     password: s.password,
+    ...(credentials ? { secrets: () => credentials.secrets() } : {}),
     Client: RedshiftClient,
     client: {
       host: s.host,
       port: s.port,
       database: s.database,
       user: s.user,
-      ...(s.password !== undefined ? { password: s.password } : {}),
+      ...(password !== undefined ? { password } : {}),
       // redshift: clusters present certificates that chain to Amazon's public roots, which Node trusts
       ssl: s.ssl ? { rejectUnauthorized: true, servername: s.host } : false,
       // an unreachable cluster (security group, no public access) otherwise hangs for minutes
@@ -44,7 +51,7 @@ export function redshiftServer(s: RedshiftSettings): PgServer {
       keepAlive: true,
       types,
     },
-    hint: 'check [CLUSTER] HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD in dwh.cfg, and that the cluster is publicly accessible or reachable from here (security group inbound rule for port 5439)',
+    hint: `check [CLUSTER] HOST, DB_PORT, DB_NAME, ${s.iam ? (s.iam.kind === 'provisioned' ? 'DB_USER and CLUSTER_IDENTIFIER (AUTH = iam)' : 'and WORKGROUP (AUTH = iam)') : 'DB_USER and DB_PASSWORD'} in dwh.cfg, and that the cluster is publicly accessible or reachable from here (security group inbound rule for port 5439)`,
   };
 }
 
@@ -87,12 +94,27 @@ export class RedshiftEngine extends PostgresEngine {
 
   static async openCluster(settings: RedshiftSettings, schema: string, threads: number, options: RedshiftEngineOptions = {}): Promise<RedshiftEngine> {
     const dialect = options.dialect ?? redshiftDialectFor(settings);
-    return new RedshiftEngine(dialect, schema, redshiftServer(settings), threads, options.retry ?? {}).init(options.readOnly);
+    let server = redshiftServer(settings);
+    if (settings.iam) {
+      // AUTH = iam: the API names the user to log in as (IAM:<DB_USER>, or the identity's on Serverless)
+      const credentials = new TemporaryCredentialsProvider(settings.iam, settings.database);
+      server = redshiftServer({ ...settings, user: (await credentials.current()).user }, credentials);
+    }
+    return new RedshiftEngine(dialect, schema, server, threads, options.retry ?? {}).init(options.readOnly);
   }
 
   /** The cluster runs the source's COPY from S3; lines it skipped come back from its load-error views. */
   override load(c: Connection, step: LoadStep): Promise<LoadResult> {
     return copyFromS3(c, this.dialect, step);
+  }
+
+  private commitViews: CommitViews | undefined;
+
+  /** An incremental source's new files: one COPY of their manifest, checked against STL_LOAD_COMMITS, in the transaction that records them. */
+  async loadFiles(c: Connection, load: FilesLoad): Promise<FilesLoadResult> {
+    // probed outside the transaction: a query of a missing view would abort it
+    this.commitViews ??= await probeCommitViews(c, this.dialect);
+    return copyFilesWithManifest(c, this.dialect, load, this.commitViews);
   }
 
   protected override newConnection(client: pg.PoolClient): PgConnection {
