@@ -16,6 +16,7 @@ import { benchDuckdb } from './lib/bench-duckdb.js';
 import { benchPostgres } from './lib/bench-postgres.js';
 import { benchWatch } from './lib/bench-watch.js';
 import { benchDocs } from './lib/bench-docs.js';
+import { benchIncremental } from './lib/bench-incremental.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(benchDir);
@@ -35,9 +36,11 @@ const HELP = `npm run bench -- [options]
   --duckdb-parts LIST   parts of the duckdb section: load,songs,build,large (default all)
   --duckdb-load-sizes L events for the staging_events load against its floor (default <events>,5000000)
   --duckdb-large N      events of the DuckDB memory check (a full build); 0 to skip (default 10000000)
+  --incremental-day-events N  events a day for the incremental rows: 30 days loaded, then day 31 (default 100000)
+  --incremental-runs N  incremental run and full build of 31 days, alternated, median kept (default 3)
   --watch-models LIST   watch latency on the Sparkify project ('sparkify') and on synthetic projects
                         of these sizes (default sparkify,10000)
-  --only LIST           run only these sections: generate,compile,duckdb,postgres,watch,docs
+  --only LIST           run only these sections: generate,compile,duckdb,postgres,watch,docs,incremental
   --skip LIST           skip these sections
   --keep-tmp            keep the scratch folder (bench/tmp/run-<pid>)
   --no-write            print the table only; leave results.json and RESULTS.md alone`;
@@ -58,6 +61,8 @@ const { values: a } = parseArgs({
     'duckdb-load-sizes': { type: 'string' },
     'duckdb-large': { type: 'string', default: '10000000' },
     'watch-models': { type: 'string', default: 'sparkify,10000' },
+    'incremental-day-events': { type: 'string', default: '100000' },
+    'incremental-runs': { type: 'string', default: '3' },
     only: { type: 'string' },
     skip: { type: 'string', default: '' },
     'keep-tmp': { type: 'boolean', default: false },
@@ -76,13 +81,13 @@ const count = (name) => {
   return v;
 };
 const list = (v) => (v === 'none' || v === '' ? [] : v.split(',').map((x) => Number(x.trim().replace(/_/g, ''))));
-const SECTIONS = ['generate', 'compile', 'duckdb', 'postgres', 'watch', 'docs'];
+const SECTIONS = ['generate', 'compile', 'duckdb', 'postgres', 'watch', 'docs', 'incremental'];
 const only = a.only ? a.only.split(',') : SECTIONS;
 const skip = a.skip.split(',').filter(Boolean);
 for (const x of [...only, ...skip]) if (!SECTIONS.includes(x)) throw new Error(`unknown section '${x}': ${SECTIONS.join(', ')}`);
 const sections = SECTIONS.filter((x) => only.includes(x) && !skip.includes(x));
 // the loads need the generated data
-if ((sections.includes('duckdb') || sections.includes('postgres')) && !sections.includes('generate')) sections.unshift('generate');
+if ((sections.includes('duckdb') || sections.includes('postgres') || sections.includes('incremental')) && !sections.includes('generate')) sections.unshift('generate');
 
 const opts = {
   events: count('events'),
@@ -98,6 +103,8 @@ const opts = {
   duckdbParts: a['duckdb-parts'].split(',').filter(Boolean),
   duckdbLoadSizes: a['duckdb-load-sizes'] === undefined ? [...new Set([count('events'), 5_000_000])] : list(a['duckdb-load-sizes']),
   duckdbLarge: count('duckdb-large'),
+  incrementalDayEvents: count('incremental-day-events'),
+  incrementalRuns: Math.max(1, count('incremental-runs')),
   watchModels: a['watch-models']
     .split(',')
     .filter(Boolean)
@@ -143,7 +150,7 @@ const ctx = {
 const machine = describeMachine(root);
 console.log(`sparkify bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; sections: ${sections.join(', ')}`);
 
-const runners = { generate: benchGenerate, compile: benchCompile, duckdb: benchDuckdb, postgres: benchPostgres, watch: benchWatch, docs: benchDocs };
+const runners = { generate: benchGenerate, compile: benchCompile, duckdb: benchDuckdb, postgres: benchPostgres, watch: benchWatch, docs: benchDocs, incremental: benchIncremental };
 let failures = 0;
 try {
   for (const name of sections) {

@@ -111,10 +111,15 @@ async function compileAnswering(project: Project, opts: CompileOptions, open: ()
   }
 }
 
+/** The folder the artifacts go to: the project file's target-path (default target/), under the project folder. */
+export function artifactsDir(manifest: Pick<Manifest, 'projectDir' | 'targetPath'>): string {
+  return path.join(manifest.projectDir, manifest.targetPath ?? 'target');
+}
+
 export function compiledPathOf(manifest: Manifest, node: ModelNode): string {
   // a snapshot defined in yml has the path <file>.yml#<name>
   const rel = node.path.includes('#') ? `${node.path.replace('#', '/')}.sql` : node.path;
-  return path.join(manifest.projectDir, 'target', 'compiled', rel);
+  return path.join(artifactsDir(manifest), 'compiled', rel);
 }
 
 /** Writes target/manifest.json and target/compiled/<path>.sql, with every secret masked. */
@@ -155,7 +160,7 @@ function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
 
 /** Writes target/manifest.json, with every secret masked; with `text`, from the node texts it kept (a watch session's). */
 export function writeManifest(c: Compiled, text?: ManifestText): void {
-  const dir = path.join(c.manifest.projectDir, 'target');
+  const dir = artifactsDir(c.manifest);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'manifest.json'), text ? text.text(c.manifest, c.target.secrets) : secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
 }
@@ -181,7 +186,7 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
     `sparkify run plan for ${c.target.type} (target ${c.target.name}, schema ${c.target.schema}), written offline by sparkify compile`,
     'a rebuild of a warehouse whose relations exist already; a first build sends the same minus the renames and drops of old relations',
   ];
-  const file = path.join(c.manifest.projectDir, 'target', 'compiled', 'run_plan.sql');
+  const file = path.join(artifactsDir(c.manifest), 'compiled', 'run_plan.sql');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, secretMask(c.target.secrets)(renderPlan(plan, c.dialect, { header })));
   return file;
@@ -189,7 +194,7 @@ export function writeRunPlan(c: Compiled, selected: string[]): string {
 
 /** Writes target/sources.json (dbt's shape: metadata, results, elapsed_time), with every secret masked. */
 export function writeFreshnessResults(c: Compiled, results: FreshnessResult[], elapsed: number): string {
-  const dir = path.join(c.manifest.projectDir, 'target');
+  const dir = artifactsDir(c.manifest);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'sources.json');
   const doc = { metadata: { generated_at: new Date().toISOString(), target: c.manifest.target }, results, elapsed_time: elapsed };
@@ -203,7 +208,7 @@ export function writeFreshnessResults(c: Compiled, results: FreshnessResult[], e
  * and once more when it ends.
  */
 export function writeRunResults(c: Compiled, result: RunResult | RunProgress, args: Record<string, unknown>): void {
-  const dir = path.join(c.manifest.projectDir, 'target');
+  const dir = artifactsDir(c.manifest);
   mkdirSync(dir, { recursive: true });
   const doc = { generatedAt: new Date().toISOString(), target: c.manifest.target, args, ...result };
   writeFileAtomic(path.join(dir, 'run_results.json'), secretMask(c.target.secrets)(JSON.stringify(doc, null, 2)));

@@ -118,6 +118,10 @@ export interface SourceTable {
   identifier: string;
   schema?: string | undefined;
   description?: string | undefined;
+  /** the description of the source the table belongs to */
+  sourceDescription?: string | undefined;
+  /** dbt's meta: the source's, with the table's (and their config blocks') keys over it */
+  meta?: Record<string, unknown> | undefined;
   /** A local path, directory, glob or s3:// prefix. Undefined for sources that are not loaded by sparkify. */
   location?: string | undefined;
   copy?: CopyOptions | undefined;
@@ -239,7 +243,7 @@ export interface SourceNode {
   table: SourceTable;
   relation: Relation;
   dependsOn: string[];
-  config: { tags: string[]; materialized: 'copy' | 'external' };
+  config: { tags: string[]; materialized: 'copy' | 'external'; meta?: Record<string, unknown> | undefined };
 }
 
 export type GraphNode = ModelNode | SourceNode | TestNode;
@@ -259,6 +263,8 @@ export interface Manifest {
   projectDir: string;
   /** the project's name (`name:` in sparkify.yml or dbt_project.yml); the first part of every fqn and the package of every node */
   projectName: string;
+  /** where the artifacts go (manifest.json, run_results.json, compiled/, docs/), relative to projectDir: the project file's target-path, default target */
+  targetPath?: string | undefined;
   generatedAt: string;
   target: TargetInfo;
   vars: Record<string, unknown>;

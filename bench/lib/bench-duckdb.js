@@ -54,7 +54,8 @@ export function s3Section(dataDir) {
  */
 function engineSettings(root) {
   const src = readFileSync(path.join(root, 'dist', 'adapters', 'duckdb', 'duckdb-engine.js'), 'utf8');
-  const m = /DuckDBInstance\.create\(file, \{([^}]*)\}\)/.exec(src);
+  // the settings given always (a read-only open adds access_mode after them)
+  const m = /DuckDBInstance\.create\(file, \{((?:\s*[a-z_]+:\s*'[^']*',?)*)/.exec(src);
   if (!m) return [];
   return [...m[1].matchAll(/([a-z_]+):\s*'([^']*)'/g)].map((x) => `${x[1]}=${x[2]}`);
 }

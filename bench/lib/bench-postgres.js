@@ -62,7 +62,9 @@ export async function benchPostgres(ctx) {
   ctx.notes.push('PostgreSQL rows: the server\'s own CPU is not part of the client\'s peak RSS, and counts as "other processes" in the noise note.');
   const loadEvents = async (config, label) => {
     ctx.log(`sparkify: staging_events load on PostgreSQL (${label})`);
-    const r = await sparkify(config, ['--select', 'source:sparkify.staging_events']);
+    // --full-refresh: every measured load loads every file (staging_events is an incremental source, whose ledger
+    // would otherwise leave the files of the previous run out)
+    const r = await sparkify(config, ['--select', 'source:sparkify.staging_events', '--full-refresh']);
     const res = nodeResults(r.stdout);
     const n = res.nodes.staging_events;
     if (r.code !== 0 || n?.status !== 'success')

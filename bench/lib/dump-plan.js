@@ -77,8 +77,11 @@ async function expand(step) {
       return [{ sql: step.sql, count: true }];
     case 'transaction':
       return [{ sql: 'BEGIN TRANSACTION' }, ...step.statements.map((sql) => ({ sql })), { sql: 'COMMIT' }];
+    // an incremental source (copy: {mode: incremental}) in a fresh database loads every file: by hand, one statement
+    case 'ledger-load':
     case 'load': {
       const { source, into } = step;
+      if (step.kind === 'ledger-load' && values.loads !== 'read_json') throw new Error(`--loads ${values.loads}: ${source.name} is an incremental source, loaded by the ledger`);
       const files = await listLocalFiles(source.location, source.file);
       const paths =
         source.copy.json.kind === 'jsonpaths'
@@ -101,7 +104,7 @@ async function expand(step) {
 }
 
 const doc = {
-  database: c.target.duckdb.path,
+  database: c.target.settings.path,
   setup: (await Promise.all(plan.setup.map(expand))).flat(),
   nodes: [],
 };

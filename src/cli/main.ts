@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { SparkifyError, UsageError, suggest } from '../errors.js';
 import type { CliCommand, CliContext } from './cli-command.js';
 import { buildCliCommand } from './commands/build.js';
+import { cleanCliCommand } from './commands/clean.js';
 import { compileCliCommand } from './commands/compile.js';
 import { debugCliCommand } from './commands/debug.js';
 import { depsCliCommand } from './commands/deps.js';
@@ -33,6 +34,7 @@ const COMMANDS: CliCommand[] = [
   showCliCommand,
   debugCliCommand,
   depsCliCommand,
+  cleanCliCommand,
   generateCliCommand,
   docsCliCommand,
 ];

@@ -11,7 +11,7 @@ import { parseSources } from '../project/parse-sources.js';
 import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedConfigPaths, type ProjectNote } from '../project/project-settings.js';
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
 import { isMap } from '../project/yaml-file.js';
-import { createTemplateEnvironment, type TemplateEnvironment } from '../template/environment.js';
+import { createTemplateEnvironment } from '../template/environment.js';
 import { Compiler } from './compiler.js';
 import { compileInputs, recompileModels, type CompileState } from './recompile-models.js';
 import { customTestNames } from '../template/test-blocks.js';
@@ -102,7 +102,6 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     if ('manifest' in again) {
       compiler.state = again.state;
       compiler.lastCompile = 'partial';
-      tellWarnings(project, again.state.templates, opts);
       return again.manifest;
     }
     compiler.lastCompile = again.full;
@@ -119,15 +118,23 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
 
   // a package's generic tests are named with its namespace: dbt_utils.expression_is_true
   const customTests = [...customTestNames(project.macros), ...(project.packages ?? []).flatMap((p) => customTestNames(p.macros).map((n) => `${p.name}.${n}`))];
-  const { tables, errors: sourceErrors } = parseSources(
+  const { docs, errors: docErrors, notes: docNotes } = parseModelDocs(project.docFiles, customTests, project.docsBlocks);
+  errors.push(...docErrors);
+  notes.push(...docNotes);
+  // sources.yml (sparkify's) and the sources: of every property file, as dbt reads them
+  const {
+    tables,
+    errors: sourceErrors,
+    notes: sourceNotes,
+    disabled: disabledSources,
+  } = parseSources(
     project.sourcesFiles,
     project.dir,
-    { target: { ...targetInfo, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
+    { target: { ...templateTarget, s3: { log_data: target.s3.logData, log_jsonpath: target.s3.logJsonPath, song_data: target.s3.songData } }, vars, env: opts.env },
     target.schema,
-    customTests,
+    { customTests, propertyFiles: project.docFiles, docsBlocks: project.docsBlocks },
   );
-  const { docs, errors: docErrors } = parseModelDocs(project.docFiles, customTests);
-  errors.push(...docErrors);
+  notes.push(...sourceNotes);
   const snapshots = snapshotFiles(project.snapshots ?? [], docs, project.dir, errors);
   const snapshotNames = new Set(snapshots.map((s) => s.name));
   errors.push(...sourceErrors);
@@ -172,6 +179,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     models: new Map(),
     sources: sourceRelations,
     disabled: new Set(),
+    disabledSources: new Set(disabledSources),
     projectName: settings.name,
     packages: packages.map((p) => p.name),
     queries: opts.queries,
@@ -223,19 +231,20 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const nodeId = (name: string) => (snapshotByName.has(name) ? `snapshot.${name}` : `model.${name}`);
   const nodes: Record<string, GraphNode> = {};
   for (const t of tables) {
-    const sourcePath = project.sourcesFiles.find((f) => f.file === t.file)?.path ?? 'sources.yml';
+    const sourcePath = [...project.sourcesFiles, ...project.docFiles].find((f) => f.file === t.file)?.path ?? 'sources.yml';
     const node: SourceNode = {
       id: t.id,
       resourceType: 'source',
       name: t.name,
       sourceName: t.sourceName,
-      fqn: fqnOf(settings.name, settings.modelPaths, sourcePath, [t.sourceName, t.name]),
+      // dbt: [project, ...folders of the declaring file, source, table]
+      fqn: fqnOf(settings.name, [...settings.modelPaths, ...settings.snapshotPaths], sourcePath, [t.sourceName, t.name]),
       path: sourcePath,
       file: t.file,
       table: t,
       relation: sourceRelations.get(`${t.sourceName}.${t.name}`)!,
       dependsOn: [],
-      config: { tags: t.tags, materialized: t.location ? 'copy' : 'external' },
+      config: { tags: t.tags, materialized: t.location ? 'copy' : 'external', ...(t.meta ? { meta: t.meta } : {}) },
     };
     nodes[node.id] = node;
   }
@@ -336,7 +345,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       notes.push({ file: tree.file ?? '', line: level.line, message: `${[tree.kind, ...level.path].join('.')}: this config path matches no ${tree.kind.replace(/s$/, '')} (paths start with the project name, ${settings.name})` });
     }
   }
-  tellWarnings(project, templates, opts);
+  // macro files of packages that nunjucks cannot read: the project builds without their macros
+  for (const w of templates.warnings) notes.push({ file: w.file ?? project.dir, line: w.line, message: w.message });
   const told = new Set<string>();
   for (const l of logs) {
     const key = `${l.level}\u0000${l.message}`;
@@ -346,6 +356,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   const manifest: Manifest = {
     projectDir: project.dir,
     projectName: settings.name,
+    targetPath: settings.targetPath,
     generatedAt: new Date().toISOString(),
     target: targetInfo,
     vars,
@@ -373,11 +384,6 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
       : undefined;
   }
   return manifest;
-}
-
-/** Macro files of packages that nunjucks cannot read: the project builds without their macros. */
-function tellWarnings(project: Project, templates: TemplateEnvironment, opts: CompileOptions): void {
-  for (const w of templates.warnings) opts.onLog?.(`${path.relative(project.dir, w.file ?? '')}${w.line ? `:${w.line}` : ''}: ${w.message}`, 'warn');
 }
 
 /**

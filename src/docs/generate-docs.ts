@@ -2,12 +2,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../adapters/create-engine.js';
-import { compileWithDatabase, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
+import { artifactsDir, compileWithDatabase, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
 import { SparkifyError, throwIfAny } from '../errors.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { columnLineage, type ColumnLineageDoc } from '../lineage/column-lineage.js';
 import { readDocsBlocks, resolveDocs } from '../project/read-docs-blocks.js';
-import { projectSettings } from '../project/load-project.js';
+import { docsFolders, projectSettings } from '../project/load-project.js';
 import { buildCatalog, catalogColumnNames, type Catalog } from './build-catalog.js';
 import { siteData, type RunResultsFile, type SiteData } from './site-data.js';
 
@@ -43,7 +43,7 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, g
   const compiled = given ?? (await compileWithDatabase(opts));
   const { manifest, target, dialect } = compiled;
   const settings = projectSettings(manifest.projectDir);
-  const { blocks, errors } = readDocsBlocks(manifest.projectDir, [...settings.modelPaths, ...settings.seedPaths, ...settings.snapshotPaths, ...settings.macroPaths, ...settings.testPaths]);
+  const { blocks, errors } = readDocsBlocks(manifest.projectDir, docsFolders(settings));
   throwIfAny(errors);
   const describe: Parameters<typeof siteData>[0]['describe'] = (text, node, what) =>
     resolveDocs(text, blocks, { file: node.resourceType === 'source' ? node.table.file : path.relative(manifest.projectDir, node.file), what });
@@ -60,16 +60,17 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, g
   const lineage = await columnLineage(manifest, { warehouseColumns: catalogColumnNames(catalog), dialect });
 
   const notes: string[] = [];
-  const targetDir = path.join(manifest.projectDir, 'target');
+  const targetDir = artifactsDir(manifest);
+  const shown = path.relative(manifest.projectDir, targetDir);
   let runResults: RunResultsFile | undefined;
   const runResultsFile = path.join(targetDir, 'run_results.json');
   if (existsSync(runResultsFile)) {
     try {
       runResults = JSON.parse(readFileSync(runResultsFile, 'utf8')) as RunResultsFile;
     } catch (e) {
-      notes.push(`target/run_results.json is not valid JSON (${(e as Error).message}); the site shows no last run`);
+      notes.push(`${shown}/run_results.json is not valid JSON (${(e as Error).message}); the site shows no last run`);
     }
-  } else notes.push('no target/run_results.json yet: the site shows no last run (sparkify run writes it)');
+  } else notes.push(`no ${shown}/run_results.json yet: the site shows no last run (sparkify run writes it)`);
   if (missing.length > 0) notes.push(`not in the warehouse (never built?): ${missing.join(', ')}`);
 
   const site = siteData({ manifest, catalog, lineage, runResults, describe });

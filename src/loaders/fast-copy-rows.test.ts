@@ -9,7 +9,7 @@ import { parseJsonPath, type PathStep } from './json-paths.js';
 import { createRowMapper, isRejection, type RowMapper } from './json-rows.js';
 import { copyTextRow, jsonFilesToCopyText } from './json-to-copy.js';
 import { RejectionLimit } from './load-errors.js';
-import { JsonRecordSplitter } from './read-json-records.js';
+import { JsonRecordSplitter } from './json-record-splitter.js';
 
 // Every type the fast path treats differently, and some it always leaves to the full path.
 const COLUMNS: ColumnSpec[] = [

@@ -10,8 +10,9 @@ import type { CopyOptions, Relation, SourceTable } from '../types.js';
 import type { NativeRead, OpenFile, PreparedFormat } from './formats/source-format.js';
 import { sourceLabel, type RejectionLimit } from './load-errors.js';
 import { prepareLoad, withWarnings } from './prepare-load.js';
-import { openLocalFile } from './read-json-records.js';
+import { isGzipped, openLocalFile } from './open-local-file.js';
 import type { SourceFiles, StagedBatch } from './source-files.js';
+import type { TypedJsonRead } from './typed-json-read.js';
 
 /** Options of one read of files by the engine. */
 export interface FileReadOptions {
@@ -28,6 +29,12 @@ export interface FileReadingDialect {
   createTable(r: Relation, columns: { name: string; type: string }[]): string;
   /** appends the rows of `files` to `into`, read by the engine itself, failing on the first record or value that does not fit */
   insertFromFiles(into: Relation, source: SourceTable, files: string[], read: NativeRead, opts: FileReadOptions): string;
+  /**
+   * The fast path, when the engine has one: appends the rows of local, uncompressed,
+   * newline-delimited files read with `typed` (each column a top-level key, numbers read as their
+   * type). Its rows are the strict path's only for lines the format's fitsTypedRead() vouches for.
+   */
+  insertFromFilesTyped?(into: Relation, source: SourceTable, files: string[], typed: TypedJsonRead): string;
   beginTransaction(): string;
   commit(): string;
   rollback(): string;
@@ -35,6 +42,16 @@ export interface FileReadingDialect {
   isInterrupt(err: unknown): boolean;
   /** reading one value per line failed because values span lines: read the files unstructured */
   needsUnstructuredRead(err: unknown): boolean;
+}
+
+/** How a batch of files was loaded: the typed read, the engine's strict read, or read by sparkify (bad lines found). */
+export type BatchPath = 'typed' | 'strict' | 'tolerant';
+
+export interface FileReadingLoadOptions {
+  /** take the typed read where the engine and the format have one (default true) */
+  typedRead?: boolean | undefined;
+  /** told how each batch loaded */
+  onBatch?: ((path: BatchPath, files: number) => void) | undefined;
 }
 
 /** Files per INSERT: DuckDB reads many small files far faster in batches than as one huge list. */
@@ -63,11 +80,18 @@ function fileSizes(files: string[]): Map<string, number | undefined> {
  * read here, every bad line found and applied to max_errors, and the rest loaded, so every engine
  * loads exactly the same rows. S3 objects are staged on local disk a batch at a time.
  */
-export async function fileReadingLoad(c: Connection, dialect: FileReadingDialect, sourceFiles: SourceFiles, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+export async function fileReadingLoad(
+  c: Connection,
+  dialect: FileReadingDialect,
+  sourceFiles: SourceFiles,
+  step: LoadStep,
+  onProgress?: (p: LoadProgress) => void,
+  opts: FileReadingLoadOptions = {},
+): Promise<LoadResult> {
   const { source, into } = step;
   const load = await prepareLoad(source, sourceFiles, step.files);
   const files = load.files;
-  const l = new FileReadingLoad(c, dialect, source, into, load.format, load.limit);
+  const l = new FileReadingLoad(c, dialect, source, into, load.format, load.limit, opts);
   await c.execute(dialect.createTable(into, source.columns));
   let rows = 0;
   let filesDone = 0;
@@ -85,6 +109,9 @@ export async function fileReadingLoad(c: Connection, dialect: FileReadingDialect
   return withWarnings({ rows, files: files.length, records: l.records, rejected: load.limit.rejected }, load.warnings);
 }
 
+/** the typed read's check found a line it cannot vouch for: the batch loads on the strict path */
+class NotVouched extends Error {}
+
 class FileReadingLoad {
   records = 0;
 
@@ -95,6 +122,7 @@ class FileReadingLoad {
     private readonly into: Relation,
     private readonly format: PreparedFormat,
     private readonly limit: RejectionLimit,
+    private readonly opts: FileReadingLoadOptions,
   ) {}
 
   private get compression(): CopyOptions['compression'] {
@@ -105,6 +133,15 @@ class FileReadingLoad {
   async batch(staged: StagedBatch): Promise<number> {
     // every file is read as of one moment: its size now (a log file may grow while it loads)
     const sizes = fileSizes(staged.paths);
+    const done = (path: BatchPath, rows: number) => {
+      this.opts.onBatch?.(path, staged.paths.length);
+      return rows;
+    };
+    const typed = await this.insertTyped(staged.paths, sizes);
+    if (typed !== undefined) {
+      this.records += typed;
+      return done('typed', typed);
+    }
     let n: number | undefined;
     let failure: unknown;
     try {
@@ -115,11 +152,40 @@ class FileReadingLoad {
     }
     if (n !== undefined) {
       this.records += n;
-      return n;
+      return done('strict', n);
     }
     // the batch holds a line that cannot load (or that the engine cannot judge), or a file grew while it was read:
     // sparkify reads the batch itself, finds every bad line, and loads the rest
-    return this.insertTolerant(failure, staged, sizes);
+    return done('tolerant', await this.insertTolerant(failure, staged, sizes));
+  }
+
+  /**
+   * The fast path: the engine reads the batch with typed columns while the format checks, at the
+   * same time, that every line fits that read; the rows commit only when it does and no file
+   * changed size. Returns the rows, or undefined (nothing inserted) when the batch needs the
+   * strict path: a line the check cannot vouch for, or one the engine refuses.
+   */
+  private async insertTyped(files: string[], sizes: Map<string, number | undefined>): Promise<number | undefined> {
+    const { c, dialect, source, into, format } = this;
+    const typed = format.native.typed;
+    if (this.opts.typedRead === false || !typed || !dialect.insertFromFilesTyped || !format.fitsTypedRead) return undefined;
+    if (this.compression !== 'none' || files.some((f) => isGzipped(f) || f.endsWith('.zst'))) return undefined;
+    const sql = dialect.insertFromFilesTyped(into, source, files, typed);
+    const stop = new AbortController();
+    const fits = format.fitsTypedRead(files, sizes, stop.signal).catch(() => false);
+    try {
+      return await this.insertAsOf(sizes, async () => {
+        const [n, ok] = await Promise.all([c.execute(sql), fits]);
+        if (!ok) throw new NotVouched();
+        return n ?? 0;
+      });
+    } catch (err) {
+      if (dialect.isInterrupt(err)) throw err;
+      return undefined;
+    } finally {
+      // the engine refused a line: the check, perhaps still reading, has nothing more to say
+      stop.abort();
+    }
   }
 
   /**

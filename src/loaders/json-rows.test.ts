@@ -4,7 +4,7 @@ import { parseColumnType } from '../adapters/column-types.js';
 import type { ColumnSpec } from '../types.js';
 import { MAX_NESTING, inspectRecord } from './inspect-record.js';
 import { checkValue, createRowMapper, isRejection, tokenText } from './json-rows.js';
-import { JsonRecordSplitter } from './read-json-records.js';
+import { JsonRecordSplitter } from './json-record-splitter.js';
 
 const COLUMNS: ColumnSpec[] = [
   { name: 'id', type: 'integer' },

@@ -3,7 +3,8 @@ import type { OpenFile } from './formats/source-format.js';
 import { mapRecords, readError, rejectionOf } from './map-json-records.js';
 import type { RowMapper } from './json-rows.js';
 import { RejectionLimit, rejectionError } from './load-errors.js';
-import { JsonRecordSplitter, openLocalFile, type JsonRecord } from './read-json-records.js';
+import { JsonRecordSplitter, type JsonRecord } from './json-record-splitter.js';
+import { openLocalFile } from './open-local-file.js';
 
 export type { OpenFile } from './formats/source-format.js';
 

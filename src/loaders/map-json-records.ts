@@ -3,7 +3,9 @@ import type { CopyOptions } from '../types.js';
 import type { MappedRecord, OpenFile } from './formats/source-format.js';
 import { isRejection, type RowMapper } from './json-rows.js';
 import type { RejectedLine } from './load-errors.js';
-import { openLocalFile, readJsonRecords, type JsonRecord } from './read-json-records.js';
+import type { JsonRecord } from './json-record-splitter.js';
+import { openLocalFile } from './open-local-file.js';
+import { readJsonRecords } from './read-json-records.js';
 
 /** Why a record cannot load, as a RejectedLine; undefined when it maps to a row. */
 export function rejectionOf(file: string, rec: JsonRecord, mapped: ReturnType<RowMapper['map']> | undefined): RejectedLine | undefined {

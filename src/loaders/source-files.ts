@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { LoadError, quotePath } from '../errors.js';
 import type { CopyOptions } from '../types.js';
 import { listLocalFiles } from './list-files.js';
-import { openLocalFile } from './read-json-records.js';
+import { openLocalFile } from './open-local-file.js';
 import { createS3Client, type ResolvedS3Client, type S3Settings } from './s3-client.js';
 import { downloadS3Object, getS3Object, listS3Objects, openS3Object, putS3Object, readS3Text } from './s3-objects.js';
 import { isS3Uri } from './s3-uri.js';

@@ -6,6 +6,7 @@ import type { MacroPackage, TemplateFile } from '../template/environment.js';
 import { MAX_YAML_BYTES, tooLarge } from './yaml-file.js';
 import { DBT_PROJECT_FILE, SPARKIFY_PROJECT_FILE, readProjectSettings, type ProjectNote, type ProjectSettings } from './project-settings.js';
 import { loadPackages } from './load-packages.js';
+import { readDocsBlocks, type DocsBlock } from './read-docs-blocks.js';
 
 export interface ModelFile extends TemplateFile {
   name: string;
@@ -21,6 +22,8 @@ export interface Project {
   sourcesFiles: TemplateFile[];
   /** property files (*.yml) under the model, snapshot and seed paths */
   docFiles: TemplateFile[];
+  /** dbt's `{% docs name %}` blocks from the .md files under the docs paths, for `{{ doc('name') }}` in descriptions */
+  docsBlocks?: Map<string, DocsBlock> | undefined;
   /** singular tests: the .sql files under tests/, outside tests/generic/ */
   tests?: TemplateFile[] | undefined;
   /** the .sql files under snapshots/: {% snapshot name %} ... {% endsnapshot %} blocks */
@@ -88,9 +91,9 @@ export function projectPaths(dir: string): { testPaths: string[]; snapshotPaths:
   return { testPaths: settings.testPaths, snapshotPaths: settings.snapshotPaths };
 }
 
-/** The project file's settings alone (paths, name, vars), without reading the models; problems are left to loadProject. */
-export function projectSettings(dir: string): ProjectSettings {
-  return readProjectSettings(projectFiles(path.resolve(dir), []), []);
+/** The project file's settings alone (paths, name, vars), without reading the models; problems are left to loadProject unless `problems` is given. */
+export function projectSettings(dir: string, problems: SparkifyError[] = []): ProjectSettings {
+  return readProjectSettings(projectFiles(path.resolve(dir), problems), problems);
 }
 
 function projectFiles(abs: string, problems: SparkifyError[]): { sparkify?: TemplateFile | undefined; dbt?: TemplateFile | undefined } {
@@ -178,7 +181,15 @@ export function loadProject(dir: string): Project {
   for (const name of ['sources.yml', 'sources.yaml']) if (existsSync(path.join(abs, name))) sourcesFiles.push(...readYaml(abs, name, problems));
   const projectFile = files.sparkify ?? files.dbt;
   const packages = loadPackages(abs, settings.packagesInstallPath, problems);
-  return { dir: abs, settings, models, macros, sourcesFiles, docFiles, tests, snapshots, seeds, projectFile, packages, problems, notes };
+  const docs = readDocsBlocks(abs, docsFolders(settings));
+  problems.push(...docs.errors);
+  return { dir: abs, settings, models, macros, sourcesFiles, docFiles, docsBlocks: docs.blocks, tests, snapshots, seeds, projectFile, packages, problems, notes };
+}
+
+/** dbt's docs-paths, or its default: every model, seed, snapshot, macro, test and analysis path. */
+export function docsFolders(settings: ProjectSettings): string[] {
+  if (settings.docsPaths.length > 0) return settings.docsPaths;
+  return [...settings.modelPaths, ...settings.seedPaths, ...settings.snapshotPaths, ...settings.macroPaths, ...settings.testPaths, ...settings.analysisPaths];
 }
 
 function joinRel(root: string, rel: string): string {

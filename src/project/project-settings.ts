@@ -48,8 +48,13 @@ export interface ProjectSettings {
   macroPaths: string[];
   snapshotPaths: string[];
   analysisPaths: string[];
+  /** where `{% docs %}` blocks are read (.md files); empty: dbt's default, every model, seed, snapshot, macro, test and analysis path */
+  docsPaths: string[];
   targetPath: string;
+  /** the folders `sparkify clean` deletes: clean-targets, or (dbt's default) the target-path */
   cleanTargets: string[];
+  /** the line of clean-targets: in the project file, for clean's errors */
+  cleanTargetsLine?: number | undefined;
   packagesInstallPath: string;
   /**
    * `vars:` as written: global keys, and maps under a package's (or this project's) name that only
@@ -76,6 +81,7 @@ const PATH_LISTS = {
   'snapshot-paths': 'snapshotPaths',
   'analysis-paths': 'analysisPaths',
   'clean-targets': 'cleanTargets',
+  'docs-paths': 'docsPaths',
 } as const;
 
 /** Keys dbt reads that sparkify accepts without using them, with what to tell the user. */
@@ -88,7 +94,6 @@ const ACCEPTED_UNUSED: Record<string, string> = {
 
 /** Keys of dbt_project.yml that sparkify does not support: warned about, never silently dropped. */
 const DBT_UNSUPPORTED = [
-  'docs-paths',
   'asset-paths',
   'log-path',
   'query-comment',
@@ -124,6 +129,7 @@ export function defaultSettings(): ProjectSettings {
     macroPaths: ['macros'],
     snapshotPaths: ['snapshots'],
     analysisPaths: ['analyses'],
+    docsPaths: [],
     targetPath: 'target',
     cleanTargets: ['target'],
     packagesInstallPath: 'dbt_packages',
@@ -188,7 +194,7 @@ export function readProjectSettings(files: { sparkify?: TemplateFile | undefined
     const list = typeof raw === 'string' ? [raw] : raw;
     const folders = Array.isArray(list) ? list.map(projectFolder) : [undefined];
     if (folders.length === 0 || folders.some((p) => p === undefined)) {
-      fail([key], `${key}: must be a list of folders inside the project`, `e.g. ${key}: ["${defaultSettings()[field][0]}"]`);
+      fail([key], `${key}: must be a list of folders inside the project`, `e.g. ${key}: ["${defaultSettings()[field][0] ?? 'models'}"]`);
       continue;
     }
     settings[field] = [...new Set(folders as string[])];
@@ -202,9 +208,9 @@ export function readProjectSettings(files: { sparkify?: TemplateFile | undefined
     if (p === undefined || p === '.') fail([key], `${key}: must be a folder inside the project`, `e.g. ${key}: ${defaultSettings()[field]}`);
     else settings[field] = p;
   }
-  if (settings.targetPath !== 'target') {
-    settings.notes.push({ file: f.file, ...y.at(['target-path']), message: `target-path: sparkify writes its artifacts to target/, not ${settings.targetPath}/` });
-  }
+  // dbt: clean-targets defaults to the target-path
+  if (v['clean-targets'] === undefined) settings.cleanTargets = [settings.targetPath];
+  else settings.cleanTargetsLine = y.at(['clean-targets']).line;
   if (v.vars !== undefined && v.vars !== null) {
     if (isMap(v.vars)) settings.vars = v.vars;
     else fail(['vars'], 'vars: must be a mapping of names to values', 'e.g. vars: {start_date: 2018-11-01}');

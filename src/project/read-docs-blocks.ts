@@ -76,3 +76,24 @@ export function resolveDocs(description: string | undefined, blocks: Map<string,
     return block.text;
   });
 }
+
+/**
+ * resolveDocs for a description read from a property file: an unknown docs block is an error at the
+ * description's own file and line (pushed to `errors`), and the description is kept as written.
+ */
+export function resolveDescription(
+  description: unknown,
+  blocks: Map<string, DocsBlock> | undefined,
+  where: { file: string; line: number; column?: number | undefined; what: string },
+  errors: SparkifyError[],
+): string | undefined {
+  if (typeof description !== 'string') return undefined;
+  if (!blocks) return description;
+  try {
+    return resolveDocs(description, blocks, where);
+  } catch (e) {
+    const err = e as ProjectError;
+    errors.push(new ProjectError(err.message, { file: where.file, line: where.line, column: where.column, hint: err.hint }));
+    return description;
+  }
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Compiled } from '../api.js';
 import type { Engine } from '../adapters/adapter.js';
 import { UsageError } from '../errors.js';
+import { projectSettings } from '../project/load-project.js';
 import type { NodeResult } from './execute-plan.js';
 
 /** The nodes among ids whose relations do not exist in the database. */
@@ -32,7 +33,7 @@ export interface LastRun {
  * and, when the run that wrote it did not complete (it crashed or was killed), those it never finished.
  */
 export function readLastRun(projectDir: string): LastRun {
-  const file = path.join(projectDir, 'target', 'run_results.json');
+  const file = path.join(projectDir, projectSettings(projectDir).targetPath, 'run_results.json');
   let doc: { target?: { name?: string }; generatedAt?: string; results?: NodeResult[]; complete?: boolean; pending?: unknown };
   try {
     doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;

@@ -24,6 +24,9 @@ const MACROS = [
       '',
       '  {{ no_such_name }}',
       '{% endmacro %}',
+      '{% macro joined(sep) %}{{ return(varargs | join(sep)) }}{% endmacro %}',
+      '{% macro described(name, size=1) %}{{ name }}/{{ size }}/{{ varargs | length }}/{% for k, v in kwargs.items() %}{{ k }}={{ v }};{% endfor %}{% endmacro %}',
+      '{% macro passes_on(first) %}{{ return(joined(first, *varargs)) }}{% endmacro %}',
     ].join('\n'),
   },
 ];
@@ -66,6 +69,26 @@ function error(text: string, s = scope()): SparkifyError {
   if (!e) throw new Error(`rendered without an error: ${r.compiledSql}`);
   return e;
 }
+
+describe("*args and **kwargs: a macro's varargs and kwargs, and unpacking in calls", () => {
+  it.each([
+    ['extra positional arguments are varargs', "{{ joined('-', 'a', 'b', 'c') }}", 'a-b-c'],
+    ['no extra arguments: empty varargs and kwargs', "{{ described('x') }}", 'x/1/0/'],
+    ['undeclared keyword arguments are kwargs; declared ones are not', "{{ described('x', size=2, color='red', n=3) }}", 'x/2/0/color=red;n=3;'],
+    ['positional past the keyword parameters go to varargs', "{{ described('x', 5, 'extra', 'more') }}", 'x/5/2/'],
+    ['*list spreads into the call', "{% set parts = ['a', 'b'] %}{{ joined('+', *parts) }}", 'a+b'],
+    ['**dict spreads into the keyword arguments', "{% set opts = {'size': 4, 'tone': 'low'} %}{{ described('y', **opts) }}", 'y/4/0/tone=low;'],
+    ['a macro passes its varargs on with *varargs', "{{ passes_on(',', 'p', 'q') }}", 'p,q'],
+    ['* and ** still multiply and raise to a power', '{{ 2 * 3 }} {{ 2 ** 3 }} {{ [1, 2] | length * 2 }}', '6 8 4'],
+    ['*args into a Python method', "{% set xs = ['a', 'b'] %}{{ '{}-{}'.format(*xs) }}", 'a-b'],
+  ])('%s', (_name, text, expected) => {
+    expect(render(text).trim()).toBe(expected);
+  });
+
+  it('** of something that is not a dict is an error at its line', () => {
+    expect(error("\n{{ described('x', **[1, 2]) }}").line).toBe(2);
+  });
+});
 
 describe('Jinja as dbt projects write it', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { keywordArgs as keywords } from './keyword-args.js';
 import nunjucks from 'nunjucks';
 import { isPlainObject, pyStr } from './python-methods.js';
+import { KWSPLAT_GLOBAL, SPLAT_GLOBAL, splatArgs, splatKwargs } from './jinja-runtime.js';
 
 /**
  * Jinja's `{% do %}` tag, and the filters and tests dbt projects use that nunjucks does not have
@@ -47,6 +48,9 @@ const toList = (v: unknown): unknown[] => (v === null || v === undefined ? [] : 
 export function addJinjaExtensions(env: nunjucks.Environment): void {
   const e = env as Env;
   env.addExtension('do', new DoExtension());
+  // what `*xs` and `**d` in a call's arguments become (jinja-runtime.ts spreads them into the call)
+  env.addGlobal(SPLAT_GLOBAL, splatArgs);
+  env.addGlobal(KWSPLAT_GLOBAL, splatKwargs);
 
   env.addFilter('map', function (this: unknown, seq: unknown, ...raw: unknown[]) {
     const { args, kwargs } = keywords(raw);

@@ -103,6 +103,27 @@ interface CompilerProto {
   fail(message: string, lineno: number, colno: number): never;
 }
 type RuntimeFn = (...args: unknown[]) => unknown;
+interface NunjucksNodes {
+  Symbol: new (lineno: number, colno: number, value: string) => unknown;
+  FunCall: new (lineno: number, colno: number, name: unknown, args: unknown) => unknown;
+  NodeList: new (lineno: number, colno: number, children: unknown[]) => unknown;
+}
+interface ParserProto {
+  peekToken(): { type: string; value: string; lineno: number; colno: number } | null;
+  nextToken(): unknown;
+  parseUnary(noFilters?: boolean): unknown;
+}
+
+/** The names a `{% macro name(a, b=1) %}` declares: its positional and keyword parameters. */
+function macroParameterNames(node: Node): string[] {
+  const args = (node as unknown as { args?: { children?: { typename?: string; value?: unknown; children?: { key?: { value?: unknown } }[] }[] } }).args;
+  const out: string[] = [];
+  for (const c of args?.children ?? []) {
+    if (c.typename === 'KeywordArgs') for (const p of c.children ?? []) out.push(String(p.key?.value));
+    else out.push(String(c.value));
+  }
+  return out;
+}
 interface Runtime {
   makeMacro(argNames: string[], kwargNames: string[], func: RuntimeFn): RuntimeFn;
   memberLookup(obj: unknown, key: unknown, ...rest: unknown[]): unknown;
@@ -110,6 +131,40 @@ interface Runtime {
 }
 
 const INSTALLED = Symbol('sparkify jinja');
+
+/** `*xs` and `**d` in a call's arguments: markers that runtime.callWrap spreads into the call. */
+const SPLAT = Symbol('*args');
+const KWSPLAT = Symbol('**kwargs');
+/** the positional arguments a macro was given beyond those it declares: its `varargs` */
+const VARARGS = Symbol('varargs');
+export const SPLAT_GLOBAL = '__sparkify_splat';
+export const KWSPLAT_GLOBAL = '__sparkify_kwsplat';
+
+export function splatArgs(v: unknown): Record<symbol, unknown[]> {
+  return { [SPLAT]: v === null || v === undefined ? [] : typeof v === 'string' ? [...v] : [...(v as Iterable<unknown>)] };
+}
+
+export function splatKwargs(v: unknown): Record<symbol, Record<string, unknown>> {
+  if (v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v))) throw new Error('** in a call needs a dict');
+  return { [KWSPLAT]: (v ?? {}) as Record<string, unknown> };
+}
+
+const isKeywords = (v: unknown): v is Record<string | symbol, unknown> => typeof v === 'object' && v !== null && (v as { __keywords?: unknown }).__keywords === true;
+
+/** A call's arguments with every *xs spread in place and every **d merged into its keyword arguments, as Python does. */
+function spreadArgs(args: unknown[]): unknown[] {
+  if (!args.some((a) => typeof a === 'object' && a !== null && (SPLAT in a || KWSPLAT in a))) return args;
+  const out: unknown[] = [];
+  let kw: Record<string | symbol, unknown> | undefined;
+  for (const a of args) {
+    if (typeof a === 'object' && a !== null && SPLAT in a) out.push(...(a as Record<symbol, unknown[]>)[SPLAT]!);
+    else if (typeof a === 'object' && a !== null && KWSPLAT in a) kw = { ...kw, ...(a as Record<symbol, Record<string, unknown>>)[KWSPLAT] };
+    else if (isKeywords(a)) kw = { ...kw, ...a };
+    else out.push(a);
+  }
+  if (kw) out.push({ ...kw, __keywords: true });
+  return out;
+}
 
 /** Python's truth value of a template value. */
 export function pyTruthy(v: unknown): boolean {
@@ -151,12 +206,32 @@ export function installJinjaRuntime(): void {
   };
   const proto = nj.compiler.Compiler.prototype;
 
+  // a call's name is put in the code as a string for its error message; nunjucks escapes only its
+  // quotes, so a method of a multi-line string literal ('...\n...'.format(), as dbt_utils' safe_add
+  // writes) or one ending in a backslash made code that does not parse
+  const protoNames = proto as unknown as { _getNodeName(node: unknown): string };
+  const getNodeName = protoNames._getNodeName;
+  let naming = 0;
+  protoNames._getNodeName = function (this: unknown, node: unknown) {
+    naming++;
+    try {
+      const name = getNodeName.call(this, node);
+      return naming > 1 ? name : name.replace(/\\/g, '\\\\').replace(/[\n\r\u2028\u2029]/g, ' ');
+    } finally {
+      naming--;
+    }
+  };
+
   const compileMacro = proto._compileMacro;
   proto._compileMacro = function (this: CompilerProto, node, frame) {
     const start = this.codebuf.length;
     const id = compileMacro.call(this, node, frame);
     const buf = this.codebuf;
     const open = buf.indexOf('frame.set("caller", kwargs.caller); }\n', start);
+    // Jinja's varargs and kwargs in a macro's body: the arguments it was given and does not declare
+    // (set before the declared ones, so a parameter of that name wins)
+    const declared = macroParameterNames(node);
+    if (open >= 0) buf.splice(open + 1, 0, `frame.set("varargs", runtime.sparkifyVarargs(kwargs)); frame.set("kwargs", runtime.sparkifyKwargs(kwargs, ${JSON.stringify(declared)}));\n`);
     let ret = -1;
     for (let i = buf.length - 1; i > open; i--) {
       if (buf[i]!.startsWith('return new runtime.SafeString(')) {
@@ -293,8 +368,8 @@ export function installJinjaRuntime(): void {
   }
 
   const makeMacro = runtime.makeMacro;
-  runtime.makeMacro = (argNames, kwargNames, func) =>
-    makeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
+  runtime.makeMacro = (argNames, kwargNames, func) => {
+    const macro = makeMacro(argNames, kwargNames, function (this: unknown, ...args: unknown[]) {
       try {
         return func.apply(this, args);
       } catch (e) {
@@ -302,6 +377,40 @@ export function installJinjaRuntime(): void {
         throw e;
       }
     });
+    // nunjucks drops the positional arguments past the declared ones: they are the macro's varargs
+    const declared = argNames.length + kwargNames.length;
+    return function (this: unknown, ...macroArgs: unknown[]) {
+      const last = macroArgs[macroArgs.length - 1];
+      const kw = isKeywords(last) ? last : undefined;
+      const positional = kw ? macroArgs.slice(0, -1) : macroArgs;
+      if (positional.length <= declared) return macro.apply(this, macroArgs);
+      return macro.apply(this, [...positional.slice(0, declared), { ...kw, __keywords: true, [VARARGS]: positional.slice(declared) }]);
+    };
+  };
+  runtime.sparkifyVarargs = (kwargs: Record<string | symbol, unknown> | undefined) => [...((kwargs?.[VARARGS] as unknown[] | undefined) ?? [])];
+  runtime.sparkifyKwargs = (kwargs: Record<string, unknown> | undefined, declared: string[]) =>
+    (runtime.sparkifyDict as (pairs: [unknown, unknown][]) => Record<string, unknown>)(
+      Object.entries(kwargs ?? {}).filter(([k]) => k !== '__keywords' && k !== 'caller' && !declared.includes(k)),
+    );
+  const callWrap = runtime.callWrap as (obj: unknown, name: string, context: unknown, args: unknown[]) => unknown;
+  runtime.callWrap = function (this: unknown, obj: unknown, name: string, context: unknown, args: unknown[]) {
+    return callWrap.call(this, obj, name, context, spreadArgs(args));
+  };
+  // `*xs` / `**d` where an expression starts (a call's argument): Python's unpacking, which dbt
+  // macros use (dbt_utils' surrogate_key passes *varargs on); nunjucks has no such syntax
+  const nodes = (nunjucks as unknown as { nodes: NunjucksNodes }).nodes;
+  const parserProto = (nunjucks as unknown as { parser: { Parser: { prototype: ParserProto } } }).parser.Parser.prototype;
+  const parseUnary = parserProto.parseUnary;
+  parserProto.parseUnary = function (this: ParserProto, noFilters?: boolean) {
+    const tok = this.peekToken();
+    if (tok && tok.type === 'operator' && (tok.value === '*' || tok.value === '**')) {
+      this.nextToken();
+      const inner = parseUnary.call(this, noFilters);
+      const fn = new nodes.Symbol(tok.lineno, tok.colno, tok.value === '*' ? SPLAT_GLOBAL : KWSPLAT_GLOBAL);
+      return new nodes.FunCall(tok.lineno, tok.colno, fn, new nodes.NodeList(tok.lineno, tok.colno, [inner]));
+    }
+    return parseUnary.call(this, noFilters);
+  };
   runtime.sparkifyLocate = locate;
   runtime.sparkifyDefined = (value: unknown, name: string, template: string, lineno: number, colno: number) => {
     if (value !== undefined) return value;

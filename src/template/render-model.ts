@@ -23,6 +23,8 @@ export interface RenderScope {
   /** relation of every source table, by "source.table" */
   sources: Map<string, Relation>;
   disabled: Set<string>;
+  /** source tables declared with config: {enabled: false}, by "source.table" */
+  disabledSources?: Set<string> | undefined;
   /** the sources loaded with copy: {mode: incremental}, by "source.table" (newly_loaded() reads only those) */
   incrementalSources?: Map<string, unknown> | undefined;
   /** the project's name (dbt_project.yml `name:`), as project_name and the root of dispatch */
@@ -211,11 +213,14 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     if (!sources.some((s) => `${s.sourceName}.${s.name}` === key)) sources.push({ sourceName: String(sourceName), name: String(tableName), line: where.line ?? 0 });
     const rel = scope.sources.get(key);
     if (!rel) {
+      const off = scope.disabledSources?.has(key) === true;
       errors.push(
-        new ProjectError(`unknown source in source('${String(sourceName)}', '${String(tableName)}')`, {
+        new ProjectError(off ? `source('${String(sourceName)}', '${String(tableName)}') points at a disabled source` : `unknown source in source('${String(sourceName)}', '${String(tableName)}')`, {
           file: model.file,
           ...where,
-          hint: didYouMean(key, scope.sources.keys()) ?? 'sources are declared in sources.yml',
+          hint: off
+            ? `enable it (config: {enabled: true} on source ${key}) or remove the source() call`
+            : (didYouMean(key, scope.sources.keys()) ?? 'sources are declared under sources: in sources.yml or in a .yml file under models/'),
         }),
       );
       return `"${String(tableName).replace(/"/g, '')}"`;

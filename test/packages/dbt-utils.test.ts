@@ -41,6 +41,11 @@ group by size
   'models/spine.sql': `{{ config(materialized='table') }}
 {{ dbt_utils.date_spine(datepart="day", start_date="cast('2024-01-30' as date)", end_date="cast('2024-02-03' as date)") }}
 `,
+  // safe_add and safe_subtract write a multi-line string ('...\\\n...'.format()) for their warning
+  'models/sums.sql': `{{ config(materialized='table') }}
+select id, {{ dbt_utils.safe_add(['amount', 'id']) }} as total, {{ dbt_utils.safe_subtract(['amount', 'id']) }} as diff
+from {{ ref('people') }}
+`,
   'models/schema.yml': `version: 2
 models:
   - name: people
@@ -129,6 +134,15 @@ describe.skipIf(!HAS_DBT_UTILS).each(cases)('dbt_utils on %s', (type) => {
     expect(rows.map((r) => [r.size, Number(r.red), Number(r.blue)])).toEqual([
       ['M', 1, 0],
       ['S', 2, 1],
+    ]);
+  });
+
+  it('safe_add and safe_subtract: the sum and the difference of the fields, nulls as 0', async () => {
+    const rows = await readRows('select id, total, diff from S.sums order by id');
+    expect(rows.map((r) => [Number(r.id), Number(r.total), Number(r.diff)])).toEqual([
+      [1, 11, 9],
+      [2, 22, 18],
+      [3, 33, 27],
     ]);
   });
 

@@ -3,6 +3,7 @@ import type { ColumnSpec, JsonMapping, Relation, SourceTable } from '../../types
 import type { PathStep } from '../../loaders/json-paths.js';
 import type { NativeRead } from '../../loaders/formats/source-format.js';
 import type { FileReadOptions } from '../../loaders/file-reading-load.js';
+import type { TypedJsonRead } from '../../loaders/typed-json-read.js';
 import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
 import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
@@ -72,6 +73,26 @@ export class DuckDbDialect extends BaseDialect {
   insertFromFiles(into: Relation, source: SourceTable, files: string[], read: NativeRead, opts: DuckDbLoadOptions = {}): string {
     if (read.format !== 'json') throw new LoadError(`DuckDB cannot read ${String(read.format)} files yet`, { file: source.file, line: source.line });
     return `INSERT INTO ${this.relation(into)}\n${this.selectFromJsonFiles(source, files, read.mapping, read.paths, opts)}`;
+  }
+
+  /**
+   * The typed read (the file-reading load's fast path): DuckDB's read_json with explicit column
+   * types, as a user would write it by hand, numbers read straight into their columns and every
+   * other value read as text and converted as the strict path converts it. Only for lines
+   * fitsTypedRead() vouches for (src/loaders/typed-json-read.ts); a line DuckDB refuses fails it.
+   */
+  insertFromFilesTyped(into: Relation, source: SourceTable, files: string[], typed: TypedJsonRead): string {
+    const key = (i: number) => typed.keys[i]!;
+    const columns = source.columns.map((c, i) => `${this.quoteLiteral(key(i))}: ${this.quoteLiteral(typed.reads[i] === 'number' ? this.columnType(c.type) : 'VARCHAR')}`);
+    const cols = source.columns.map((c, i) => {
+      const v = this.quoteIdent(key(i));
+      return `  ${typed.reads[i] === 'number' ? v : this.convertValue(c, v)} AS ${this.quoteIdent(c.name)}`;
+    });
+    const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
+    return (
+      `INSERT INTO ${this.relation(into)}\nSELECT\n${cols.join(',\n')}\n` +
+      `FROM read_json(${fileList}, format = 'newline_delimited', compression = 'uncompressed', maximum_object_size = ${MAX_RECORD_BYTES + 1}, columns = {${columns.join(', ')}})`
+    );
   }
 
   /** An interrupted statement (a cancelled run): the load stops instead of reading the files itself. */

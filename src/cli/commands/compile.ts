@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RUN_RESOURCE_TYPES, compiledPathOf, writeCompiledInBackground, writeRunPlan } from '../../api.js';
+import { RUN_RESOURCE_TYPES, artifactsDir, compiledPathOf, writeCompiledInBackground, writeRunPlan } from '../../api.js';
 import { PLACEHOLDER_IAM_ROLE } from '../../config/load-config.js';
 import { selectNodes } from '../../graph/select-nodes.js';
 import { defineCommand } from '../cli-command.js';
@@ -38,12 +38,13 @@ export const compileCliCommand = defineCommand<SelectArgs>({
       const role = c.target.placeholders.includes('[IAM_ROLE] ARN') ? `; COPY statements name the placeholder role ${PLACEHOLDER_IAM_ROLE}` : '';
       reporter.info(`Offline: no connection is needed to write SQL, so ${c.target.placeholders.join(', ')} ${c.target.placeholders.length === 1 ? 'is' : 'are'} not set and stand as placeholders${role}. Fill them in ${c.target.configFile ?? 'dwh.cfg'} before sparkify run`);
     }
-    reporter.info(`every statement of a run${whole ? '' : ' of the selection'} -> target/compiled/run_plan.sql`);
+    const out = path.relative(c.manifest.projectDir, artifactsDir(c.manifest));
+    reporter.info(`every statement of a run${whole ? '' : ' of the selection'} -> ${out}/compiled/run_plan.sql`);
     const runs = ids.filter((id) => RUN_RESOURCE_TYPES.includes(c.manifest.nodes[id]!.resourceType)).length;
     const snapshots = ids.filter((id) => c.manifest.nodes[id]!.resourceType === 'snapshot').length;
     const tests = ids.length - runs - snapshots;
     const more = snapshots + tests > 0 ? ` (and ${snapshots} snapshot${snapshots === 1 ? '' : 's'}, ${tests} test${tests === 1 ? '' : 's'})` : '';
-    reporter.info(`Compiled ${runs} node${runs === 1 ? '' : 's'} for ${c.target.type}${more}: ${models} compiled file${models === 1 ? '' : 's'} written to target/compiled; manifest of the whole project at target/manifest.json`);
+    reporter.info(`Compiled ${runs} node${runs === 1 ? '' : 's'} for ${c.target.type}${more}: ${models} compiled file${models === 1 ? '' : 's'} written to ${out}/compiled; manifest of the whole project at ${out}/manifest.json`);
     return 0;
   },
 });

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { artifactsDir } from '../../api.js';
+import { projectSettings } from '../../project/load-project.js';
 import { defineCommand } from '../cli-command.js';
 import { projectOptions, targetOptions, wholeNumber, type ProjectArgs } from '../options.js';
 import { VERSION } from '../version.js';
@@ -24,7 +26,7 @@ export const docsCliCommand = defineCommand<DocsArgs>({
       const cols = Object.values(r.lineage.nodes).flatMap((n) => n.columns);
       const untraceable = cols.filter((c) => c.kind === 'untraceable').length;
       const rel = (f: string) => path.relative(process.cwd(), f) || '.';
-      const target = path.join(r.compiled.manifest.projectDir, 'target');
+      const target = artifactsDir(r.compiled.manifest);
       const relations = Object.keys(r.catalog.nodes).length + Object.keys(r.catalog.sources).length;
       reporter.infoLines([
         ...r.notes,
@@ -36,7 +38,8 @@ export const docsCliCommand = defineCommand<DocsArgs>({
       return 0;
     }
     const { serveDocs } = await import('../../docs/serve-docs.js');
-    const docsDir = path.join(path.resolve(a['project-dir']), 'target', 'docs');
+    const projectDir = path.resolve(a['project-dir']);
+    const docsDir = path.join(projectDir, projectSettings(projectDir).targetPath, 'docs');
     const server = await serveDocs(docsDir, { port: a.port });
     reporter.info(`Serving ${path.relative(process.cwd(), docsDir) || '.'} at ${server.url} (Ctrl-C to stop)`);
     const signal = await new Promise<string>((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve(s))));

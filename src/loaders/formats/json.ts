@@ -5,6 +5,7 @@ import { createRowMapper } from '../json-rows.js';
 import { jsonFilesToCopyText } from '../json-to-copy.js';
 import { mapRecords } from '../map-json-records.js';
 import { isS3Uri } from '../s3-uri.js';
+import { fitsTypedRead, planTypedJsonRead } from '../typed-json-read.js';
 import type { SourceFiles } from '../source-files.js';
 import type { PreparedFormat, SourceFormat } from './source-format.js';
 
@@ -18,9 +19,11 @@ export const jsonFormat: SourceFormat = {
     const mapping = source.copy!.json;
     const paths = await readJsonPaths(source, files);
     const mapper = createRowMapper(source.columns, mapping, paths);
+    const typed = planTypedJsonRead(source.columns, mapping, paths);
     return {
       mapper,
-      native: { format: 'json', mapping, paths },
+      native: { format: 'json', mapping, paths, typed },
+      ...(typed ? { fitsTypedRead: (list: string[], sizes: ReadonlyMap<string, number | undefined>, signal?: AbortSignal) => fitsTypedRead(list, sizes, typed, signal) } : {}),
       records: (list, compression, open) => mapRecords(list, compression, mapper, open),
       copyText: (list, compression, opts) => jsonFilesToCopyText(list, compression, mapper, opts),
     };

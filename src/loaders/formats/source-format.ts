@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import type { CopyOptions, SourceTable } from '../../types.js';
 import type { RejectedLine } from '../load-errors.js';
 import type { SourceFiles } from '../source-files.js';
-import type { JsonRecord } from '../read-json-records.js';
+import type { JsonRecord } from '../json-record-splitter.js';
 import type { RowMapper } from '../json-rows.js';
 import type { PathStep } from '../json-paths.js';
 import type { JsonMapping } from '../../types.js';
+import type { TypedJsonRead } from '../typed-json-read.js';
 
 /** Opens one file of a source as a byte stream (decompressed). */
 export type OpenFile = (file: string, compression: CopyOptions['compression']) => Readable;
@@ -18,8 +19,11 @@ export interface MappedRecord {
   bad?: RejectedLine | undefined;
 }
 
-/** What an engine that reads the files itself (DuckDB) needs to know to read this format in SQL. */
-export type NativeRead = { format: 'json'; mapping: JsonMapping; paths?: PathStep[][] | undefined };
+/**
+ * What an engine that reads the files itself (DuckDB) needs to know to read this format in SQL;
+ * `typed`, when the mapping can be spelled as a typed read of top-level keys (typed-json-read.ts).
+ */
+export type NativeRead = { format: 'json'; mapping: JsonMapping; paths?: PathStep[][] | undefined; typed?: TypedJsonRead | undefined };
 
 export interface CopyTextStats {
   records: number;
@@ -40,6 +44,11 @@ export interface PreparedFormat {
    * (COPY ... FROM STDIN). Bad records go to `limit`; the one past max_errors throws.
    */
   copyText(files: string[], compression: CopyOptions['compression'], opts: CopyTextOptions): AsyncGenerator<Buffer>;
+  /**
+   * Whether every line of the (local, uncompressed) files, each up to its size, fits native.typed,
+   * so that the engine's typed read gives the strict path's rows; absent when there is no typed read.
+   */
+  fitsTypedRead?(files: string[], sizes: ReadonlyMap<string, number | undefined>, signal?: AbortSignal): Promise<boolean>;
 }
 
 export interface CopyTextOptions {
