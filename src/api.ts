@@ -9,6 +9,8 @@ import { openEngineForRun } from './adapters/open-for-run.js';
 import { openEngine } from './adapters/create-engine.js';
 import { resolveTarget, type Target } from './config/load-config.js';
 import { QueriesNeeded, compileProject, type CompileOptions } from './compile/compile-project.js';
+import type { Compiler } from './compile/compiler.js';
+import type { ManifestText } from './compile/manifest-text.js';
 import { DatabaseError, SparkifyError } from './errors.js';
 import type { QueryCache } from './template/dbt-context.js';
 import type { Project } from './project/load-project.js';
@@ -22,6 +24,7 @@ import { loadProject } from './project/load-project.js';
 import type { FreshnessResult } from './freshness/source-freshness.js';
 import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
 import { RunResultsProgress, type RunProgress } from './runner/run-results-progress.js';
+import { missingRelations, readLastRun } from './runner/last-run.js';
 import type { Manifest, ModelNode } from './types.js';
 
 export interface ProjectOptions {
@@ -34,6 +37,8 @@ export interface ProjectOptions {
   offline?: boolean | undefined;
   /** the engines a target may name (default: the built-in ones, src/adapters/engines.ts) */
   engines?: readonly EngineDefinition[] | undefined;
+  /** the state kept between compiles of this project (pass the same one to compile again faster); a fresh one when not given */
+  compiler?: Compiler | undefined;
 }
 
 export interface Compiled {
@@ -50,7 +55,7 @@ export function resolveProjectTarget(opts: ProjectOptions): Target {
 export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts)): Compiled {
   const project = loadProject(opts.projectDir);
   const dialect = createDialect(target, opts.engines);
-  const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env });
+  const manifest = compileProject(project, { target, dialect, vars: opts.vars, env: opts.env, compiler: opts.compiler });
   return { manifest, target, dialect };
 }
 
@@ -61,13 +66,13 @@ export function compile(opts: ProjectOptions, target = resolveProjectTarget(opts
  * an open one, is used), and closed before this returns.
  */
 export async function compileWithDatabase(
-  opts: ProjectOptions & { onLog?: CompileOptions['onLog'] },
+  opts: ProjectOptions & { onLog?: CompileOptions['onLog']; project?: Project | undefined },
   target = resolveProjectTarget(opts),
   engine?: Engine,
 ): Promise<Compiled> {
-  const project = loadProject(opts.projectDir);
+  const project = opts.project ?? loadProject(opts.projectDir);
   const dialect = createDialect(target, opts.engines);
-  const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1, { engines: opts.engines }).then((e) => ({ engine: e, close: true }))));
+  const manifest = await compileAnswering(project, { target, dialect, vars: opts.vars, env: opts.env, onLog: opts.onLog, compiler: opts.compiler }, () => (engine ? Promise.resolve({ engine, close: false }) : openEngine(target, 1, { engines: opts.engines }).then((e) => ({ engine: e, close: true }))));
   return { manifest, target, dialect };
 }
 
@@ -153,10 +158,16 @@ function compiledFiles(c: Compiled, only?: string[]): CompiledFile[] {
   return files;
 }
 
-function writeManifest(c: Compiled): void {
+/** Writes target/manifest.json, with every secret masked; with `text`, from the node texts it kept (a watch session's). */
+export function writeManifest(c: Compiled, text?: ManifestText): void {
   const dir = artifactsDir(c.manifest);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'manifest.json'), secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
+  writeFileSync(path.join(dir, 'manifest.json'), text ? text.text(c.manifest, c.target.secrets) : secretMask(c.target.secrets)(JSON.stringify(c.manifest)));
+}
+
+/** Writes target/compiled/<path>.sql of every model, or of the models among `only` (node ids); on a worker thread when there are many. */
+export function writeCompiledFiles(c: Compiled, only?: string[]): Promise<void> {
+  return writeFilesInWorker(compiledFiles(c, only));
 }
 
 /**
@@ -309,6 +320,45 @@ export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled
   try {
     const { result } = await runCompiled(compiled, engine, { ...opts, resultsArgs: { select: opts.select, exclude: opts.exclude } });
     return { compiled, result };
+  } finally {
+    await engine.close();
+  }
+}
+
+export interface RetryResult {
+  compiled: Compiled;
+  /** the nodes retried: the last run's failed, skipped and unfinished ones still in the project, and those whose relations it built and are missing now */
+  nodes: string[];
+  /** the last run's nodes that are no longer in the project */
+  gone: string[];
+  /** undefined when there was nothing to retry */
+  result: RunResult | undefined;
+}
+
+/**
+ * `sparkify retry`: runs again what the last run (target/run_results.json) left undone: its failed,
+ * skipped and (a run that crashed) unfinished nodes, plus the nodes it built whose relations are
+ * missing now. Every resource type is retried, tests gating their children, as `build` runs them.
+ */
+export async function retry(opts: ProjectOptions & Omit<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'resultsArgs'>): Promise<RetryResult> {
+  const last = readLastRun(path.resolve(opts.projectDir));
+  const compiled = await compileWithDatabase({ ...opts, targetName: opts.targetName ?? last.target });
+  writeCompiled(compiled);
+  const known = last.retry.filter((id) => compiled.manifest.nodes[id] !== undefined);
+  const gone = last.retry.filter((id) => compiled.manifest.nodes[id] === undefined);
+  const engine = await openEngineForRun(compiled.target, opts.threads ?? compiled.target.threads ?? 4, {
+    holder: { pid: process.pid, host: hostname(), command: 'retry' },
+    wait: opts.waitForLock,
+    signal: opts.signal,
+    engines: opts.engines,
+  });
+  try {
+    // under the run lock, so what is missing cannot change before the run starts
+    const missing = await missingRelations(compiled, engine, last.succeeded.filter((id) => compiled.manifest.nodes[id] !== undefined));
+    const nodes = [...known, ...missing];
+    if (nodes.length === 0) return { compiled, nodes, gone, result: undefined };
+    const { result } = await runCompiled(compiled, engine, { ...opts, nodes, resourceTypes: BUILD_RESOURCE_TYPES, testsGateChildren: opts.testsGateChildren ?? true, resultsArgs: { retry: true, nodes } });
+    return { compiled, nodes, gone, result };
   } finally {
     await engine.close();
   }

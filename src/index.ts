@@ -1,6 +1,12 @@
 /** sparkify's library API. The CLI is one client of it. */
-export { compile, run, runCompiled, writeCompiled, writeRunPlan, writeRunResults, resolveProjectTarget, compiledPathOf } from './api.js';
-export type { Compiled, ProjectOptions, RunOptions } from './api.js';
+export { compile, compileWithDatabase, run, retry, runCompiled, writeCompiled, writeRunPlan, writeRunResults, resolveProjectTarget, compiledPathOf } from './api.js';
+export type { Compiled, ProjectOptions, RunOptions, RetryResult } from './api.js';
+export { Compiler } from './compile/compiler.js';
+export { watch, WatchSession } from './watch/watch-session.js';
+export type { WatchOptions } from './watch/watch-session.js';
+export type { WatchEvent, RebuildReason, RebuildStatus } from './watch/watch-event.js';
+export { readLastRun } from './runner/last-run.js';
+export type { LastRun } from './runner/last-run.js';
 export { loadProject } from './project/load-project.js';
 export { writeFreshnessResults, selectForRun, BUILD_RESOURCE_TYPES, RUN_RESOURCE_TYPES } from './api.js';
 export { checkFreshness, freshnessQuery, freshnessSources, freshnessStatus } from './freshness/source-freshness.js';

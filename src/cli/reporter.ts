@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { formatError, formatLocation } from '../errors.js';
 import { secretMask } from '../mask-secrets.js';
 import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
-import type { WatchEvent } from './watch-event.js';
+import type { WatchEvent } from '../watch/watch-event.js';
 
 export type LogFormat = 'text' | 'json';
 

@@ -12,6 +12,8 @@ import { DEFAULT_PROJECT_NAME, foldersUnder, mergeConfigs, treeConfig, unusedCon
 import { checkConfigBlock, checkTreeConfigs } from './check-tree-configs.js';
 import { isMap } from '../project/yaml-file.js';
 import { createTemplateEnvironment } from '../template/environment.js';
+import { Compiler } from './compiler.js';
+import { compileInputs, recompileModels, type CompileState } from './recompile-models.js';
 import { customTestNames } from '../template/test-blocks.js';
 import { compileTests } from './compile-tests.js';
 import { compileUnitTests } from './compile-unit-tests.js';
@@ -36,6 +38,8 @@ export interface CompileOptions {
   queries?: QueryCache | undefined;
   /** told of log(), print() and exceptions.warn() in templates, once the compile is done */
   onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
+  /** the state kept from the compiles before (the template environment); a fresh one when not given */
+  compiler?: Compiler | undefined;
 }
 
 /** A compile needs the warehouse to answer these queries first. */
@@ -91,6 +95,18 @@ function modelRelation(name: string, cfg: Partial<ModelConfig>, targetSchema: st
  * project and throws them together, sorted by file.
  */
 export function compileProject(project: Project, opts: CompileOptions): Manifest {
+  // a compiler kept by the caller: start from the last compile when only models' texts changed
+  const compiler = opts.compiler ?? new Compiler();
+  const inputs = opts.compiler ? compileInputs(project, opts) : undefined;
+  if (inputs !== undefined) {
+    const again = compiler.state ? recompileModels(project, opts, compiler.state, inputs) : { full: 'first' as const };
+    if ('manifest' in again) {
+      compiler.state = again.state;
+      compiler.lastCompile = 'partial';
+      return again.manifest;
+    }
+    compiler.lastCompile = again.full;
+  }
   const errors: SparkifyError[] = [...project.problems];
   const { target, dialect } = opts;
   const settings = project.settings;
@@ -125,7 +141,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   errors.push(...sourceErrors);
   const sourceRelations = new Map<string, Relation>(tables.map((t) => [`${t.sourceName}.${t.name}`, { schema: t.schema ?? target.schema, name: t.identifier }]));
 
-  const templates = createTemplateEnvironment(project.macros, packages, settings.name);
+  const templates = compiler.templateEnvironment(project.macros, packages, settings.name);
   errors.push(...templates.errors);
   const prepared: PreparedModel[] = [];
   for (const m of project.models) {
@@ -153,6 +169,8 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
   // (which decides its relation and whether it is enabled) is known.
   const incrementalSources = new Map<string, unknown>(tables.filter((t) => t.location && t.copy?.mode === 'incremental').map((t) => [`${t.sourceName}.${t.name}`, t]));
   const logs: { message: string; level: 'info' | 'debug' | 'warn' }[] = [];
+  let queried = false;
+  let readsClock = false;
   const baseScope: RenderScope = {
     templates,
     dialect,
@@ -168,14 +186,18 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     queries: opts.queries,
     guessesRelations: true,
     onLog: (message, level) => logs.push({ message, level }),
+    onQuery: () => (queried = true),
+    onClock: () => (readsClock = true),
     incrementalSources,
   };
   const configs = new Map<string, ModelConfig>();
   const renders = new Map<string, RenderedModel>();
+  const firsts: CompileState['firsts'] = new Map();
   for (const p of prepared) {
     const snap = snapshotByName.get(p.model.name);
     const r = renderModel(p, baseScope, { isIncremental: false, config: snap ? SNAPSHOT_CONFIG : undefined });
     renders.set(p.model.name, r);
+    firsts.set(p.model.name, { config: r.config, refs: r.refs, sources: r.sources });
     if (snap) {
       const fromProject = treeConfig(settings.snapshots, fqnOf(settings.name, [...settings.snapshotPaths, ...settings.modelPaths], p.model.path, [p.model.name]));
       const cfg = mergeConfigs([DEFAULT_CONFIG, fromProject, ymlSnapshotConfig(snap, errors), r.config]) as unknown as ModelConfig & { invalidate_hard_deletes?: boolean; target_schema?: string };
@@ -338,7 +360,7 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     if (!told.has(key)) opts.onLog?.(l.message, l.level);
     told.add(key);
   }
-  return {
+  const manifest: Manifest = {
     projectDir: project.dir,
     projectName: settings.name,
     targetPath: settings.targetPath,
@@ -351,6 +373,24 @@ export function compileProject(project: Project, opts: CompileOptions): Manifest
     parentMap: dag.parentMap,
     notes,
   };
+  if (inputs !== undefined) {
+    // the next compile may start from this one unless a render's output depends on more than the files
+    const repeatable = !queried && !readsClock && logs.length === 0 && (opts.queries?.answers.size ?? 0) === 0;
+    compiler.state = repeatable
+      ? {
+          inputs,
+          manifest,
+          models: project.models.map((m) => ({ name: m.name, path: m.path, file: m.file, text: m.text })),
+          firsts,
+          configs,
+          baseScope,
+          scope,
+          templates,
+          unitTested: new Set(unitDocs.map((u) => u.model)),
+        }
+      : undefined;
+  }
+  return manifest;
 }
 
 /**

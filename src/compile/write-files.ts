@@ -3,6 +3,8 @@ import { writeFiles } from './write-files-worker.js';
 
 export { writeFiles };
 
+const INLINE_FILES = 200;
+
 export interface CompiledFile {
   file: string;
   text: string;
@@ -14,6 +16,15 @@ export interface CompiledFile {
  * to be had), the files are written here instead.
  */
 export function writeFilesInWorker(files: CompiledFile[]): Promise<void> {
+  // a thread costs more to start than a few hundred files take to write (watch mode's rebuilds)
+  if (files.length < INLINE_FILES) {
+    try {
+      writeFiles(files);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const fallBack = () => {

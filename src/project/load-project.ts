@@ -195,3 +195,27 @@ export function docsFolders(settings: ProjectSettings): string[] {
 function joinRel(root: string, rel: string): string {
   return root === '.' ? rel : `${root}/${rel}`;
 }
+
+/**
+ * The project with the given model files read again, for a caller that follows the files (watch
+ * mode) and knows which changed. Undefined when one of them is not one of the project's model
+ * files any more or not yet (added, deleted, a macro, a YAML file): then load the project again.
+ */
+export function reloadModels(project: Project, files: readonly string[]): Project | undefined {
+  if (project.problems.length > 0) return undefined;
+  const byFile = new Map(project.models.map((m, i) => [m.file, i]));
+  const models = project.models.slice();
+  for (const file of files) {
+    const i = byFile.get(file);
+    if (i === undefined) return undefined;
+    const m = models[i]!;
+    let f: TemplateFile;
+    try {
+      f = read(project.dir, m.path);
+    } catch {
+      return undefined;
+    }
+    models[i] = { ...m, text: f.text };
+  }
+  return { ...project, models };
+}

@@ -192,6 +192,8 @@ export interface DbtContextInput {
   onPending(sql: string): void;
   /** told of every query the render sends */
   onQuery?(): void;
+  /** told when the render reads modules.datetime (the clock: a render that does is not repeatable) */
+  onClock?(): void;
 }
 
 const STATIC = {
@@ -232,16 +234,26 @@ const runStartedAt = new PyDateTime(Date.now() * 1000, false, true);
 
 /** The dbt names for one render. */
 export function dbtContext(input: DbtContextInput): Record<string, unknown> {
-  const { dialect } = input;
   const results = new Map<string, unknown>();
+  return createDbtContext(() => input, () => results);
+}
+
+/**
+ * The dbt names, made once and used by every render: each function reads the render's input (and
+ * its statement results) when it is called. Rendering is synchronous, so the input of the render
+ * that calls is the one `current()` returns. Making these functions anew for each of 10k renders
+ * was a large part of compile time.
+ */
+export function createDbtContext(current: () => DbtContextInput, currentResults: () => Map<string, unknown>): Record<string, unknown> {
 
   const query = (sql: string): Record<string, unknown>[] => {
     const text = sql.trim();
-    if (!input.queries) throw new Error('this compile has no connection to the warehouse, so it cannot run a query; run_query(), statement blocks and adapter.get_relation() work in run, build, test and compile');
-    input.onQuery?.();
-    const answer = input.queries.answers.get(text);
+    const queries = current().queries;
+    if (!queries) throw new Error('this compile has no connection to the warehouse, so it cannot run a query; run_query(), statement blocks and adapter.get_relation() work in run, build, test and compile');
+    current().onQuery?.();
+    const answer = queries.answers.get(text);
     if (!answer) {
-      input.onPending(text);
+      current().onPending(text);
       return [];
     }
     if ('error' in answer) throw new Error(`the query failed: ${answer.error}`);
@@ -252,8 +264,8 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
     const rel = { schema, name: identifier };
     return new DbtRelation(
       () => rel,
-      () => dialect.relation(rel),
-      input.database,
+      () => current().dialect.relation(rel),
+      current().database,
       type,
     );
   };
@@ -265,19 +277,19 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
 
   const getRelation = (...raw: unknown[]) => {
     const a = bindArgs('adapter.get_relation', ['database', 'schema', 'identifier'], raw);
-    const rows = query(dialect.findRelation(String(a.schema), String(a.identifier)));
+    const rows = query(current().dialect.findRelation(String(a.schema), String(a.identifier)));
     const row = rows[0];
     if (!row) return null;
     return relationOf(String(row.schema), String(row.name), row.type === 'view' ? 'view' : 'table');
   };
 
   const columnsIn = (rel: unknown) => {
-    const sql = dialect.relationColumns(asRelation(rel, 'adapter.get_columns_in_relation'));
+    const sql = current().dialect.relationColumns(asRelation(rel, 'adapter.get_columns_in_relation'));
     const rows = query(sql);
     const model = rel instanceof DbtRelation ? rel.model : undefined;
     // sparkify compiles every model before the run (dbt compiles each just before it runs): the
     // columns of a model that is not built yet would silently be none
-    if (rows.length === 0 && model !== undefined && input.queries?.answers.has(sql.trim())) {
+    if (rows.length === 0 && model !== undefined && current().queries?.answers.has(sql.trim())) {
       throw new CompilerError(`the columns of ${model} are read (adapter.get_columns_in_relation, as dbt_utils.star and union_relations do) before ${model} exists in the warehouse: sparkify compiles every model before the run starts; build ${model} first (sparkify run -s ${model}), then this model`);
     }
     return rows.map((r) => new DbtColumn(String(r.column_name), r.char_size === null || r.char_size === undefined ? String(r.data_type) : `${String(r.data_type)}(${String(r.char_size)})`, r.char_size === null || r.char_size === undefined ? undefined : Number(r.char_size)));
@@ -289,22 +301,22 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
     const ns = a.macro_namespace === null || a.macro_namespace === undefined ? undefined : String(a.macro_namespace);
     let order: string[];
     if (ns === undefined) order = ['', 'dbt'];
-    else if (input.dispatch?.[ns]) order = input.dispatch[ns].map((p) => (p === input.projectName ? '' : p));
-    else if (ns === 'dbt' || input.packages.includes(ns)) order = ['', ns];
+    else if (current().dispatch?.[ns]) order = current().dispatch![ns]!.map((p) => (p === current().projectName ? '' : p));
+    else if (ns === 'dbt' || current().packages.includes(ns)) order = ['', ns];
     else order = [ns];
     const searched: string[] = [];
     for (const pkg of order) {
-      for (const prefix of dialect.crossDb.dispatchPrefixes) {
+      for (const prefix of current().dialect.crossDb.dispatchPrefixes) {
         const candidate = `${prefix}__${name}`;
-        searched.push(`${pkg || input.projectName}.${candidate}`);
-        const m = pkg === 'dbt' ? undefined : input.macro(pkg, candidate);
+        searched.push(`${pkg || current().projectName}.${candidate}`);
+        const m = pkg === 'dbt' ? undefined : current().macro(pkg, candidate);
         if (typeof m === 'function') return m;
       }
       if (pkg === 'dbt') {
         if (Object.hasOwn(dbt, name)) return dbt[name];
       }
     }
-    throw new CompilerError(`In dispatch: No macro named '${name}' found within namespace: '${ns ?? input.projectName}'\n    Searched for: ${searched.map((s) => `'${s}'`).join(', ')}`);
+    throw new CompilerError(`In dispatch: No macro named '${name}' found within namespace: '${ns ?? current().projectName}'\n    Searched for: ${searched.map((s) => `'${s}'`).join(', ')}`);
   };
 
   const dbt: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -312,7 +324,7 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
     dbt[name] = (...raw: unknown[]) => {
       const a = bindArgs(`dbt.${name}`, spec.params, raw, spec.defaults);
       const s = (k: string) => pyStr(a[k]);
-      const sql = dialect.crossDb;
+      const sql = current().dialect.crossDb;
       switch (name) {
         case 'concat':
           return sql.concat([...(a.fields as Iterable<unknown>)].map(pyStr));
@@ -328,7 +340,7 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
 
   const log = (...raw: unknown[]) => {
     const a = bindArgs('log', ['msg', 'info'], raw, { info: false });
-    input.log(pyStr(a.msg), a.info ? 'info' : 'debug');
+    current().log(pyStr(a.msg), a.info ? 'info' : 'debug');
     return '';
   };
 
@@ -340,16 +352,25 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
     const rows = query(String(caller()));
     if (a.name !== null) {
       const table = agateTable(rows);
-      results.set(String(a.name), { response: { code: 'SELECT', rows_affected: rows.length }, data: a.fetch_result ? table.map((r) => [...(r as unknown[])]) : [], table: a.fetch_result ? table : null });
+      currentResults().set(String(a.name), { response: { code: 'SELECT', rows_affected: rows.length }, data: a.fetch_result ? table.map((r) => [...(r as unknown[])]) : [], table: a.fetch_result ? table : null });
     }
     return '';
   };
 
   const context: Record<string, unknown> = {
     ...STATIC,
+    modules: {
+      get datetime() {
+        current().onClock?.();
+        return datetimeModule;
+      },
+      re: reModule,
+    },
     dbt,
     ...Object.fromEntries(CROSS_DATABASE_NAMES.map((n) => [n, dbt[n]])),
-    project_name: input.projectName,
+    get project_name() {
+      return current().projectName;
+    },
     flags: { WHICH: 'run', FULL_REFRESH: false, STORE_FAILURES: false },
     run_started_at: runStartedAt,
     invocation_id: invocationId,
@@ -361,41 +382,41 @@ export function dbtContext(input: DbtContextInput): Record<string, unknown> {
         throw new CompilerError(`not implemented: ${pyStr(msg)}`);
       },
       warn: (msg: unknown) => {
-        input.log(pyStr(msg), 'warn');
+        current().log(pyStr(msg), 'warn');
         return '';
       },
     },
     log,
     print: (msg: unknown) => {
-      input.log(pyStr(msg), 'info');
+      current().log(pyStr(msg), 'info');
       return '';
     },
     run_query: (sql: unknown) => agateTable(query(pyStr(sql))),
     statement,
-    load_result: (name: unknown) => results.get(String(name)) ?? null,
+    load_result: (name: unknown) => currentResults().get(String(name)) ?? null,
     adapter: {
       dispatch,
-      quote: (name: unknown) => dialect.quoteName(pyStr(name)),
-      type: () => dialect.type,
+      quote: (name: unknown) => current().dialect.quoteName(pyStr(name)),
+      type: () => current().dialect.type,
       get_relation: getRelation,
       load_relation: (rel: unknown) => {
         const r = asRelation(rel, 'adapter.load_relation');
-        return getRelation(input.database, r.schema, r.name);
+        return getRelation(current().database, r.schema, r.name);
       },
       get_columns_in_relation: columnsIn,
-      already_exists: (schema: unknown, name: unknown) => getRelation(input.database, schema, name) !== null,
+      already_exists: (schema: unknown, name: unknown) => getRelation(current().database, schema, name) !== null,
     },
     api: {
       Relation: {
         create: (...raw: unknown[]) => {
-          const a = bindArgs('api.Relation.create', ['database', 'schema', 'identifier', 'type'], raw, { database: input.database, schema: null, identifier: null, type: null });
+          const a = bindArgs('api.Relation.create', ['database', 'schema', 'identifier', 'type'], raw, { database: current().database, schema: null, identifier: null, type: null });
           if (a.schema === null || a.identifier === null) throw new Error('api.Relation.create() needs a schema and an identifier');
           return relationOf(String(a.schema), String(a.identifier), a.type === 'view' ? 'view' : a.type === 'table' ? 'table' : null);
         },
       },
       Column: {
         translate_type: (t: unknown) => {
-          const labels: Record<string, string> = { string: dialect.crossDb.type_string(), timestamp: dialect.crossDb.type_timestamp(), float: dialect.crossDb.type_float(), integer: dialect.crossDb.type_int(), boolean: dialect.crossDb.type_boolean() };
+          const labels: Record<string, string> = { string: current().dialect.crossDb.type_string(), timestamp: current().dialect.crossDb.type_timestamp(), float: current().dialect.crossDb.type_float(), integer: current().dialect.crossDb.type_int(), boolean: current().dialect.crossDb.type_boolean() };
           const k = String(t).toLowerCase();
           return Object.hasOwn(labels, k) ? labels[k] : String(t);
         },

@@ -1,10 +1,12 @@
 import nunjucks from 'nunjucks';
 import { TemplateError } from '../errors.js';
-import { CROSS_DATABASE_NAMES, DBT_CONTEXT_NAMES, CompilerError } from './dbt-context.js';
+import { CROSS_DATABASE_NAMES, DBT_CONTEXT_NAMES, CompilerError, type DbtContextInput } from './dbt-context.js';
 import { addJinjaExtensions } from './jinja-extensions.js';
 import { whereOf } from './jinja-runtime.js';
 import { sandboxTemplates } from './sandbox.js';
 import { rewriteTestBlocks } from './test-blocks.js';
+import type { FastCallCache } from './fast-render.js';
+import type { PreparedModel } from './render-model.js';
 
 export interface TemplateFile {
   /** name used by nunjucks and in errors: the path relative to the project */
@@ -45,6 +47,12 @@ export interface TemplateEnvironment {
   namespaces: Map<string, Record<string, unknown>>;
   /** the model being rendered: ref(), this, ... resolve against it, in models and in macros */
   setCurrent(context: Record<string, unknown> | undefined): void;
+  /** each model's parsed template, by path (render-model.ts), valid while this environment is */
+  prepared: Map<string, PreparedModel>;
+  /** the calls of fast templates, parsed once each (fast-render.ts) */
+  fastCalls: FastCallCache;
+  /** the dbt names, made once (render-model.ts), and the input and statement results of the render running */
+  renderState: { dbt?: Record<string, unknown> | undefined; input?: DbtContextInput | undefined; results?: Map<string, unknown> | undefined };
 }
 
 /** Names a model's render context defines; macros see them too, through the environment's globals. */
@@ -68,16 +76,17 @@ export const CONTEXT_NAMES = [
 
 const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
-// Watch mode compiles the project on every save: reuse the environment (and, in render-model.ts,
-// each parsed template) while the macro files are unchanged.
-let lastEnvironment: { key: string; value: TemplateEnvironment } | undefined;
+/** What makes two template environments the same: the macro files, the packages' and the project name. */
+export function templateEnvironmentKey(macros: TemplateFile[], packages: MacroPackage[] = [], projectName?: string): string {
+  return JSON.stringify([macros.map((m) => [m.path, m.file, m.text]), packages.map((p) => [p.name, p.macros.map((m) => [m.path, m.file, m.text])]), projectName]);
+}
 
+/**
+ * A new environment with the macros evaluated. It belongs to its caller (a Compiler reuses one
+ * while the macro files are unchanged), and so do the caches it carries.
+ */
 export function createTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage[] = [], projectName?: string): TemplateEnvironment {
-  const key = JSON.stringify([macros.map((m) => [m.path, m.file, m.text]), packages.map((p) => [p.name, p.macros.map((m) => [m.path, m.file, m.text])]), projectName]);
-  if (lastEnvironment?.key === key) return lastEnvironment.value;
-  const value = buildTemplateEnvironment(macros, packages, projectName);
-  lastEnvironment = { key, value };
-  return value;
+  return buildTemplateEnvironment(macros, packages, projectName);
 }
 
 type Globals = Record<string, unknown>;
@@ -181,7 +190,7 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
       p.name,
     );
   }
-  return { env, macroNames, macroFiles, errors, warnings, namespaces, setCurrent: (c) => (current = c) };
+  return { env, macroNames, macroFiles, errors, warnings, namespaces, setCurrent: (c) => (current = c), prepared: new Map(), fastCalls: new Map(), renderState: {} };
 }
 
 /**

@@ -21,8 +21,14 @@ interface FastCall {
 
 const TAG = /\{\{(-?)([\s\S]*?)(-?)\}\}|\{#(-?)[\s\S]*?(-?)#\}|\{%/g;
 
-/** Parses a template into text and calls, or returns undefined when nunjucks is needed. */
-export function parseFastTemplate(src: string): FastTemplate | undefined {
+/** Calls already parsed, by their source text; shared by the templates of one environment, never changed. */
+export type FastCallCache = Map<string, FastCall | undefined>;
+
+/**
+ * Parses a template into text and calls, or returns undefined when nunjucks is needed. Calls repeat
+ * across models (config(...), var(...), a macro, ref('x')): with `calls`, each is parsed once.
+ */
+export function parseFastTemplate(src: string, calls: FastCallCache = new Map()): FastTemplate | undefined {
   const parts: FastTemplate = [];
   let text = '';
   let last = 0;
@@ -38,7 +44,7 @@ export function parseFastTemplate(src: string): FastTemplate | undefined {
     trimNext = m[3] === '-' || m[5] === '-';
     last = m.index + m[0].length;
     if (m[2] === undefined) continue; // a comment
-    const call = parsedCall(m[2]);
+    const call = parsedCall(m[2], calls);
     if (!call) return undefined;
     parts.push(text, call);
     text = '';
@@ -69,15 +75,11 @@ export function renderFastTemplate(t: FastTemplate, lookup: (name: string) => un
   return out;
 }
 
-// Calls repeat across models (config(...), var(...), a macro, ref('x')): each is parsed once. The
-// parsed calls are shared, and never changed.
-const parsedCalls = new Map<string, FastCall | undefined>();
-
-function parsedCall(expr: string): FastCall | undefined {
-  if (parsedCalls.has(expr)) return parsedCalls.get(expr);
+function parsedCall(expr: string, calls: FastCallCache): FastCall | undefined {
+  if (calls.has(expr)) return calls.get(expr);
   const call = parseCall(expr);
-  if (parsedCalls.size >= 50_000) parsedCalls.clear();
-  parsedCalls.set(expr, call);
+  if (calls.size >= 50_000) calls.clear();
+  calls.set(expr, call);
   return call;
 }
 

@@ -3,7 +3,7 @@ import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
 import type { ModelConfig, Relation, TargetInfo } from '../types.js';
 import { MODEL_CONFIG_SCHEMA } from '../materializations/index.js';
-import { DbtRelation, UNSUPPORTED_NAMES, dbtContext, type QueryCache } from './dbt-context.js';
+import { DbtRelation, UNSUPPORTED_NAMES, createDbtContext, type DbtContextInput, type QueryCache } from './dbt-context.js';
 import { toTemplateError, type TemplateEnvironment } from './environment.js';
 import { parseFastTemplate, renderFastTemplate, type FastTemplate } from './fast-render.js';
 import { addLineMarkers, stripLineMarkers } from './line-markers.js';
@@ -41,6 +41,10 @@ export interface RenderScope {
   guessesRelations?: boolean | undefined;
   /** told of log(), print() and exceptions.warn() */
   onLog?: ((message: string, level: 'info' | 'debug' | 'warn') => void) | undefined;
+  /** told of each query a render sends */
+  onQuery?: (() => void) | undefined;
+  /** told when a render reads modules.datetime */
+  onClock?: (() => void) | undefined;
 }
 
 export interface RenderedModel {
@@ -58,6 +62,8 @@ export interface RenderedModel {
   pendingQueries?: boolean | undefined;
   /** the render queried the warehouse (run_query, statement, adapter.get_relation, ...) */
   queried?: boolean | undefined;
+  /** the render read modules.datetime: rendered again later, it may give another text */
+  readsClock?: boolean | undefined;
 }
 
 const REF_OPEN = '\uE010';
@@ -320,21 +326,35 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
 
   const pendingList: string[] = [];
   let queried = false;
-  const dbt = dbtContext({
+  let readsClock = false;
+  const state = scope.templates.renderState;
+  const input: DbtContextInput = {
     dialect: d,
     database,
     projectName: scope.projectName ?? 'sparkify',
     queries: scope.queries,
-    onQuery: () => (queried = true),
+    onQuery: () => {
+      queried = true;
+      scope.onQuery?.();
+    },
+    onClock: () => {
+      readsClock = true;
+      scope.onClock?.();
+    },
     log: (message, level) => scope.onLog?.(message, level),
     macro: (ns, name) => scope.templates.namespaces.get(ns)?.[name],
     packages: scope.packages ?? [],
     dispatch: scope.dispatch,
     onPending: (sql) => pendingList.push(sql),
-  });
+  };
+  // the dbt names are made once per environment and read this render's input while it runs
+  state.dbt ??= createDbtContext(
+    () => state.input!,
+    () => state.results!,
+  );
+  const dbt = state.dbt;
 
-  const context = {
-    ...dbt,
+  const own = {
     newly_loaded: newlyLoadedFn,
     model: { name: model.name, package_name: scope.projectName ?? 'sparkify', unique_id: `model.${scope.projectName ?? 'sparkify'}.${model.name}`, resource_type: 'model', path: model.path, original_file_path: model.path },
     ref,
@@ -350,9 +370,15 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
     surrogate_key: (...exprs: unknown[]) => d.surrogateKey(exprs.flat().map(String)),
     cast_text: (expr: unknown) => d.castText(String(expr)),
   };
-
-  // dbt names sparkify lacks throw when read (not enumerable: nunjucks copies a context's enumerable values)
-  for (const n of UNSUPPORTED_NAMES) Object.defineProperty(context, n, { get: () => dbt[n], enumerable: false });
+  // what macros see (the environment's globals read it): this render's names over the dbt ones
+  const context = Object.assign(Object.create(dbt) as Record<string, unknown>, own);
+  // what nunjucks renders with: it copies a context's own enumerable values, so one flat object;
+  // dbt names sparkify lacks throw when read (not enumerable, so not copied)
+  const flatContext = () => {
+    const flat: Record<string, unknown> = Object.assign({}, dbt, own);
+    for (const n of UNSUPPORTED_NAMES) Object.defineProperty(flat, n, { get: () => dbt[n], enumerable: false });
+    return flat;
+  };
 
   // the queries of a render that guessed relation names are not sent: it is rendered again
   const notePending = (): boolean => {
@@ -363,29 +389,34 @@ export function renderModel(prepared: PreparedModel, scope: RenderScope, opts: {
 
   let rendered: string | undefined;
   scope.templates.setCurrent(context);
+  const outer = { input: state.input, results: state.results };
+  state.input = input;
+  state.results = new Map();
   try {
     if (prepared.fast) {
       const errorCount = errors.length;
       const globals = (scope.templates.env as unknown as { globals: Record<string, unknown> }).globals;
       try {
-        rendered = renderFastTemplate(prepared.fast, (name) => (name in context ? context[name as keyof typeof context] : globals[name]));
+        rendered = renderFastTemplate(prepared.fast, (name) => (name in context ? context[name] : globals[name]));
       } catch {
         // let nunjucks render it again, so the error carries nunjucks' location
         errors.length = errorCount;
       }
     }
-    rendered ??= templateOf(prepared, scope.templates).render(context);
+    rendered ??= templateOf(prepared, scope.templates).render(flatContext());
   } catch (err) {
     const pendingQueries = notePending();
     // with queries unanswered, an error can come of an empty answer: the render is done again
     if (!pendingQueries) errors.push(toTemplateError(err, model.file, 'render', scope.templates.macroFiles));
-    return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
+    return { compiledSql: '', lineMap: [], config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried, readsClock };
   } finally {
     scope.templates.setCurrent(undefined);
+    state.input = outer.input;
+    state.results = outer.results;
   }
   const pendingQueries = notePending();
   const { text: compiledSql, lineMap } = stripLineMarkers(rendered!);
-  return { compiledSql, lineMap, config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried };
+  return { compiledSql, lineMap, config, refs, sources, newlyLoaded, errors: pendingQueries ? [] : errors, usesRelations, pendingQueries, queried, readsClock };
 }
 
 /** target.database: the database the target connects to (DuckDB's is named after its file) */
@@ -408,17 +439,14 @@ function templateOf(prepared: PreparedModel, templates: TemplateEnvironment): nu
   return prepared.template;
 }
 
-/** Parses a model's template once (cached while the file and the macros are unchanged). */
-const parsed = new WeakMap<TemplateEnvironment, Map<string, PreparedModel>>();
-
+/** Parses a model's template once: cached in the environment while the file is unchanged. */
 export function prepareModel(model: ModelFile, templates: TemplateEnvironment): PreparedModel | SparkifyError {
-  let cache = parsed.get(templates);
-  if (!cache) parsed.set(templates, (cache = new Map()));
+  const cache = templates.prepared;
   // keyed by path, the text compared: hashing every model's text as a key costs more at 10k models
   const hit = cache.get(model.path);
   if (hit && hit.model.text === model.text) return { ...hit, model };
   const marked = addLineMarkers(model.text);
-  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked) };
+  const prepared: PreparedModel = { model, marked, fast: parseFastTemplate(marked, templates.fastCalls) };
   try {
     if (!prepared.fast) templateOf(prepared, templates);
   } catch (err) {

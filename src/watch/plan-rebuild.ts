@@ -68,6 +68,8 @@ function closure(start: Iterable<string>, edges: Record<string, string[]>): Set<
 }
 
 function hasChanged(before: GraphNode | undefined, after: GraphNode): boolean {
+  // a partial compile keeps the node objects of what it did not re-render
+  if (before === after) return false;
   return before === undefined || buildFingerprint(before) !== buildFingerprint(after);
 }
 

@@ -19,7 +19,7 @@ export const runCliCommand = defineCommand<RunArgs>({
     if (a.watch) {
       const { watchProject } = await import('../watch.js');
       return watchProject({
-        project: projectOptions(a, env),
+        ...projectOptions(a, env),
         select: splitSelectors(a.select),
         exclude: splitSelectors(a.exclude),
         threads: a.threads,
