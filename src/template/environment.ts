@@ -4,7 +4,7 @@ import { CROSS_DATABASE_NAMES, DBT_CONTEXT_NAMES, CompilerError, type DbtContext
 import { addJinjaExtensions } from './jinja-extensions.js';
 import { whereOf } from './jinja-runtime.js';
 import { sandboxTemplates } from './sandbox.js';
-import { rewriteTestBlocks } from './test-blocks.js';
+import { removeMaterializationBlocks, rewriteTestBlocks } from './test-blocks.js';
 import type { FastCallCache } from './fast-render.js';
 import type { PreparedModel } from './render-model.js';
 
@@ -78,7 +78,11 @@ const MACRO_DEF = /\{%-?\s*macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
 /** What makes two template environments the same: the macro files, the packages' and the project name. */
 export function templateEnvironmentKey(macros: TemplateFile[], packages: MacroPackage[] = [], projectName?: string): string {
-  return JSON.stringify([macros.map((m) => [m.path, m.file, m.text]), packages.map((p) => [p.name, p.macros.map((m) => [m.path, m.file, m.text])]), projectName]);
+  return JSON.stringify([
+    macros.map((m) => [m.path, m.file, m.text]),
+    packages.map((p) => [p.name, p.macros.map((m) => [m.path, m.file, m.text])]),
+    projectName,
+  ]);
 }
 
 /**
@@ -106,7 +110,10 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
   sandboxTemplates();
   const macroFiles = new Map([...macros, ...packages.flatMap((p) => p.macros)].map((m) => [m.path, m]));
   // without a prototype: a name looked up in a namespace is a macro or nothing
-  const namespaces = new Map<string, Record<string, unknown>>([['', Object.create(null) as Record<string, unknown>], ...packages.map((p) => [p.name, Object.create(null)] as [string, Record<string, unknown>])]);
+  const namespaces = new Map<string, Record<string, unknown>>([
+    ['', Object.create(null) as Record<string, unknown>],
+    ...packages.map((p) => [p.name, Object.create(null)] as [string, Record<string, unknown>]),
+  ]);
   // Macros are evaluated once and registered as globals, instead of being imported "with context"
   // into every model (which re-ran each macro file per render: most of compile time at 10k models).
   // A macro still sees the current model's ref(), this, ...: the globals below read them from the
@@ -117,7 +124,8 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
     addJinjaExtensions(env);
     const g = (env as unknown as { globals: object }).globals;
     for (const name of CONTEXT_NAMES) Object.defineProperty(g, name, { get: () => current?.[name], enumerable: true, configurable: true });
-    for (const name of CROSS_DATABASE_NAMES) Object.defineProperty(g, name, { get: () => (current?.dbt as Globals | undefined)?.[name], enumerable: true, configurable: true });
+    for (const name of CROSS_DATABASE_NAMES)
+      Object.defineProperty(g, name, { get: () => (current?.dbt as Globals | undefined)?.[name], enumerable: true, configurable: true });
     for (const [pkg, ns] of namespaces) if (pkg) setGlobal(env, pkg, ns);
     if (projectName && !namespaces.has(projectName)) setGlobal(env, projectName, namespaces.get(''));
     return env;
@@ -128,7 +136,17 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
   const reserved = new Set<string>(CONTEXT_NAMES);
   const compileFiles = (env: nunjucks.Environment, files: TemplateFile[], register: (name: string, fn: unknown) => void, pkg: string | undefined) => {
     for (const m of files) {
-      const text = rewriteTestBlocks(m.text);
+      const stripped = removeMaterializationBlocks(m.text);
+      for (const b of stripped.blocks) {
+        warnings.push(
+          new TemplateError(`{% materialization ${b.name} %}: custom materializations are not supported, so this block has no effect`, {
+            file: m.file,
+            line: b.line,
+            hint: 'a model can use table, view, incremental or a snapshot; a model that names this materialization fails at its config() line',
+          }),
+        );
+      }
+      const text = rewriteTestBlocks(stripped.text);
       const defs = [...text.matchAll(MACRO_DEF)];
       if (defs.length === 0) continue;
       try {
@@ -140,7 +158,13 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
             if (typeof fn !== 'function') continue;
             if (pkg === undefined && reserved.has(name)) {
               const at = defs.find((d) => d[1] === name);
-              errors.push(new TemplateError(`a macro cannot be named '${name}': the name is one of the template functions`, { file: m.file, line: at ? lineOf(text, at.index) : undefined, hint: 'rename the macro' }));
+              errors.push(
+                new TemplateError(`a macro cannot be named '${name}': the name is one of the template functions`, {
+                  file: m.file,
+                  line: at ? lineOf(text, at.index) : undefined,
+                  hint: 'rename the macro',
+                }),
+              );
               continue;
             }
             register(name, fn);
@@ -190,7 +214,18 @@ function buildTemplateEnvironment(macros: TemplateFile[], packages: MacroPackage
       p.name,
     );
   }
-  return { env, macroNames, macroFiles, errors, warnings, namespaces, setCurrent: (c) => (current = c), prepared: new Map(), fastCalls: new Map(), renderState: {} };
+  return {
+    env,
+    macroNames,
+    macroFiles,
+    errors,
+    warnings,
+    namespaces,
+    setCurrent: (c) => (current = c),
+    prepared: new Map(),
+    fastCalls: new Map(),
+    renderState: {},
+  };
 }
 
 /**
