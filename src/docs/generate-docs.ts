@@ -3,11 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../adapters/create-engine.js';
 import { artifactsDir, compileWithDatabase, writeCompiled, type Compiled, type ProjectOptions } from '../api.js';
-import { SparkifyError, throwIfAny } from '../errors.js';
+import { SparkifyError } from '../errors.js';
 import { maskSecrets } from '../mask-secrets.js';
 import { columnLineage, type ColumnLineageDoc } from '../lineage/column-lineage.js';
-import { readDocsBlocks, resolveDocs } from '../project/read-docs-blocks.js';
-import { docsFolders, projectSettings } from '../project/load-project.js';
 import { buildCatalog, catalogColumnNames, type Catalog } from './build-catalog.js';
 import { siteData, type RunResultsFile, type SiteData } from './site-data.js';
 
@@ -42,11 +40,6 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, g
   }
   const compiled = given ?? (await compileWithDatabase(opts));
   const { manifest, target, dialect } = compiled;
-  const settings = projectSettings(manifest.projectDir);
-  const { blocks, errors } = readDocsBlocks(manifest.projectDir, docsFolders(settings));
-  throwIfAny(errors);
-  const describe: Parameters<typeof siteData>[0]['describe'] = (text, node, what) =>
-    resolveDocs(text, blocks, { file: node.resourceType === 'source' ? node.table.file : path.relative(manifest.projectDir, node.file), what });
   writeCompiled(compiled);
 
   const engine = await openEngine(target, 1);
@@ -73,7 +66,7 @@ export async function generateDocs(opts: ProjectOptions & { version: string }, g
   } else notes.push(`no ${shown}/run_results.json yet: the site shows no last run (sparkify run writes it)`);
   if (missing.length > 0) notes.push(`not in the warehouse (never built?): ${missing.join(', ')}`);
 
-  const site = siteData({ manifest, catalog, lineage, runResults, describe });
+  const site = siteData({ manifest, catalog, lineage, runResults });
   const mask = (s: string) => maskSecrets(s, target.secrets);
   mkdirSync(targetDir, { recursive: true });
   writeAtomically(path.join(targetDir, 'catalog.json'), mask(JSON.stringify(catalog, null, 2)));

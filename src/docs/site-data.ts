@@ -82,7 +82,6 @@ export function siteData(input: {
   catalog: Catalog;
   lineage: ColumnLineageDoc;
   runResults?: RunResultsFile | undefined;
-  describe: (text: string | undefined, node: GraphNode, what: string) => string | undefined;
 }): SiteData {
   const { manifest, catalog } = input;
   const last = new Map((input.runResults?.results ?? []).map((r) => [r.id, r]));
@@ -138,7 +137,7 @@ export function siteData(input: {
       return {
         name,
         type: c?.type ?? (d?.type || undefined),
-        description: input.describe(d?.description, n, `column ${name}`),
+        description: d?.description,
         tests: testsOf.get(`${id}\u0000${name.toLowerCase()}`) ?? [],
       };
     });
@@ -151,11 +150,7 @@ export function siteData(input: {
       label: n.resourceType === 'source' ? `${n.sourceName}.${n.name}` : n.name,
       path: n.path,
       relation: `${n.relation.schema}.${n.relation.name}`,
-      description: input.describe(
-        n.resourceType === 'source' ? n.table.description : n.description,
-        n,
-        n.resourceType === 'source' ? `source ${n.sourceName}.${n.name}` : `${n.resourceType} ${n.name}`,
-      ),
+      description: n.resourceType === 'source' ? n.table.description : n.description,
       columns,
       config: n.config as unknown as Record<string, unknown>,
       tags: n.config.tags,
