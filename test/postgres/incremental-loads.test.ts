@@ -6,7 +6,7 @@ import { openEngine } from '../../src/adapters/create-engine.js';
 import { compile, resolveProjectTarget, runCompiled } from '../../src/api.js';
 import { generateData } from '../../src/generate/generate-data.js';
 import type { RunResult } from '../../src/runner/execute-plan.js';
-import { HAS_SHARED_DATA, SHARED_DATA, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, tempDir } from '../helpers/project.js';
+import { HAS_SHARED_DATA, SHARED_DATA, SHARED_DATA_SKIP_REASON, copyFixtureProject, removeDir, tempDir } from '../helpers/project.js';
 import { PUBLISHED_COUNTS } from '../helpers/published-data.js';
 import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
@@ -72,7 +72,7 @@ const ok = (r: RunResult) => expect(r.results.filter((x) => x.status !== 'succes
 
 /** A project folder with an empty logs/ folder; `add` copies day files into it. */
 function project(): { dir: string; logs: string; add: (files: string[]) => void } {
-  const dir = copyRepoProject('');
+  const dir = copyFixtureProject('');
   dirs.push(dir);
   const logs = path.join(dir, 'logs');
   mkdirSync(logs);

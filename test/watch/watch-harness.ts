@@ -28,13 +28,14 @@ export async function sampleData(scratch: string): Promise<string> {
   return out;
 }
 
-/** A copy of the repo's models/ and sources.yml in a temp folder, with a dwh.cfg pointing at `data`. */
+/** The fixture warehouse (models/, sources.yml, sparkify.yml) that every watch test edits a copy of. */
+export const WATCHED_FIXTURE = path.join(REPO, 'test', 'fixtures', 'warehouse');
+
+/** A copy of the fixture warehouse's models/, sources.yml and sparkify.yml in a temp folder, with a dwh.cfg pointing at `data`. */
 export function makeProject(parent: string, data: string): string {
   mkdirSync(parent, { recursive: true });
   const dir = mkdtempSync(path.join(parent, 'project-'));
-  cpSync(path.join(REPO, 'models'), path.join(dir, 'models'), { recursive: true });
-  cpSync(path.join(REPO, 'sources.yml'), path.join(dir, 'sources.yml'));
-  cpSync(path.join(REPO, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
+  for (const p of ['models', 'sources.yml', 'sparkify.yml']) cpSync(path.join(WATCHED_FIXTURE, p), path.join(dir, p), { recursive: true });
   writeFileSync(
     path.join(dir, 'dwh.cfg'),
     `[S3]\nLOG_DATA='${path.join(data, 'log_data')}'\nLOG_JSONPATH='${path.join(data, 'log_json_path.json')}'\nSONG_DATA='${path.join(data, 'song_data')}'\n`,
@@ -56,6 +57,7 @@ export class WatchProcess {
 
   constructor(readonly dir: string, args: string[] = []) {
     this.child = spawn(process.execPath, [CLI, 'run', '--watch', '--log-format', 'json', '--project-dir', dir, ...args], {
+      cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

@@ -4,10 +4,10 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSyn
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, REPO, sampleData, tempRoot, WatchProcess, type LogEvent } from './watch-harness.js';
+import { makeProject, sampleData, tempRoot, WATCHED_FIXTURE, WatchProcess, type LogEvent } from './watch-harness.js';
 
 const SOURCES = ['source.sparkify.staging_events', 'source.sparkify.staging_songs'];
-const repoModels = (readdirSync(path.join(REPO, 'models'), { recursive: true }) as string[]).map((f) => f.split(path.sep).join('/'));
+const repoModels = (readdirSync(path.join(WATCHED_FIXTURE, 'models'), { recursive: true }) as string[]).map((f) => f.split(path.sep).join('/'));
 const ALL = [...SOURCES, ...repoModels.filter((f) => f.endsWith('.sql')).map((f) => `model.${path.basename(f, '.sql')}`)].sort();
 /** the files a fresh project has to follow: models and their YAML, sources.yml, sparkify.yml and dwh.cfg */
 const FOLLOWED = repoModels.filter((f) => /\.(sql|ya?ml)$/.test(f)).length + 3;
