@@ -1,6 +1,7 @@
 import { compile, resolveProjectTarget } from '../../api.js';
 import { readSourceFilesStatus, type SourceFilesStatus } from '../../debug/source-files-status.js';
-import { displayPath, formatError } from '../../errors.js';
+import { formatError } from '../../errors.js';
+import { displayPath } from '../../display-path.js';
 import { describeNote, type ProjectNote } from '../../project/project-settings.js';
 import { describeTarget } from '../../config/load-config.js';
 import { checkConnection } from '../../debug/check-connection.js';
