@@ -1,6 +1,5 @@
 import yargs from 'yargs';
-import { SparkifyError, UsageError } from '../errors.js';
-import { suggest } from '../suggest.js';
+import { SparkifyError, UsageError, suggest, VERSION } from '../index.js';
 import type { CliCommand, CliContext } from './cli-command.js';
 import { buildCliCommand } from './commands/build.js';
 import { cleanCliCommand } from './commands/clean.js';
@@ -20,9 +19,8 @@ import { testCliCommand } from './commands/test.js';
 import { earlyArgs } from './early-args.js';
 import { globalOptions } from './options.js';
 import { Reporter } from './reporter.js';
-import { VERSION } from './version.js';
 
-export { VERSION } from './version.js';
+export { VERSION } from '../index.js';
 
 /** Every command, in the order `sparkify --help` lists them: one line per command. */
 export const COMMANDS: CliCommand[] = [
