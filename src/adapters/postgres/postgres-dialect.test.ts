@@ -23,6 +23,22 @@ describe('PostgresDialect', () => {
     await expect(lines.join('\n') + '\n').toMatchFileSnapshot('./__golden__/helpers.sql');
   });
 
+  it('indexes a staging table by its loads with BRIN, summarized in the append; Redshift has zone maps instead', () => {
+    const r = { schema: 'sparkify', name: 'staging_events' };
+    expect(d.indexStagingTable(r)).toEqual(['CREATE INDEX IF NOT EXISTS "staging_events__sparkify_load_seq" ON "sparkify"."staging_events" USING brin ("_load_seq")']);
+    expect(d.afterStagingAppend(r)).toEqual([`SELECT pg_catalog.brin_summarize_new_values('"sparkify"."staging_events__sparkify_load_seq"'::regclass)`]);
+    // a name that would pass 63 bytes is cut, with a hash of the whole name, as tmp relations are
+    const long = { schema: 's', name: 'x'.repeat(50) };
+    const [sql] = d.indexStagingTable(long);
+    const name = /INDEX IF NOT EXISTS "([^"]+)"/.exec(sql!)![1]!;
+    expect(name.length).toBe(63);
+    expect(name).toMatch(/^x+__sparkify_load_seq_[0-9a-f]{8}$/);
+    expect(d.indexStagingTable({ schema: 's', name: 'x'.repeat(49) + 'y' })[0]).not.toBe(sql);
+    const rs = new RedshiftDialect();
+    expect(rs.indexStagingTable(r)).toEqual([]);
+    expect(rs.afterStagingAppend(r)).toEqual([]);
+  });
+
   it('creates staging tables with byte-order collation on text columns only', () => {
     const cols = [
       { name: 'userid', type: 'varchar(32)' },

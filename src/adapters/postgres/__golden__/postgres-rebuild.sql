@@ -43,10 +43,12 @@ CREATE TABLE "sparkify"."staging_events" (
   "_source_file" varchar(1024) COLLATE "C",
   "_load_seq" bigint
 );
+CREATE INDEX IF NOT EXISTS "staging_events__sparkify_load_seq" ON "sparkify"."staging_events" USING brin ("_load_seq");
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events';
 DELETE FROM "sparkify"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_events';
 INSERT INTO "sparkify"."staging_events" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", "_source_file", "_load_seq")
 SELECT "artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", '<file>', 1 FROM "sparkify"."staging_events__sparkify_tmp";
+SELECT pg_catalog.brin_summarize_new_values('"sparkify"."staging_events__sparkify_load_seq"'::regclass);
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events' AND "file" IN ('<file>');
 INSERT INTO "sparkify"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
   ('sparkify.staging_events', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
@@ -144,10 +146,12 @@ CREATE TABLE "sparkify"."staging_songs" (
   "_source_file" varchar(1024) COLLATE "C",
   "_load_seq" bigint
 );
+CREATE INDEX IF NOT EXISTS "staging_songs__sparkify_load_seq" ON "sparkify"."staging_songs" USING brin ("_load_seq");
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs';
 DELETE FROM "sparkify"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_songs';
 INSERT INTO "sparkify"."staging_songs" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", "_source_file", "_load_seq")
 SELECT "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", '<file>', 1 FROM "sparkify"."staging_songs__sparkify_tmp";
+SELECT pg_catalog.brin_summarize_new_values('"sparkify"."staging_songs__sparkify_load_seq"'::regclass);
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs' AND "file" IN ('<file>');
 INSERT INTO "sparkify"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
   ('sparkify.staging_songs', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
