@@ -177,11 +177,12 @@ export interface Dialect {
   /** a staging table of an incremental source: its columns, the file each row came from and the load that added it */
   createStagingTable(r: Relation, columns: { name: string; type: string }[]): string;
   /**
-   * Statements that index a staging table by its `_load_seq` (idempotent: run on a new table and before each incremental
-   * load of an existing one), so that newly_loaded() reads the new loads' rows, not the whole table; none where the
-   * engine keeps such a summary itself (DuckDB's and Redshift's zone maps).
+   * Statements that index a staging table by its `_load_seq` and the source's loaded_at_field (idempotent: run on a new
+   * table and before each incremental load of an existing one), so that newly_loaded() and a model's "since" condition
+   * read the new or recent rows, not the whole table; none where the engine keeps such a summary itself (DuckDB's and
+   * Redshift's zone maps).
    */
-  indexStagingTable(r: Relation): string[];
+  indexStagingTable(r: Relation, source: SourceTable): string[];
   /** statements run after rows are appended to a staging table, in the transaction of the append (the index brought up to date) */
   afterStagingAppend(r: Relation): string[];
   /** appends the rows of tmp to an incremental source's staging table, tagged with their file (NULL for a manifest batch) and load */

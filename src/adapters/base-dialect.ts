@@ -254,7 +254,7 @@ export abstract class BaseDialect implements Dialect {
     return this.createTable(r, [...columns, { name: SOURCE_FILE_COLUMN, type: 'varchar(1024)' }, { name: LOAD_SEQ_COLUMN, type: 'bigint' }]);
   }
 
-  indexStagingTable(_r: Relation): string[] {
+  indexStagingTable(_r: Relation, _source: SourceTable): string[] {
     return [];
   }
 

@@ -76,7 +76,7 @@ export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: st
     loadedAt: '1970-01-01T00:00:00.000Z',
   };
   return {
-    first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
+    first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into, s.source), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
     perFile: [
       ...(manifest !== undefined ? [d.dropRelation(s.tmp, 'table'), d.createTable(s.tmp, s.source.columns)] : []),
       ...load,

@@ -111,11 +111,11 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   const exists = (await ctx.engine.listRelations([s.into.schema])).some((r) => r.name === s.into.name);
   if (s.fullRefresh || !exists || ledger.length === 0) {
     // a first load, a full refresh, or a staging table the ledger knows nothing of (loaded in mode full before)
-    await c.transaction([d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into), ...d.forgetLoadedFiles(s.ledgerSchema, source)]);
+    await c.transaction([d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into, s.source), ...d.forgetLoadedFiles(s.ledgerSchema, source)]);
     ledger = [];
   } else {
     // a staging table made before its engine indexed them gets its index now (a no-op when it has it)
-    const index = d.indexStagingTable(s.into);
+    const index = d.indexStagingTable(s.into, s.source);
     if (index.length > 0) await c.transaction(index);
   }
   const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error');

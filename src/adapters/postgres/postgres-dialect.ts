@@ -48,9 +48,12 @@ export class PostgresDialect extends BaseDialect {
   // postgres: rows are appended to a staging table in load order, so a BRIN index on _load_seq (a summary of each range
   // of 128 heap pages, a few pages in all) lets newly_loaded()'s `_load_seq > watermark` read only the ranges holding
   // the new loads (a bitmap heap scan), where a day of 100,000 events among 3 million was a scan of the whole table in
-  // each incremental model. It costs next to nothing to keep; a btree would index every row.
-  override indexStagingTable(r: Relation): string[] {
-    return [`CREATE INDEX IF NOT EXISTS ${this.quoteIdent(this.loadSeqIndexName(r))} ON ${this.relation(r)} USING brin (${this.quoteIdent(LOAD_SEQ_COLUMN)})`];
+  // each incremental model. The source's loaded_at_field (staging_events.ts), which follows the load order but for
+  // late rows, is summarized by the same index, for conditions such as users' `ts >= <since>`. It costs next to
+  // nothing to keep; a btree would index every row.
+  override indexStagingTable(r: Relation, source: SourceTable): string[] {
+    const columns = [LOAD_SEQ_COLUMN, ...(source.loadedAtField && source.columns.some((c) => c.name === source.loadedAtField) ? [source.loadedAtField] : [])];
+    return [`CREATE INDEX IF NOT EXISTS ${this.quoteIdent(this.loadSeqIndexName(r))} ON ${this.relation(r)} USING brin (${columns.map((c) => this.quoteIdent(c)).join(', ')})`];
   }
 
   // postgres: BRIN summarizes a range when VACUUM or brin_summarize_new_values() reaches it; an unsummarized range
@@ -61,9 +64,9 @@ export class PostgresDialect extends BaseDialect {
     return [`SELECT pg_catalog.brin_summarize_new_values(${this.quoteLiteral(index)}::regclass)`];
   }
 
-  /** the staging table's name + __sparkify_load_seq; cut, with a hash of the name, where it would pass the identifier limit */
+  /** the staging table's name + _load_seq_brin; cut, with a hash of the name, where it would pass the identifier limit */
   protected loadSeqIndexName(r: Relation): string {
-    const suffix = '__sparkify_load_seq';
+    const suffix = '_load_seq_brin';
     const max = this.maxIdentifierBytes ?? Infinity;
     if (Buffer.byteLength(r.name, 'utf8') + suffix.length <= max) return r.name + suffix;
     const tail = `${suffix}_${createHash('sha256').update(r.name, 'utf8').digest('hex').slice(0, 8)}`;

@@ -48,11 +48,11 @@ export class RedshiftDialect extends PostgresDialect {
 
   // redshift: no indexes; each block's zone map (min and max of every column) already lets `_load_seq > watermark` skip
   // the blocks of earlier loads
-  override indexStagingTable(): string[] {
+  override indexStagingTable(_r: Relation, _source: SourceTable): string[] {
     return [];
   }
 
-  override afterStagingAppend(): string[] {
+  override afterStagingAppend(_r: Relation): string[] {
     return [];
   }
   // redshift: no advisory locks, and tables get no array types to collide
