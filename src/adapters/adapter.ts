@@ -189,6 +189,12 @@ export interface Dialect {
   appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string;
   /** deletes the rows one load added to a staging table (on_file_change: reload) */
   deleteRowsOfLoad(r: Relation, loadSeq: number): string;
+  /** deletes the rows of these files that one load added (a load whose every row carries its file) */
+  deleteRowsOfFiles(r: Relation, loadSeq: number, files: string[]): string[];
+  /** a query of one value, n: the rows of a load that do not carry their file (it read several files at once) */
+  countUntaggedRows(r: Relation, loadSeq: number): string;
+  /** the rows a load added to a staging table, by file: rows of (file, n) */
+  rowsOfLoadByFile(r: Relation, loadSeq: number): string;
   /** a condition on a staging table's rows: loaded after the model's watermark for the source (every row, before it has one) */
   newlyLoaded(schema: string, model: string, source: string, alias?: string): string;
   /**
@@ -246,6 +252,21 @@ export interface FilesLoad {
   /** writes the manifest */
   sourceFiles: SourceFiles;
   /** the statements that commit the load (append tmp to the staging table, record the files), given what was loaded */
+  commit(result: FilesLoadResult): string[];
+}
+
+/**
+ * An incremental load's new files, read by the engine itself straight into the staging table in
+ * ONE transaction with their ledger rows (Engine.loadLedgerFiles), each row tagged with its file.
+ */
+export interface LedgerFilesLoad {
+  /** into: the staging table; files: the new files, sorted */
+  step: LoadStep & { files: FileRef[] };
+  /** the load's number, in every row's _load_seq */
+  loadSeq: number;
+  /** statements run first in the transaction (a reload's deletes) */
+  first: string[];
+  /** the statements that record the files in the ledger, given what was loaded (rowsByFile: every file's rows) */
   commit(result: FilesLoadResult): string[];
 }
 
@@ -322,6 +343,12 @@ export interface Engine {
    * manifestLocation; engines that load from the client leave it out.
    */
   loadFiles?(c: Connection, load: FilesLoad): Promise<FilesLoadResult>;
+  /**
+   * Loads an incremental source's new files by reading them all straight into the staging table,
+   * in the one transaction that records them in the ledger (DuckDB: read_json over the files, its
+   * `filename` column giving each row its file). Engines that load one file at a time leave it out.
+   */
+  loadLedgerFiles?(c: Connection, load: LedgerFilesLoad, onProgress?: (p: LoadProgress) => void): Promise<FilesLoadResult>;
   /**
    * Takes the target's run lock for as long as the engine stays open, so that two runs never build
    * the same target at once. Throws RunLockedError, naming the holder and since when, if another

@@ -275,6 +275,24 @@ export abstract class BaseDialect implements Dialect {
     return `DELETE FROM ${this.relation(r)} WHERE ${this.quoteIdent(LOAD_SEQ_COLUMN)} = ${Math.trunc(loadSeq)}`;
   }
 
+  deleteRowsOfFiles(r: Relation, loadSeq: number, files: string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < files.length; i += 200) {
+      const list = files.slice(i, i + 200).map((f) => this.quoteLiteral(f)).join(', ');
+      out.push(`${this.deleteRowsOfLoad(r, loadSeq)} AND ${this.quoteIdent(SOURCE_FILE_COLUMN)} IN (${list})`);
+    }
+    return out;
+  }
+
+  countUntaggedRows(r: Relation, loadSeq: number): string {
+    return `SELECT COUNT(*) AS n FROM ${this.relation(r)} WHERE ${this.quoteIdent(LOAD_SEQ_COLUMN)} = ${Math.trunc(loadSeq)} AND ${this.quoteIdent(SOURCE_FILE_COLUMN)} IS NULL`;
+  }
+
+  rowsOfLoadByFile(r: Relation, loadSeq: number): string {
+    const file = this.quoteIdent(SOURCE_FILE_COLUMN);
+    return `SELECT ${file} AS file, COUNT(*) AS n FROM ${this.relation(r)} WHERE ${this.quoteIdent(LOAD_SEQ_COLUMN)} = ${Math.trunc(loadSeq)} GROUP BY ${file}`;
+  }
+
   private watermarkOf(schema: string, model: string, source: string): string {
     const q = (s: string) => this.quoteIdent(s);
     return `SELECT MAX(w.${q('load_seq')}) FROM ${this.relation({ schema, name: WATERMARKS_TABLE })} AS w WHERE w.${q('model')} = ${this.quoteLiteral(model)} AND w.${q('source')} = ${this.quoteLiteral(source)}`;

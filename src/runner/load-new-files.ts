@@ -1,4 +1,5 @@
-import { LoadError, quotePath } from '../errors.js';
+import { LoadError } from '../errors.js';
+import { quotePath } from '../display-path.js';
 import type { Connection, Engine, FilesLoadResult, LedgerLoadStep, LoadedFile, LoadProgress, LoadResult } from '../adapters/adapter.js';
 import { contentHash, fingerprintOf, type Fingerprint } from '../loaders/file-fingerprint.js';
 import { isS3Uri } from '../loaders/s3-uri.js';
@@ -98,6 +99,8 @@ const listOf = (files: string[], max = 5) => files.slice(0, max).map(quotePath).
  * one at a time or in batches of small files; on Redshift with a manifest prefix, all of them with
  * one COPY of their manifest), each load appended to the staging table in the transaction that
  * records its files in sparkify_loaded_files, so a crash never records a file without its rows or the reverse.
+ * An engine that reads the files itself (DuckDB, Engine.loadLedgerFiles) reads all of them straight
+ * into the staging table, each row tagged with its file, in the one transaction that records them.
  */
 export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: LedgerLoadContext): Promise<LedgerLoadResult> {
   const d = ctx.engine.dialect;
@@ -138,9 +141,21 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
       `${changes.removed.length} loaded file${changes.removed.length === 1 ? ' no longer exists' : 's no longer exist'}; ${changes.removed.length === 1 ? 'its' : 'their'} rows are kept (--full-refresh drops them): ${listOf(changes.removed)}`,
     );
 
-  // a reloaded file's old rows are those of the load that added it: every file of that load is loaded again
+  // a reloaded file's old rows are those of the load that added it: when every row of that load carries its file,
+  // the file's rows go and it loads again; else (the load read several files at once) every file of that load does
+  const reloadedBySeq = new Map<number, string[]>();
+  for (const f of changes.load) {
+    if (!f.reload) continue;
+    const rs = num(known(ledger, f.ref.uri)?.load_seq) ?? -1;
+    reloadedBySeq.set(rs, [...(reloadedBySeq.get(rs) ?? []), f.ref.uri]);
+  }
   const reloads = new Set<number>();
-  for (const f of changes.load) if (f.reload) reloads.add(num(known(ledger, f.ref.uri)?.load_seq) ?? -1);
+  const fileReloads = new Map<number, string[]>();
+  for (const [rs, uris] of reloadedBySeq) {
+    const untagged = rs < 0 ? 1 : Number(Object.values((await c.query(d.countUntaggedRows(s.into, rs)))[0] ?? {})[0] ?? 1);
+    if (untagged === 0) fileReloads.set(rs, uris);
+    else reloads.add(rs);
+  }
   const queued = new Set(changes.load.map((f) => f.ref.uri));
   const byUri = new Map(listed.map((f) => [f.uri, f]));
   for (const r of ledger) {
@@ -154,7 +169,18 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     changes.load.push({ ref, fingerprint: await fingerprintOf(ref), hash: isS3Uri(ref.uri) ? undefined : await contentHash(ref.uri), reload: true });
     queued.add(r.file);
   }
-  const dropped = ledger.filter((r) => reloads.has(num(r.load_seq) ?? -1)).map((r) => r.file);
+  const dropped = [...ledger.filter((r) => reloads.has(num(r.load_seq) ?? -1)).map((r) => r.file), ...[...fileReloads.values()].flat()];
+  const reloading = reloads.size > 0 || fileReloads.size > 0;
+  /** on_file_change: reload: the old loads' rows go (and their files leave the ledger until loaded again), and every model that read them builds again in full */
+  const reloadStatements = (): string[] =>
+    reloading
+      ? [
+          ...[...reloads].map((rs) => d.deleteRowsOfLoad(s.into, rs)),
+          ...[...fileReloads].flatMap(([rs, uris]) => d.deleteRowsOfFiles(s.into, rs, uris)),
+          ...d.forgetFiles(s.ledgerSchema, source, dropped),
+          d.invalidateWatermarks(s.ledgerSchema, source),
+        ]
+      : [];
 
   let seq = Math.max(0, ...ledger.map((r) => num(r.load_seq) ?? 0));
   const total = { rows: 0, files: 0, records: 0, bytes: 0 };
@@ -166,37 +192,34 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   let first = true;
   const sorted = changes.load.sort((x, y) => (x.ref.uri < y.ref.uri ? -1 : x.ref.uri > y.ref.uri ? 1 : 0));
   /** the statements that append tmp's rows and record the batch, run in the transaction of its load */
-  const commitStatements = (batch: typeof sorted, r: FilesLoadResult, loadSeq: number): string[] => {
+  const ledgerEntries = (batch: typeof sorted, r: FilesLoadResult, loadSeq: number, tagged: boolean): LoadedFile[] => {
     const single = batch.length === 1 ? batch[0]!.ref.uri : undefined;
     const loadedAt = new Date().toISOString();
     const rejectedIn = (uri: string) => (r.rejected ?? []).filter((l) => l.file === uri).length;
-    const entries: LoadedFile[] = batch.map((f) => ({
+    return batch.map((f) => ({
       source,
       file: f.ref.uri,
       size: f.fingerprint.size,
       etag: f.fingerprint.etag,
       mtime: f.fingerprint.mtime,
       contentHash: f.hash,
-      // a file loaded on its own has its own count, as has each file of a manifest (from STL_LOAD_COMMITS); files loaded together share theirs
-      rowsLoaded: single ? r.rows : r.rowsByFile?.get(f.ref.uri),
+      // a file loaded on its own has its own count, as has each file of a manifest (from STL_LOAD_COMMITS) and of a load
+      // whose rows carry their file (a file without rows is not in rowsByFile); files loaded together share theirs
+      rowsLoaded: single && !tagged ? r.rows : tagged ? (r.rowsByFile?.get(f.ref.uri) ?? 0) : r.rowsByFile?.get(f.ref.uri),
       rowsRejected: single ? (r.rejected?.length ?? 0) : r.rowsByFile ? rejectedIn(f.ref.uri) : undefined,
       loadSeq,
       runId: ctx.runId,
       loadedAt,
     }));
+  };
+  /** the statements that append tmp's rows and record the batch, run in the transaction of its load */
+  const commitStatements = (batch: typeof sorted, r: FilesLoadResult, loadSeq: number): string[] => {
+    const single = batch.length === 1 ? batch[0]!.ref.uri : undefined;
     const out = [
-      // on_file_change: reload: the old loads' rows go (and their files leave the ledger until loaded again), and
-      // every model that read them builds again in full
-      ...(first && reloads.size > 0
-        ? [
-            ...[...reloads].map((rs) => d.deleteRowsOfLoad(s.into, rs)),
-            ...d.forgetFiles(s.ledgerSchema, source, dropped),
-            d.invalidateWatermarks(s.ledgerSchema, source),
-          ]
-        : []),
+      ...(first ? reloadStatements() : []),
       d.appendLoadedRows(s.into, s.tmp, columns, single, loadSeq),
       ...d.afterStagingAppend(s.into),
-      ...d.recordLoadedFiles(s.ledgerSchema, entries),
+      ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(batch, r, loadSeq, false)),
       d.dropRelation(s.tmp, 'table'),
     ];
     first = false;
@@ -229,6 +252,25 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
       sourceFiles: ctx.files,
       commit: (res) => commitStatements(sorted, res, loadSeq),
     }).catch(failed);
+    seq = loadSeq;
+    await recordLoad(r);
+    counted(sorted, r);
+  } else if (!serverLoads && ctx.engine.loadLedgerFiles && sorted.length > 0) {
+    // the engine reads every new file straight into the staging table, each row tagged with its file, in the one
+    // transaction that records them all
+    const loadSeq = seq + 1;
+    const r = await ctx.engine
+      .loadLedgerFiles(
+        c,
+        {
+          step: { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.into, files: sorted.map((f) => f.ref) },
+          loadSeq,
+          first: reloadStatements(),
+          commit: (res) => [...d.afterStagingAppend(s.into), ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(sorted, res, loadSeq, true))],
+        },
+        ctx.onProgress ? progress : undefined,
+      )
+      .catch(failed);
     seq = loadSeq;
     await recordLoad(r);
     counted(sorted, r);

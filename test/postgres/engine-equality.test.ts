@@ -38,8 +38,11 @@ describe.skipIf(!HAS_SHARED_DATA)('the same warehouse on DuckDB and PostgreSQL',
     const cols = await e.withConnection((c) =>
       c.query(`select column_name from information_schema.columns where table_schema = '${schema}' and table_name = '${table}' order by ordinal_position`),
     );
-    const by = cols.map((_, i) => i + 1).join(', ');
-    return e.withConnection((c) => c.query(`select * from "${schema}"."${table}" order by ${by}`));
+    // a staging row's load and file depend on how the engine groups files into loads: DuckDB reads a run's new files in
+    // one load, each row tagged with its file; PostgreSQL loads a day file at a time, and small song files in batches
+    const names = cols.map((c) => String(c.column_name)).filter((n) => n !== '_source_file' && n !== '_load_seq');
+    const by = names.map((_, i) => i + 1).join(', ');
+    return e.withConnection((c) => c.query(`select ${names.map((n) => `"${n}"`).join(', ')} from "${schema}"."${table}" order by ${by}`));
   };
 
   it.each(TABLES)('%s is equal row for row, in the same order and JS types', async (table) => {

@@ -216,14 +216,15 @@ describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('incremental loads of the publis
       expect(refreshed.results.find((x) => x.name === 'staging_events')).toMatchObject({ files: 29 });
       const ledger = (await w.ledger()).filter((l) => l.source === 'sparkify.staging_events');
       expect(ledger.map((l) => l.file)).not.toContain('2018-11-30-events.json');
-      expect(ledger.map((l) => l.load_seq)).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
+      // DuckDB reads a run's new files in one load; PostgreSQL loads each day file on its own
+      expect(ledger.map((l) => l.load_seq)).toEqual(Array.from({ length: 29 }, (_, i) => (type === 'duckdb' ? 1 : i + 1)));
       await expectEqualToFullBuild(w, type, published);
     } finally {
       await w.close();
     }
   });
 
-  it('a load that fails on file 12 keeps files 1-11 with their ledger rows and records nothing of file 12; fixed, the next run equals a full build', async () => {
+  it('a load that fails on file 12 records nothing of file 12 (PostgreSQL keeps files 1-11 with their ledger rows, DuckDB, which loads them in one transaction, none); fixed, the next run equals a full build', async () => {
     const p = project();
     const w = await Warehouse.open(p.dir, type, 'e', published);
     try {
@@ -235,10 +236,11 @@ describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('incremental loads of the publis
       const failed = await w.run();
       expect(failed.results.find((r) => r.name === 'staging_events')?.status).toBe('error');
       const ledger = (await w.ledger()).filter((l) => l.source === 'sparkify.staging_events');
-      expect(ledger.map((l) => l.file)).toEqual(days.slice(0, 11).map((d) => path.basename(d)));
+      const kept = type === 'duckdb' ? 0 : 11;
+      expect(ledger.map((l) => l.file)).toEqual(days.slice(0, kept).map((d) => path.basename(d)));
       const rows = await w.query(`select count(*) as n, count(distinct _source_file) as files from "${w.schema}".staging_events`);
       expect(Number(rows[0]!.n)).toBe(ledger.reduce((n, l) => n + l.rows_loaded, 0));
-      expect(Number(rows[0]!.files)).toBe(11);
+      expect(Number(rows[0]!.files)).toBe(kept);
       writeFileSync(bad, good);
       ok(await w.run());
       await expectEqualToFullBuild(w, type, published);

@@ -2,13 +2,13 @@ import { LoadError } from '../../errors.js';
 import type { ColumnSpec, JsonMapping, Relation, SourceTable } from '../../types.js';
 import type { PathStep } from '../../loaders/json-paths.js';
 import type { NativeRead } from '../../loaders/formats/source-format.js';
-import type { FileReadOptions } from '../../loaders/file-reading-load.js';
+import type { FileReadOptions, FileTag } from '../../loaders/file-reading-load.js';
 import type { TypedJsonRead } from '../../loaders/typed-json-read.js';
 import { VALUE_PATTERNS } from '../../loaders/json-rows.js';
 import { MAX_NESTING } from '../../loaders/inspect-record.js';
 import { MAX_RECORD_BYTES } from '../../loaders/load-errors.js';
 import type { Step, UpsertStrategy } from '../adapter.js';
-import { BaseDialect, seedDelimiter } from '../base-dialect.js';
+import { BaseDialect, LOAD_SEQ_COLUMN, SOURCE_FILE_COLUMN, seedDelimiter } from '../base-dialect.js';
 import type { SeedColumn, SeedInput } from '../../loaders/formats/csv.js';
 import { DuckDbCrossDatabaseSql } from '../cross-db.js';
 import { INTEGER_RANGES, parseColumnType } from '../column-types.js';
@@ -89,7 +89,26 @@ export class DuckDbDialect extends BaseDialect {
   /** Appends the rows of files, read by DuckDB in the source's format, to `into` (the file-reading load's fast path). */
   insertFromFiles(into: Relation, source: SourceTable, files: string[], read: NativeRead, opts: DuckDbLoadOptions = {}): string {
     if (read.format !== 'json') throw new LoadError(`DuckDB cannot read ${String(read.format)} files yet`, { file: source.file, line: source.line });
-    return `INSERT INTO ${this.relation(into)}\n${this.selectFromJsonFiles(source, files, read.mapping, read.paths, opts)}`;
+    return `${this.insertInto(into, source, opts.tag)}\n${this.selectFromJsonFiles(source, files, read.mapping, read.paths, opts)}`;
+  }
+
+  /** INSERT INTO the table, naming its columns when the rows are tagged with their file and load (a staging table). */
+  private insertInto(into: Relation, source: SourceTable, tag: FileTag | undefined): string {
+    if (!tag) return `INSERT INTO ${this.relation(into)}`;
+    const cols = [...source.columns.map((c) => c.name), SOURCE_FILE_COLUMN, LOAD_SEQ_COLUMN].map((c) => this.quoteIdent(c));
+    return `INSERT INTO ${this.relation(into)} (${cols.join(', ')})`;
+  }
+
+  /**
+   * The select-list entries that tag each row with its file and load: duckdb: the readers' `filename`
+   * option names the column that holds each row's file, as the path given to the reader, which
+   * `tag.uris` maps to the file's URI where they differ (a staged copy of an S3 object).
+   */
+  private tagColumns(tag: FileTag | undefined, fileColumn: string): string[] {
+    if (!tag) return [];
+    const f = this.quoteIdent(fileColumn);
+    const uri = tag.uris.size === 0 ? f : `CASE ${f} ${[...tag.uris].map(([p, u]) => `WHEN ${this.quoteLiteral(p)} THEN ${this.quoteLiteral(u)}`).join(' ')} ELSE ${f} END`;
+    return [`  ${uri} AS ${this.quoteIdent(SOURCE_FILE_COLUMN)}`, `  ${Math.trunc(tag.loadSeq)} AS ${this.quoteIdent(LOAD_SEQ_COLUMN)}`];
   }
 
   /**
@@ -98,8 +117,11 @@ export class DuckDbDialect extends BaseDialect {
    * other value read as text and converted as the strict path converts it. Only for lines
    * fitsTypedRead() vouches for (src/loaders/typed-json-read.ts); a line DuckDB refuses fails it.
    */
-  insertFromFilesTyped(into: Relation, source: SourceTable, files: string[], typed: TypedJsonRead): string {
+  insertFromFilesTyped(into: Relation, source: SourceTable, files: string[], typed: TypedJsonRead, tag?: FileTag): string {
     const key = (i: number) => typed.keys[i]!;
+    // the column of each row's file, named apart from every key read
+    let fileColumn = '_sparkify_file';
+    while (typed.keys.some((k) => k.toLowerCase() === fileColumn)) fileColumn += '_';
     const columns = source.columns.map((c, i) => `${this.quoteLiteral(key(i))}: ${this.quoteLiteral(typed.reads[i] === 'number' ? this.columnType(c.type) : 'VARCHAR')}`);
     const cols = source.columns.map((c, i) => {
       const v = this.quoteIdent(key(i));
@@ -107,8 +129,9 @@ export class DuckDbDialect extends BaseDialect {
     });
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
     return (
-      `INSERT INTO ${this.relation(into)}\nSELECT\n${cols.join(',\n')}\n` +
-      `FROM read_json(${fileList}, format = 'newline_delimited', compression = 'uncompressed', maximum_object_size = ${MAX_RECORD_BYTES + 1}, columns = {${columns.join(', ')}})`
+      `${this.insertInto(into, source, tag)}\nSELECT\n${[...cols, ...this.tagColumns(tag, fileColumn)].join(',\n')}\n` +
+      `FROM read_json(${fileList}, format = 'newline_delimited', compression = 'uncompressed', maximum_object_size = ${MAX_RECORD_BYTES + 1}, ` +
+      `columns = {${columns.join(', ')}}${tag ? `, filename = ${this.quoteLiteral(fileColumn)}` : ''})`
     );
   }
 
@@ -131,20 +154,30 @@ export class DuckDbDialect extends BaseDialect {
     // extract each value once (inner query), then convert it (outer query); with fixed paths, one call
     // extracts them all, parsing the record once instead of once per column
     const fixed = mapping.kind !== 'auto_ignorecase';
-    const raw = fixed
-      ? source.columns.map((c, i) => `    v[${i + 1}] AS ${this.quoteIdent(c.name)}`)
-      : source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`);
-    const cols = source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name), opts.checked)} AS ${this.quoteIdent(c.name)}`);
+    // read_json_objects gives one column, json, so the file's column cannot clash with it
+    const fileColumn = '_sparkify_file';
+    const file = opts.tag ? `, ${this.quoteIdent(fileColumn)}` : '';
+    const raw = [
+      ...(fixed
+        ? source.columns.map((c, i) => `    v[${i + 1}] AS ${this.quoteIdent(c.name)}`)
+        : source.columns.map((c, i) => `    ${this.extract(c, i, mapping, paths)} AS ${this.quoteIdent(c.name)}`)),
+      ...(opts.tag ? [`    ${this.quoteIdent(fileColumn)}`] : []),
+    ];
+    const cols = [
+      ...source.columns.map((c) => `  ${this.convertValue(c, this.quoteIdent(c.name), opts.checked)} AS ${this.quoteIdent(c.name)}`),
+      ...this.tagColumns(opts.tag, fileColumn),
+    ];
     const fileList = `[${files.map((f) => this.quoteLiteral(f)).join(', ')}]`;
     const checks = this.recordChecks(source, mapping, paths, opts.checked);
     const record = `CASE WHEN ${checks.join(' AND ')} THEN json ELSE error('record: not a JSON object, or larger than 4 MB, or one sparkify reads itself') END`;
     // duckdb: format 'auto' would read a file holding one JSON array as one record per element, so the format is explicit
     const reader =
       `read_json_objects(${fileList}, format = '${opts.format ?? 'newline_delimited'}', ` +
-      `compression = '${opts.compression === 'gzip' ? 'gzip' : opts.compression === 'zstd' ? 'zstd' : 'auto_detect'}', maximum_object_size = ${MAX_RECORD_BYTES + 1})`;
-    const records = `(SELECT ${record} AS json FROM ${reader}) AS r`;
+      `compression = '${opts.compression === 'gzip' ? 'gzip' : opts.compression === 'zstd' ? 'zstd' : 'auto_detect'}', maximum_object_size = ${MAX_RECORD_BYTES + 1}` +
+      `${opts.tag ? `, filename = ${this.quoteLiteral(fileColumn)}` : ''})`;
+    const records = `(SELECT ${record} AS json${file} FROM ${reader}) AS r`;
     const from = fixed
-      ? `(SELECT json_extract_string(json, [${source.columns.map((c, i) => this.quoteLiteral(duckdbPath(this.pathOf(c, i, mapping, paths)))).join(', ')}]) AS v FROM ${records}) AS e`
+      ? `(SELECT json_extract_string(json, [${source.columns.map((c, i) => this.quoteLiteral(duckdbPath(this.pathOf(c, i, mapping, paths)))).join(', ')}]) AS v${file} FROM ${records}) AS e`
       : records;
     return `SELECT\n${cols.join(',\n')}\nFROM (\n  SELECT\n${raw.join(',\n')}\n  FROM ${from}\n) AS records`;
   }

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DatabaseError, RunLockedError } from '../../errors.js';
-import { fileReadingLoad } from '../../loaders/file-reading-load.js';
+import { fileReadingLedgerLoad, fileReadingLoad } from '../../loaders/file-reading-load.js';
 import type { S3Settings } from '../../loaders/s3-client.js';
 import { SourceFiles } from '../../loaders/source-files.js';
-import type { Connection, Engine, ExistingRelation, LoadProgress, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
+import type { Connection, Engine, ExistingRelation, FilesLoadResult, LedgerFilesLoad, LoadProgress, LoadResult, LoadStep, RunLockHolder } from '../adapter.js';
 import { describeSince } from '../describe-since.js';
 import { DuckDbDialect } from './duckdb-dialect.js';
 
@@ -158,6 +158,11 @@ export class DuckDbEngine implements Engine {
   /** DuckDB reads the source's files itself, a batch at a time (src/loaders/file-reading-load.ts). */
   load(c: Connection, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     return fileReadingLoad(c, this.dialect, this.files, step, onProgress);
+  }
+
+  /** An incremental source's new files: one read of them all into the staging table, committed with their ledger rows. */
+  loadLedgerFiles(c: Connection, load: LedgerFilesLoad, onProgress?: (p: LoadProgress) => void): Promise<FilesLoadResult> {
+    return fileReadingLedgerLoad(c, this.dialect, this.files, load, onProgress);
   }
 
   async cancel(): Promise<void> {
