@@ -9,13 +9,14 @@ import { loadProject } from '../project/load-project.js';
 import { HELPER_RELATION, helperRelationName, planRun, type Plan } from './plan-run.js';
 import { stepStatements } from './render-plan.js';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+// the fixture warehouse (a frozen copy of the Sparkify project): a model added to models/ changes nothing here
+const fixture = path.resolve(import.meta.dirname, '../../test/fixtures/warehouse');
 
 function compileRepo(type: 'duckdb') {
-  const target = resolveTarget({ projectDir: repo, env: {}, readFile: () => undefined, targetName: type });
+  const target = resolveTarget({ projectDir: fixture, env: {}, readFile: () => undefined, targetName: type });
   target.s3 = { logData: '/data/log_data', logJsonPath: '/data/log_json_path.json', songData: '/data/song_data' };
   const dialect = createDialect(type);
-  return { manifest: compileProject(loadProject(repo), { target, dialect, env: {} }), dialect };
+  return { manifest: compileProject(loadProject(fixture), { target, dialect, env: {} }), dialect };
 }
 
 function render(plan: Plan): string {

@@ -26,9 +26,9 @@ function both(text: string) {
   return { usedFast: p.fast !== undefined, fast, slow };
 }
 
-const repoModels = readdirSync(path.resolve(import.meta.dirname, '../../models/star'))
+const repoModels = readdirSync(path.resolve(import.meta.dirname, '../../test/fixtures/warehouse/models/star'))
   .filter((f) => f.endsWith('.sql'))
-  .map((f) => [f, readFileSync(path.resolve(import.meta.dirname, '../../models/star', f), 'utf8')] as const);
+  .map((f) => [f, readFileSync(path.resolve(import.meta.dirname, '../../test/fixtures/warehouse/models/star', f), 'utf8')] as const);
 
 const cases: [string, string, boolean][] = [
   ['calls with every literal kind', "{{ config(materialized='view', tags=['a', \"b\"], enabled=true) }}select {{ var('n') }}, {{ var('missing', 1.5) }}, '{{ var('label') }}', {{ var('list') }} from {{ source('raw', 'events') }} join {{ ref('y') }}", true],

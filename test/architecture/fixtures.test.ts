@@ -59,11 +59,21 @@ const files = (readdirSync(TEST_DIR, { recursive: true }) as string[])
   .map((f) => f.split(path.sep).join('/'))
   .filter((f) => /\.(ts|js|mjs)$/.test(f) && !ALLOWED.some((a) => f.startsWith(a)));
 
+// the unit tests beside the code (every .test.ts under src/)
+const SRC_DIR = path.join(REPO_ROOT, 'src');
+const srcTests = (readdirSync(SRC_DIR, { recursive: true }) as string[]).map((f) => f.split(path.sep).join('/')).filter((f) => /\.test\.ts$/.test(f));
+
 describe('framework tests use fixture projects, never the shipped models/', () => {
   it('no test file outside test/sparkify/ reads the shipped project or runs the CLI in the repo', () => {
     expect(files.length).toBeGreaterThan(50);
     const found = files.flatMap((f) => shippedProjectReads(`test/${f}`, readFileSync(path.join(TEST_DIR, f), 'utf8')));
     expect(found, 'use copyFixtureProject() (test/fixtures/warehouse) or writeProject(); tests of the shipped warehouse go in test/sparkify/').toEqual([]);
+  });
+
+  it('no unit test beside the code reads the shipped project', () => {
+    expect(srcTests.length).toBeGreaterThan(30);
+    const found = srcTests.flatMap((f) => shippedProjectReads(`src/${f}`, readFileSync(path.join(SRC_DIR, f), 'utf8')));
+    expect(found, 'point it at test/fixtures/warehouse (a frozen copy of the Sparkify project)').toEqual([]);
   });
 
   it.each([
