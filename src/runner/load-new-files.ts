@@ -112,7 +112,9 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     await c.transaction([d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)]);
     ledger = [];
   }
-  const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error');
+  // an engine that loads every new file in one load hashes the new files while it reads them, not before
+  const oneLoad = d.loadStatements === undefined && ctx.engine.loadLedgerFiles !== undefined;
+  const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error', { hashNew: !oneLoad });
   if (changes.changed.length > 0 && (copy.onFileChange ?? 'error') === 'error') {
     throw new LoadError(
       `${changes.changed.length} file${changes.changed.length === 1 ? '' : 's'} changed since ${changes.changed.length === 1 ? 'it was' : 'they were'} loaded: ${listOf(changes.changed)}`,
@@ -245,10 +247,12 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     seq = loadSeq;
     await recordLoad(r);
     counted(sorted, r);
-  } else if (!serverLoads && ctx.engine.loadLedgerFiles && sorted.length > 0) {
+  } else if (oneLoad && ctx.engine.loadLedgerFiles && sorted.length > 0) {
     // the engine reads every new file straight into the staging table, each row tagged with its file, in the one
     // transaction that records them all
     const loadSeq = seq + 1;
+    const hashed = Promise.all(sorted.map(async (f) => (f.hash === undefined && !isS3Uri(f.ref.uri) ? { ...f, hash: await contentHash(f.ref.uri) } : f)));
+    hashed.catch(() => undefined);
     const r = await ctx.engine
       .loadLedgerFiles(
         c,
@@ -256,7 +260,7 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
           step: { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.into, files: sorted.map((f) => f.ref) },
           loadSeq,
           first: reloadStatements(),
-          commit: (res) => d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(sorted, res, loadSeq, true)),
+          commit: async (res) => d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(await hashed, res, loadSeq, true)),
         },
         ctx.onProgress ? progress : undefined,
       )
