@@ -24,7 +24,7 @@ import { loadProject } from './project/load-project.js';
 import type { FreshnessResult } from './freshness/source-freshness.js';
 import { executePlan, type RunEvent, type RunResult } from './runner/execute-plan.js';
 import { RunResultsProgress, type RunProgress } from './runner/run-results-progress.js';
-import { missingRelations, readLastRun } from './runner/last-run.js';
+import { missingRelations, readLastRun, type LastRun } from './runner/last-run.js';
 import type { Manifest, ModelNode } from './types.js';
 
 export interface ProjectOptions {
@@ -306,23 +306,65 @@ export async function runCompiled(c: Compiled, engine: Engine, opts: RunOptions)
   return { plan, result, selected };
 }
 
-/** The whole pipeline in one call: load, compile, select, plan, execute, and write the artifacts. */
-export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled: Compiled; result: RunResult }> {
-  const compiled = await compileWithDatabase(opts);
-  writeCompiled(compiled);
+export interface LockedRunOptions extends RunOptions {
+  /** the command recorded as the run lock's holder (and in target/run_results.json's args when resultsArgs is not given) */
+  command: string;
+  /** nodes built before (retry: the last run's successes): those whose relations are missing now are built too */
+  rebuildIfMissing?: string[] | undefined;
+  /** what the run says as it goes: that it waits for the lock, which missing relations it rebuilds */
+  onInfo?: ((message: string) => void) | undefined;
+  engines?: readonly EngineDefinition[] | undefined;
+}
+
+export interface LockedRunResult {
+  /** undefined when nodes were given and, with the missing relations, none was left to build */
+  result: RunResult | undefined;
+  /** the nodes run, when they were given (retry), with the rebuilt ones */
+  nodes: string[] | undefined;
+  /** rebuildIfMissing's nodes whose relations were missing, and so were built */
+  rebuilt: string[];
+}
+
+/**
+ * Takes the target's run lock (or waits for it with waitForLock), then select -> plan -> execute,
+ * writing target/run_results.json as nodes finish. Every command that builds (run, build, seed,
+ * snapshot, test, retry, and watch mode's first build) runs through here.
+ */
+export async function runLocked(c: Compiled, opts: LockedRunOptions): Promise<LockedRunResult> {
   // the run lock: a second run on the same target fails (or, with waitForLock, waits) instead of interleaving
-  const engine = await openEngineForRun(compiled.target, opts.threads ?? 4, {
-    holder: { pid: process.pid, host: hostname(), command: 'run' },
+  const engine = await openEngineForRun(c.target, opts.threads ?? c.target.threads ?? 4, {
+    holder: { pid: process.pid, host: hostname(), command: opts.command },
     wait: opts.waitForLock,
+    onWait: opts.onInfo,
     signal: opts.signal,
     engines: opts.engines,
   });
   try {
-    const { result } = await runCompiled(compiled, engine, { ...opts, resultsArgs: { select: opts.select, exclude: opts.exclude } });
-    return { compiled, result };
+    let nodes = opts.nodes;
+    let rebuilt: string[] = [];
+    if (opts.rebuildIfMissing?.length) {
+      // under the run lock, so what is missing cannot change before the run starts
+      rebuilt = await missingRelations(c, engine, opts.rebuildIfMissing);
+      if (rebuilt.length > 0) {
+        opts.onInfo?.(`Rebuilding ${rebuilt.length} node${rebuilt.length === 1 ? '' : 's'} that the last run built but whose relations are missing: ${rebuilt.map((id) => c.manifest.nodes[id]!.name).join(', ')}`);
+        nodes = [...(nodes ?? []), ...rebuilt];
+      }
+    }
+    if (nodes?.length === 0) return { result: undefined, nodes, rebuilt };
+    const args = opts.resultsArgs ?? { command: opts.command, select: opts.select, exclude: opts.exclude };
+    const { result } = await runCompiled(c, engine, { ...opts, nodes, resultsArgs: nodes === opts.nodes ? args : { ...args, nodes } });
+    return { result, nodes, rebuilt };
   } finally {
     await engine.close();
   }
+}
+
+/** The whole pipeline in one call: load, compile, select, plan, execute, and write the artifacts. */
+export async function run(opts: ProjectOptions & RunOptions): Promise<{ compiled: Compiled; result: RunResult }> {
+  const compiled = await compileWithDatabase(opts);
+  writeCompiled(compiled);
+  const { result } = await runLocked(compiled, { ...opts, command: 'run', resultsArgs: opts.resultsArgs ?? { select: opts.select, exclude: opts.exclude } });
+  return { compiled, result: result! };
 }
 
 export interface RetryResult {
@@ -331,6 +373,8 @@ export interface RetryResult {
   nodes: string[];
   /** the last run's nodes that are no longer in the project */
   gone: string[];
+  /** what the last run was: when, whether it completed, how many nodes it had */
+  last: LastRun;
   /** undefined when there was nothing to retry */
   result: RunResult | undefined;
 }
@@ -339,27 +383,26 @@ export interface RetryResult {
  * `sparkify retry`: runs again what the last run (target/run_results.json) left undone: its failed,
  * skipped and (a run that crashed) unfinished nodes, plus the nodes it built whose relations are
  * missing now. Every resource type is retried, tests gating their children, as `build` runs them.
+ * `onStart` hears of the nodes before they run (a CLI says what it retries).
  */
-export async function retry(opts: ProjectOptions & Omit<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'resultsArgs'>): Promise<RetryResult> {
+export async function retry(
+  opts: ProjectOptions & Omit<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'resultsArgs'> & { onInfo?: ((message: string) => void) | undefined; onStart?: ((c: Compiled, plan: { known: string[]; gone: string[]; last: LastRun }) => void) | undefined },
+): Promise<RetryResult> {
   const last = readLastRun(path.resolve(opts.projectDir));
   const compiled = await compileWithDatabase({ ...opts, targetName: opts.targetName ?? last.target });
   writeCompiled(compiled);
   const known = last.retry.filter((id) => compiled.manifest.nodes[id] !== undefined);
   const gone = last.retry.filter((id) => compiled.manifest.nodes[id] === undefined);
-  const engine = await openEngineForRun(compiled.target, opts.threads ?? compiled.target.threads ?? 4, {
-    holder: { pid: process.pid, host: hostname(), command: 'retry' },
-    wait: opts.waitForLock,
-    signal: opts.signal,
-    engines: opts.engines,
+  opts.onStart?.(compiled, { known, gone, last });
+  const { result, nodes } = await runLocked(compiled, {
+    ...opts,
+    command: 'retry',
+    nodes: known,
+    // what the last run built and is missing now (dropped since, or lost with a crashed run) is rebuilt too
+    rebuildIfMissing: last.succeeded.filter((id) => compiled.manifest.nodes[id] !== undefined),
+    resourceTypes: BUILD_RESOURCE_TYPES,
+    testsGateChildren: opts.testsGateChildren ?? true,
+    resultsArgs: { retry: true, nodes: known },
   });
-  try {
-    // under the run lock, so what is missing cannot change before the run starts
-    const missing = await missingRelations(compiled, engine, last.succeeded.filter((id) => compiled.manifest.nodes[id] !== undefined));
-    const nodes = [...known, ...missing];
-    if (nodes.length === 0) return { compiled, nodes, gone, result: undefined };
-    const { result } = await runCompiled(compiled, engine, { ...opts, nodes, resourceTypes: BUILD_RESOURCE_TYPES, testsGateChildren: opts.testsGateChildren ?? true, resultsArgs: { retry: true, nodes } });
-    return { compiled, nodes, gone, result };
-  } finally {
-    await engine.close();
-  }
+  return { compiled, nodes: nodes ?? known, gone, last, result };
 }

@@ -1,3 +1,4 @@
+import { displayPath } from './display-path.js';
 import type { RejectedLine } from './loaders/load-errors.js';
 
 /**
@@ -138,20 +139,6 @@ export function throwIfAny(errors: SparkifyError[]): void {
   if (errors.length > 1) throw new ErrorList(errors);
 }
 
-/** A path as the user can click it: relative to the working directory when inside it; quoted when it holds a control character. */
-export function displayPath(file: string): string {
-  const cwd = process.cwd();
-  return quotePath(file.startsWith(cwd + '/') ? file.slice(cwd.length + 1) : file);
-}
-
-/**
- * A file name for a message: as it is, or, when it holds a control character (a newline would
- * split the message's line), in double quotes with JSON escapes.
- */
-export function quotePath(file: string): string {
-  return /[\x00-\x1f\x7f]/.test(file) ? JSON.stringify(file) : file;
-}
-
 export function formatLocation(loc: Location): string {
   if (!loc.file) return '';
   let s = displayPath(loc.file);
@@ -175,41 +162,4 @@ export function formatError(err: unknown): string {
   }
   if (err.hint) s += `\n  hint: ${err.hint}`;
   return s;
-}
-
-/** Levenshtein-based "did you mean" for names. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  const lower = name.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(lower, c.toLowerCase());
-    if (d < bestScore) {
-      bestScore = d;
-      best = c;
-    }
-  }
-  if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  return bestScore <= limit || best.toLowerCase().includes(lower) || lower.includes(best.toLowerCase()) ? best : undefined;
-}
-
-export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
-  const s = suggest(name, candidates);
-  return s === undefined ? undefined : `did you mean '${s}'?`;
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }

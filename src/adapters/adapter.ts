@@ -160,6 +160,8 @@ export interface Dialect {
   createLedgerTables(schema: string): string[];
   /** the ledger's rows for a source: file, size, etag, mtime, content_hash, rows_loaded, rows_rejected, load_seq, loaded_at */
   selectLoadedFiles(schema: string, source: string): string;
+  /** the tables and views of these schemas, as ExistingRelation rows (schema, name, type 'table' or 'view'), ordered */
+  listRelations(schemas: string[]): string;
   /** statements that record loaded files (replacing earlier rows of the same files) */
   recordLoadedFiles(schema: string, entries: LoadedFile[]): string[];
   /** deletes the ledger rows of these files (their rows were deleted with their load) */

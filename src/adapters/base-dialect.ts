@@ -211,6 +211,14 @@ export abstract class BaseDialect implements Dialect {
     return [ifNotExists(this.createTable({ schema, name: LEDGER_TABLE }, LEDGER_COLUMNS)), ifNotExists(this.createTable({ schema, name: WATERMARKS_TABLE }, WATERMARK_COLUMNS))];
   }
 
+  /** from the SQL standard's information_schema, in the current database */
+  listRelations(schemas: string[]): string {
+    return (
+      `SELECT table_schema AS schema, table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type ` +
+      `FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema IN (${schemas.map((s) => this.quoteLiteral(s)).join(', ')}) ORDER BY 1, 2`
+    );
+  }
+
   selectLoadedFiles(schema: string, source: string): string {
     const cols = LEDGER_COLUMNS.filter((c) => c.name !== 'source' && c.name !== 'run_id').map((c) => this.quoteIdent(c.name));
     return `SELECT ${cols.join(', ')} FROM ${this.relation({ schema, name: LEDGER_TABLE })} WHERE ${this.quoteIdent('source')} = ${this.quoteLiteral(source)} ORDER BY ${this.quoteIdent('file')}`;

@@ -1,4 +1,5 @@
-import { UsageError, didYouMean } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { Target } from '../config/load-config.js';
 import type { Dialect, Engine } from './adapter.js';
 import type { EngineDefinition } from './engine-definition.js';

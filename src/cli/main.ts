@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { SparkifyError, UsageError, suggest } from '../errors.js';
+import { SparkifyError, UsageError, suggest, VERSION } from '../index.js';
 import type { CliCommand, CliContext } from './cli-command.js';
 import { buildCliCommand } from './commands/build.js';
 import { cleanCliCommand } from './commands/clean.js';
@@ -16,14 +16,14 @@ import { seedCliCommand } from './commands/seed.js';
 import { snapshotCliCommand } from './commands/snapshot.js';
 import { sourceCliCommand } from './commands/source-freshness.js';
 import { testCliCommand } from './commands/test.js';
+import { earlyArgs } from './early-args.js';
 import { globalOptions } from './options.js';
 import { Reporter } from './reporter.js';
-import { VERSION } from './version.js';
 
-export { VERSION } from './version.js';
+export { VERSION } from '../index.js';
 
 /** Every command, in the order `sparkify --help` lists them: one line per command. */
-const COMMANDS: CliCommand[] = [
+export const COMMANDS: CliCommand[] = [
   runCliCommand,
   seedCliCommand,
   buildCliCommand,
@@ -47,34 +47,11 @@ export interface Terminal {
 }
 
 /** Colour: --color/--no-color first, then NO_COLOR (any value), then FORCE_COLOR (not 0), then whether the stream is a terminal. */
-export function colourWanted(argv: string[], env: Record<string, string | undefined>, isTTY: boolean): boolean {
-  const flag = argv.filter((a) => a === '--color' || a === '--no-color' || a.startsWith('--color=')).pop();
-  if (flag === '--no-color' || flag === '--color=false') return false;
-  if (flag === '--color' || flag === '--color=true') return true;
+export function colourWanted(flag: boolean | undefined, env: Record<string, string | undefined>, isTTY: boolean): boolean {
+  if (flag !== undefined) return flag;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return isTTY && env.TERM !== 'dumb';
-}
-
-function logFormatOf(argv: string[]): 'text' | 'json' {
-  let format: 'text' | 'json' = 'text';
-  argv.forEach((a, i) => {
-    const v = a === '--log-format' ? argv[i + 1] : a.startsWith('--log-format=') ? a.slice('--log-format='.length) : undefined;
-    if (v === 'json' || v === 'text') format = v;
-  });
-  return format;
-}
-
-const FLAGS = new Set(['--color', '--no-color', '--help', '-h', '--version', '-v', '--full-refresh', '--watch', '--wait-for-lock', '--force']);
-
-/** The command word: the first argument that is neither an option nor an option's value. */
-function commandWord(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('-')) return a;
-    if (!a.includes('=') && !FLAGS.has(a)) i++;
-  }
-  return undefined;
 }
 
 /** An unknown command word: "did you mean" among the commands and their aliases. */
@@ -90,10 +67,11 @@ export async function main(
   terminal: Terminal = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true },
 ): Promise<number> {
   let exitCode = 0;
-  const format = logFormatOf(argv);
+  const early = earlyArgs(argv);
+  const format = early.logFormat;
   const reporter = new Reporter(format, [], undefined, undefined, {
-    colorOut: format === 'text' && colourWanted(argv, env, terminal.stdoutIsTTY),
-    colorErr: format === 'text' && colourWanted(argv, env, terminal.stderrIsTTY),
+    colorOut: format === 'text' && colourWanted(early.color, env, terminal.stdoutIsTTY),
+    colorErr: format === 'text' && colourWanted(early.color, env, terminal.stderrIsTTY),
     tty: terminal.stdoutIsTTY,
   });
   const ctx: CliContext = { reporter, env };
@@ -102,7 +80,7 @@ export async function main(
     exitCode = err instanceof SparkifyError ? err.exitCode : 2;
   };
 
-  const word = commandWord(argv);
+  const word = early.command;
   // a command's first word ('source' of 'source <action>')
   const names = new Set(COMMANDS.flatMap((c) => c.names.map((n) => n.split(' ')[0]!)));
   if (word !== undefined && !names.has(word)) {

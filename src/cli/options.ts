@@ -1,11 +1,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
-import { compileWithDatabase, resolveProjectTarget, type Compiled, type ProjectOptions } from '../api.js';
-import { UsageError, displayPath } from '../errors.js';
-import { describeNote } from '../project/project-settings.js';
-import type { Manifest } from '../types.js';
-import { INDIRECT_SELECTION_MODES, type IndirectSelection } from '../graph/select-tests.js';
+import { compileWithDatabase, describeNote, displayPath, INDIRECT_SELECTION_MODES, resolveProjectTarget, UsageError, type Compiled, type IndirectSelection, type Manifest, type ProjectOptions } from '../index.js';
 import type { CliContext } from './cli-command.js';
 import type { LogFormat, Reporter } from './reporter.js';
 

@@ -1,8 +1,5 @@
 import pc from 'picocolors';
-import { formatError, formatLocation } from '../errors.js';
-import { secretMask } from '../mask-secrets.js';
-import type { NodeResult, RunEvent, RunResult } from '../runner/execute-plan.js';
-import type { WatchEvent } from '../watch/watch-event.js';
+import { formatError, formatLocation, secretMask, type NodeResult, type RunEvent, type RunResult, type WatchEvent } from '../index.js';
 
 export type LogFormat = 'text' | 'json';
 

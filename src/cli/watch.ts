@@ -1,4 +1,4 @@
-import { watch, type WatchOptions } from '../watch/watch-session.js';
+import { watch, type WatchOptions } from '../index.js';
 import type { Reporter } from './reporter.js';
 
 /**

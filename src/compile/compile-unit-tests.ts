@@ -1,4 +1,5 @@
-import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { Dialect } from '../adapters/adapter.js';
 import type { UnitTestDoc } from '../project/parse-unit-tests.js';
 import { renderModel, resolveRelations, type PreparedModel, type RenderScope } from '../template/render-model.js';

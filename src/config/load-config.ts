@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, didYouMean, throwIfAny } from '../errors.js';
+import { ConfigError, throwIfAny } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { unmaskableSecrets } from '../mask-secrets.js';
 import { parseIni, type IniDocument } from './parse-ini.js';
 import { identifierTooLong } from '../adapters/base-dialect.js';

@@ -56,3 +56,24 @@ export async function readSourceFilesStatus(target: Target, manifest: Manifest, 
     await engine.close();
   }
 }
+
+/**
+ * Listed nodes with, for each incremental source, its files loaded and pending (`sparkify ls
+ * --output json`). The ledger is read over a read-only connection; when it cannot be read, the
+ * nodes come back as they are and `onWarning` says why.
+ */
+export async function withSourceFiles<N extends { id: string }>(target: Target, manifest: Manifest, nodes: N[], onWarning?: (message: string) => void): Promise<(N & { files?: Omit<SourceFilesStatus, 'source'> })[]> {
+  let status: SourceFilesStatus[] = [];
+  try {
+    status = await readSourceFilesStatus(target, manifest, nodes.map((n) => n.id));
+  } catch (err) {
+    onWarning?.(`cannot read the load ledger: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  const byId = new Map(status.map((s) => [`source.${s.source}`, s]));
+  return nodes.map((n) => {
+    const s = byId.get(n.id);
+    if (!s) return n;
+    const { source: _, ...files } = s;
+    return { ...n, files };
+  });
+}

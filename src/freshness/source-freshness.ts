@@ -1,4 +1,8 @@
 import type { Dialect, Engine } from '../adapters/adapter.js';
+import { openEngine } from '../adapters/create-engine.js';
+import type { EngineDefinition } from '../adapters/engine-definition.js';
+import { writeFreshnessResults, type Compiled } from '../api.js';
+import { selectNodes } from '../graph/select-nodes.js';
 import { parseColumnType } from '../adapters/column-types.js';
 import { DatabaseError, SparkifyError, formatError } from '../errors.js';
 import type { FreshnessRule, Manifest, SourceNode } from '../types.js';
@@ -75,4 +79,38 @@ export async function checkFreshness(nodes: SourceNode[], engine: Engine, onResu
     onResult?.(r, i + 1);
   }
   return results;
+}
+
+export interface SourceFreshnessOptions {
+  select?: string[] | undefined;
+  exclude?: string[] | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+  /** each source's result as it is known, with its 1-based position */
+  onResult?: ((r: FreshnessResult, index: number, of: number) => void) | undefined;
+  engines?: readonly EngineDefinition[] | undefined;
+}
+
+export interface SourceFreshnessRun {
+  /** the selected sources that declare freshness; empty means there was nothing to check */
+  sources: SourceNode[];
+  results: FreshnessResult[];
+  /** target/sources.json, written when there were sources to check */
+  file: string | undefined;
+  elapsed: number;
+}
+
+/** `sparkify source freshness`: each selected source's latest loaded_at_field against its limits; writes target/sources.json. */
+export async function sourceFreshness(c: Compiled, opts: SourceFreshnessOptions = {}): Promise<SourceFreshnessRun> {
+  const sources = freshnessSources(c.manifest, selectNodes(c.manifest, opts.select, opts.exclude, { onWarning: opts.onWarning }));
+  if (sources.length === 0) return { sources, results: [], file: undefined, elapsed: 0 };
+  const t0 = performance.now();
+  const engine = await openEngine(c.target, 1, { engines: opts.engines });
+  let results: FreshnessResult[];
+  try {
+    results = await checkFreshness(sources, engine, (r, i) => opts.onResult?.(r, i, sources.length));
+  } finally {
+    await engine.close();
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  return { sources, results, file: writeFreshnessResults(c, results, elapsed), elapsed };
 }

@@ -1,4 +1,5 @@
-import { SelectionError, didYouMean } from '../errors.js';
+import { SelectionError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 
 export type SelectorMethod = 'fqn' | 'tag' | 'path' | 'file' | 'source' | 'config' | 'resource_type' | 'package' | 'test_name' | 'test_type';
 

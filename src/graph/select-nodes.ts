@@ -1,4 +1,5 @@
-import { SelectionError, didYouMean } from '../errors.js';
+import { SelectionError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { GraphNode, Manifest, SourceNode } from '../types.js';
 import { caretBlock, globToRegExp, parseSelectors, type SelectorAtom, type SelectorExpr } from './parse-selector.js';
 

@@ -1,7 +1,8 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LoadError, quotePath } from '../errors.js';
+import { LoadError } from '../errors.js';
+import { quotePath } from '../display-path.js';
 
 const GLOB_CHARS = /[*?[]/;
 

@@ -1,4 +1,5 @@
-import { LoadError, quotePath } from '../errors.js';
+import { LoadError } from '../errors.js';
+import { quotePath } from '../display-path.js';
 import type { CopyOptions } from '../types.js';
 import type { MappedRecord, OpenFile } from './formats/source-format.js';
 import { isRejection, type RowMapper } from './json-rows.js';

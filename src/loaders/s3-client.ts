@@ -43,9 +43,6 @@ export function s3ClientConfig(settings: S3Settings): S3ClientConfig {
  * are sent unsigned, which public buckets such as udacity-dend accept.
  */
 export async function createS3Client(settings: S3Settings): Promise<ResolvedS3Client> {
-  // aws-sdk: on Node 20 every process prints a notice that SDK releases after January 2027 need
-  // Node 22; the version in package-lock.json is unaffected, so keep it off the user's terminal
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config = s3ClientConfig(settings);
   const signed = new S3Client(config);
   try {

@@ -22,8 +22,13 @@ export interface TypedJsonRead {
   needs: TokenNeed[];
 }
 
-/** nothing; a JSON integer (or null); a JSON number (or null) with no exponent of 300 or more either way */
-export type TokenNeed = 'any' | 'integer' | 'number';
+/**
+ * nothing; a JSON integer (or null); a JSON number (or null) with no exponent of 300 or more either
+ * way; any value, but a number only when its text is the same both ways (`text`: no exponent and at
+ * most 15 digits, for text columns: the strict path spells a number from its token, the engine's
+ * reader from the double it parsed, and the two differ for 1.0e+20 or 12345678901234567.5)
+ */
+export type TokenNeed = 'any' | 'integer' | 'number' | 'text';
 
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
 
@@ -54,7 +59,7 @@ export function planTypedJsonRead(columns: ColumnSpec[], mapping: JsonMapping, p
     } else {
       reads.push('text');
       // real: read as text, whose spelling (0.0) hides an underflow (1e-400) the strict path rejects
-      needs.push(base === 'real' ? 'number' : 'any');
+      needs.push(base === 'real' ? 'number' : 'text');
     }
   }
   return { keys, reads, needs };
@@ -146,6 +151,8 @@ function valueEnd(b: Buffer, i: number, to: number): number {
 
 /** A number token's length plus its exponent's size stays below this: beyond it a double may overflow or underflow to 0 (the strict path decides). */
 const MAX_NUMBER_DIGITS = 300;
+/** A number read into a text column has at most this many digits: a double holds them exactly, so both paths spell it alike. */
+const MAX_TEXT_NUMBER_DIGITS = 15;
 
 /** The end of the number (or null) that starts at b[i], when it is what `need` asks for; else -1. */
 function numberEnd(b: Buffer, i: number, to: number, need: TokenNeed): number {
@@ -153,22 +160,27 @@ function numberEnd(b: Buffer, i: number, to: number, need: TokenNeed): number {
   const start = i;
   if (b[i] === 0x2d) i++;
   if (!isDigit(b[i])) return -1;
+  const digitsFrom = i;
   while (i < to && isDigit(b[i])) i++;
   let c = b[i];
   let exp = 0;
+  let fraction = 0;
   if (c === 0x2e || c === 0x65 || c === 0x45) {
     if (need === 'integer') return -1;
     if (c === 0x2e) {
       i++;
       while (i < to && isDigit(b[i])) i++;
+      fraction = 1;
       c = b[i];
     }
     if (c === 0x65 || c === 0x45) {
+      if (need === 'text') return -1;
       i++;
       if (b[i] === 0x2b || b[i] === 0x2d) i++;
       while (i < to && isDigit(b[i])) exp = Math.min(exp * 10 + b[i++]! - 0x30, 1e6);
     }
   }
+  if (need === 'text') return i - digitsFrom - fraction > MAX_TEXT_NUMBER_DIGITS ? -1 : i;
   // |value| lies between 10^-(digits + exp) and 10^(digits + exp): within a double's range, and no underflow to 0
   return i - start + exp >= MAX_NUMBER_DIGITS ? -1 : i;
 }
@@ -195,7 +207,7 @@ function lineFits(b: Buffer, from: number, to: number, keys: KeyNeeds): boolean 
     i = skipBlanks(b, i + 1, to);
     if (b[i] !== 0x3a) return false;
     i = skipBlanks(b, i + 1, to);
-    i = need === 'any' ? valueEnd(b, i, to) : numberEnd(b, i, to, need);
+    i = need === 'any' || (need === 'text' && b[i] !== 0x2d && !isDigit(b[i])) ? valueEnd(b, i, to) : numberEnd(b, i, to, need);
     if (i < 0) return false;
     i = skipBlanks(b, i, to);
     if (b[i] === 0x2c) i++;

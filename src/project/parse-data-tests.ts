@@ -1,4 +1,5 @@
-import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import type { DataTest, TestConfig } from '../types.js';
 import { isMap, type YamlFile } from './yaml-file.js';
 

@@ -1,4 +1,5 @@
-import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
 import type { ColumnSpec, DataTest } from '../types.js';
 import { BUILTIN_TESTS, parseDataTests } from './parse-data-tests.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { SAFE_IDENTIFIER } from '../adapters/base-dialect.js';
 import { COLUMN_TYPE_NAMES, formatColumnType, parseColumnType } from '../adapters/column-types.js';
 import type { ColumnSpec, CopyOptions, FreshnessRule, JsonMapping, SourceTable } from '../types.js';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ProjectError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 
 export interface DocsBlock {
   name: string;

@@ -1,4 +1,5 @@
-import { LoadError, quotePath } from '../errors.js';
+import { LoadError } from '../errors.js';
+import { quotePath } from '../display-path.js';
 import type { Connection, Engine, FilesLoadResult, LedgerLoadStep, LoadedFile, LoadProgress, LoadResult } from '../adapters/adapter.js';
 import { contentHash, fingerprintOf, type Fingerprint } from '../loaders/file-fingerprint.js';
 import { isS3Uri } from '../loaders/s3-uri.js';

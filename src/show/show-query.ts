@@ -1,7 +1,8 @@
 import type { Compiled, ProjectOptions } from '../api.js';
 import { openEngine } from '../adapters/create-engine.js';
 import { compileInline } from '../compile/compile-project.js';
-import { DatabaseError, UsageError, didYouMean } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { selectNodes } from '../graph/select-nodes.js';
 import { loadProject } from '../project/load-project.js';
 import type { GraphNode } from '../types.js';

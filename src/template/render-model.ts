@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
-import { ProjectError, TemplateError, didYouMean, type SparkifyError } from '../errors.js';
+import { ProjectError, TemplateError, type SparkifyError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { DATE_PARTS, type DatePart, type Dialect } from '../adapters/adapter.js';
 import type { ModelConfig, Relation, TargetInfo } from '../types.js';
 import { MODEL_CONFIG_SCHEMA } from '../materializations/index.js';

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, HAS_SHARED_DATA, REPO_ROOT, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, runCli, sharedDataCfg, tempDir } from '../helpers/project.js';
+import { BIN, HAS_SHARED_DATA, REPO_ROOT, SHARED_DATA_SKIP_REASON, copyFixtureProject, removeDir, runCli, sharedDataCfg, tempDir } from '../helpers/project.js';
 import { PUBLISHED_COUNTS } from '../helpers/published-data.js';
 
 /**
- * The generated docs site of the Sparkify project in a real browser: Debian's Chromium, driven by
+ * The generated docs site of the fixture warehouse (test/fixtures/warehouse) in a real browser: Debian's Chromium, driven by
  * playwright-core (never a downloaded browser), opened from file:// and from `sparkify docs serve`.
  */
 
@@ -41,7 +41,7 @@ const EDGES = [
   'model.users -> snapshot.users_history',
 ];
 
-describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkify project in Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the fixture warehouse in Chromium', () => {
   let dir: string;
   let profile: string;
   let browser: BrowserContext;
@@ -51,7 +51,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_SHARED_DATA)('the docs site of the Sparkif
   let servedUrl = '';
 
   beforeAll(async () => {
-    dir = copyRepoProject(sharedDataCfg());
+    dir = copyFixtureProject(sharedDataCfg());
     const built = runCli(['build', '--project-dir', dir]);
     expect(built.code, built.stderr + built.stdout).toBe(0);
     const docs = runCli(['docs', 'generate', '--project-dir', dir]);

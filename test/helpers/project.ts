@@ -32,19 +32,39 @@ export function writeProject(files: Record<string, string>): string {
   return dir;
 }
 
-/** A copy of the repo's own project (models, sources.yml, snapshots, tests) in a temp folder, with a dwh.cfg. */
-export function copyRepoProject(cfg: string): string {
-  const dir = tempDir();
-  cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
-  cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
-  cpSync(path.join(REPO_ROOT, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
-  for (const folder of ['snapshots', 'tests']) if (existsSync(path.join(REPO_ROOT, folder))) cpSync(path.join(REPO_ROOT, folder), path.join(dir, folder), { recursive: true });
-  writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
+/**
+ * The fixture warehouse: a frozen copy of the Sparkify project (models, sources.yml, sparkify.yml,
+ * snapshots) that framework tests build. The shipped project (models/ at the repo root) may change
+ * freely; only the tests in test/sparkify/ read it.
+ */
+export const FIXTURE_WAREHOUSE = path.join(REPO_ROOT, 'test', 'fixtures', 'warehouse');
+/** The sample data the repo ships (data/sample): the fixture's data when the config names none. */
+export const SAMPLE_DATA = path.join(REPO_ROOT, 'data', 'sample');
+
+/** An [S3] section pointing the warehouse's sources at a data folder laid out as the Sparkify bucket. */
+export function dataCfg(data: string, extra = ''): string {
+  return `[S3]\nLOG_DATA = ${data}/log_data\nLOG_JSONPATH = ${data}/log_json_path.json\nSONG_DATA = ${data}/song_data\n${extra}`;
+}
+
+/** Copies a project folder (models, property files, snapshots, tests...) into a temp folder. */
+export function copyProject(from: string, prefix = 'sparkify-test-'): string {
+  const dir = tempDir(prefix);
+  cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A copy of the fixture warehouse in a temp folder with `cfg` as its dwh.cfg. Without an [S3]
+ * section in `cfg`, the sources read the repo's data/sample (never copied into the fixture).
+ */
+export function copyFixtureProject(cfg = '', prefix = 'sparkify-test-'): string {
+  const dir = copyProject(FIXTURE_WAREHOUSE, prefix);
+  writeFileSync(path.join(dir, 'dwh.cfg'), /^\[S3\]/m.test(cfg) ? cfg : `${dataCfg(SAMPLE_DATA)}${cfg}`);
   return dir;
 }
 
 export function sharedDataCfg(extra = ''): string {
-  return `[S3]\nLOG_DATA = ${SHARED_DATA}/log_data\nLOG_JSONPATH = ${SHARED_DATA}/log_json_path.json\nSONG_DATA = ${SHARED_DATA}/song_data\n${extra}`;
+  return dataCfg(SHARED_DATA, extra);
 }
 
 export interface CliResult {
@@ -53,9 +73,23 @@ export interface CliResult {
   stderr: string;
 }
 
+let scratchCwd: string | undefined;
+/** An empty folder of this test process, the CLI's working directory when a test names none (never the repo). */
+export function scratchDir(): string {
+  if (!scratchCwd || !existsSync(scratchCwd)) {
+    const dir = (scratchCwd = tempDir('sparkify-cwd-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratchCwd;
+}
+
+/**
+ * The real binary, as a user runs it. Its working directory is `opts.cwd`, or an empty temp folder:
+ * never the repo, so a test reaches a project only through --project-dir or a cwd it names.
+ */
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? REPO_ROOT,
+    cwd: opts.cwd ?? scratchDir(),
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',
     timeout: 120_000,

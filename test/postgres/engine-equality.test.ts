@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, resolveProjectTarget, runCompiled } from '../../src/api.js';
 import { openEngine } from '../../src/adapters/create-engine.js';
 import type { Engine } from '../../src/adapters/adapter.js';
-import { HAS_SHARED_DATA, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, sharedDataCfg } from '../helpers/project.js';
+import { HAS_SHARED_DATA, SHARED_DATA_SKIP_REASON, copyFixtureProject, removeDir, sharedDataCfg } from '../helpers/project.js';
 import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
 if (!HAS_SHARED_DATA) console.warn(`skipping the DuckDB/PostgreSQL comparison: ${SHARED_DATA_SKIP_REASON}`);
@@ -15,7 +15,7 @@ describe.skipIf(!HAS_SHARED_DATA)('the same warehouse on DuckDB and PostgreSQL',
   const engines: Record<'duckdb' | 'postgres', Engine> = {} as never;
 
   beforeAll(async () => {
-    dir = copyRepoProject(sharedDataCfg(`[DUCKDB]\nPATH = warehouse.duckdb\nSCHEMA = ${schema}\n${pgCfg(schema)}`));
+    dir = copyFixtureProject(sharedDataCfg(`[DUCKDB]\nPATH = warehouse.duckdb\nSCHEMA = ${schema}\n${pgCfg(schema)}`));
     for (const type of ['duckdb', 'postgres'] as const) {
       const opts = { projectDir: dir, targetName: type, env: {} };
       const compiled = compile(opts, resolveProjectTarget(opts));

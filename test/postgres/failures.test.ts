@@ -4,7 +4,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine } from '../../src/adapters/postgres/postgres-engine.js';
-import { BIN, removeDir, runCli, writeProject } from '../helpers/project.js';
+import { BIN, removeDir, runCli, scratchDir, writeProject } from '../helpers/project.js';
 import { connect, dropSchema, freshSchema, pgCfg, settings, waitFor } from './pg.js';
 
 /** Failures during a run on PostgreSQL: SQL errors, kill -9, two runs at once, a dropped connection. */
@@ -33,7 +33,7 @@ interface Child {
 }
 
 function start(args: string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: scratchDir(), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

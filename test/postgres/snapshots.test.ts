@@ -6,7 +6,7 @@ import {
   HAS_SHARED_DATA,
   SHARED_DATA,
   SHARED_DATA_SKIP_REASON,
-  copyRepoProject,
+  copyFixtureProject,
   removeDir,
   runCli,
   sharedDataCfg,
@@ -283,7 +283,7 @@ describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('users_history on the published 
     for (const f of days.slice(0, 15)) copyFileSync(path.join(logDir, f), path.join(half, f));
     const engineCfg = cfg();
     const cfgFor = (logData: string) => sharedDataCfg(engineCfg).replace(/^LOG_DATA = .*$/m, `LOG_DATA = ${logData}`);
-    const dir = copyRepoProject(cfgFor(half));
+    const dir = copyFixtureProject(cfgFor(half));
     dirs.push(dir);
     const cli = (...args: string[]) => runCli([...args, '--project-dir', dir]);
     const history = () => {

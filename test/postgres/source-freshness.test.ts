@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HAS_SHARED_DATA, copyRepoProject, removeDir, runCli, sharedDataCfg, writeProject } from '../helpers/project.js';
+import { HAS_SHARED_DATA, copyFixtureProject, removeDir, runCli, sharedDataCfg, writeProject } from '../helpers/project.js';
 import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
 // sparkify source freshness on DuckDB and the real PostgreSQL server.
@@ -91,7 +91,7 @@ describe.each(ENGINES)('source freshness on $engine', ({ cfg }) => {
   });
 
   it.skipIf(!HAS_SHARED_DATA)('Sparkify declares freshness on staging_events.ts: the published logs end on 2018-11-30, so they are stale', () => {
-    const dir = copyRepoProject(sharedDataCfg(cfg()));
+    const dir = copyFixtureProject(sharedDataCfg(cfg()));
     dirs.push(dir);
     const cli = (...args: string[]) => runCli([...args, '--project-dir', dir]);
     expect(cli('run', '--select', 'source:sparkify.staging_events').code).toBe(0);

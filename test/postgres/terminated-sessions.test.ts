@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/adapters/adapter.js';
 import { openEngine } from '../../src/adapters/create-engine.js';
 import { compile, runCompiled } from '../../src/api.js';
-import { BIN, removeDir, runCli, writeProject } from '../helpers/project.js';
+import { BIN, removeDir, runCli, scratchDir, writeProject } from '../helpers/project.js';
 import { connect, dropSchema, freshSchema, pgCfg, waitFor } from './pg.js';
 
 /**
@@ -47,7 +47,7 @@ interface Child {
 }
 
 function start(args: string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: scratchDir(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyRepoProject, removeDir, runCli, writeProject } from '../helpers/project.js';
+import { copyFixtureProject, removeDir, runCli, writeProject } from '../helpers/project.js';
 import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
 // Unit tests (dbt 1.8) on DuckDB and the real PostgreSQL server: no upstream relation exists in
@@ -41,7 +41,7 @@ sources:
 
 describe.each(ENGINES)('unit tests on $engine', ({ cfg }) => {
   it("the Sparkify project's unit tests pass without building anything; a wrong expectation fails with a diff of the rows", () => {
-    const dir = copyRepoProject(cfg());
+    const dir = copyFixtureProject(cfg());
     dirs.push(dir);
     const cli = (...args: string[]) => runCli([...args, '--project-dir', dir]);
     const r = cli('test', '--select', 'test_type:unit');

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../src/adapters/adapter.js';
 import { removeDir, runCli } from '../helpers/project.js';
 import { planRun } from '../../src/materializations/plan-run.js';
-import { SEED_CFG, buildPlanText, compileRedshift, existingRelations, planOf, planText, sparkifyProject, variantsProject } from './redshift-project.js';
+import { SEED_CFG, buildPlanText, compileRedshift, existingRelations, planOf, planText, warehouseProject, variantsProject } from './redshift-project.js';
 
 const dirs: string[] = [];
 const keep = (d: string) => (dirs.push(d), d);
@@ -18,14 +18,14 @@ const allText = (dir: string): string =>
 
 describe('sparkify compile --target redshift, offline', () => {
   it('writes every statement of a run, COPY included, to target/compiled/run_plan.sql', async () => {
-    const dir = keep(sparkifyProject());
+    const dir = keep(warehouseProject());
     const r = runCli(['compile', '--target', 'redshift', '--project-dir', dir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('every statement of a run -> target/compiled/run_plan.sql');
     expect(r.stdout).toContain('Compiled 7 nodes for redshift');
     const sql = readFileSync(path.join(dir, 'target/compiled/run_plan.sql'), 'utf8');
-    await expect(sql).toMatchFileSnapshot('./__golden__/sparkify-run-plan.sql');
+    await expect(sql).toMatchFileSnapshot('./__golden__/warehouse-run-plan.sql');
     expect(sql).toContain('COPY "public"."staging_events__sparkify_tmp" ("artist", "auth"');
     expect(sql).toContain(
       // an incremental source: one COPY per new file (the plan shows it for a placeholder name)
@@ -41,9 +41,9 @@ describe('sparkify compile --target redshift, offline', () => {
   });
 
   it('with [S3] MANIFEST_PREFIX, loads the new files of an incremental source with one COPY of their manifest, checked against STL_LOAD_COMMITS in its transaction', async () => {
-    const c = compileRedshift(keep(sparkifyProject(SEED_CFG.replace('[S3]\n', '[S3]\nMANIFEST_PREFIX = s3://sparkify-loads/manifests/\n'))));
+    const c = compileRedshift(keep(warehouseProject(SEED_CFG.replace('[S3]\n', '[S3]\nMANIFEST_PREFIX = s3://sparkify-loads/manifests/\n'))));
     const text = planText(c, 'all');
-    await expect(text).toMatchFileSnapshot('./__golden__/sparkify-manifest-loads.sql');
+    await expect(text).toMatchFileSnapshot('./__golden__/warehouse-manifest-loads.sql');
     const events = text.slice(text.indexOf('-- then the new files'), text.indexOf('COMMIT;', text.indexOf('-- then the new files')) + 7);
     // one transaction: tmp made, the COPY of the manifest, the committed files read for that COPY, the rows appended, the files recorded
     expect(
@@ -73,23 +73,23 @@ describe('sparkify compile --target redshift, offline', () => {
     expect(text).not.toContain('each-new-file.json');
   });
 
-  it('pins the first build of the Sparkify project (no old relations to rename or drop)', async () => {
-    const c = compileRedshift(keep(sparkifyProject()));
+  it('pins the first build of the fixture warehouse (no old relations to rename or drop)', async () => {
+    const c = compileRedshift(keep(warehouseProject()));
     const text = planText(c, 'none');
-    await expect(text).toMatchFileSnapshot('./__golden__/sparkify-first-build.sql');
+    await expect(text).toMatchFileSnapshot('./__golden__/warehouse-first-build.sql');
     expect(text).not.toContain('__sparkify_old');
   });
 
-  it('pins the snapshot and the data tests of the Sparkify project: its first build, then a build where users_history exists', async () => {
-    const c = compileRedshift(keep(sparkifyProject()));
+  it('pins the snapshot and the data tests of the fixture warehouse: its first build, then a build where users_history exists', async () => {
+    const c = compileRedshift(keep(warehouseProject()));
     const only = (text: string) =>
       text
         .split('\n\n')
         .filter((block) => /^-- (snapshot|test)\./.test(block))
         .join('\n\n') + '\n';
-    await expect(only(buildPlanText(c, 'none'))).toMatchFileSnapshot('./__golden__/sparkify-build-first.sql');
+    await expect(only(buildPlanText(c, 'none'))).toMatchFileSnapshot('./__golden__/warehouse-build-first.sql');
     const rebuild = only(buildPlanText(c, 'all'));
-    await expect(rebuild).toMatchFileSnapshot('./__golden__/sparkify-build-rebuild.sql');
+    await expect(rebuild).toMatchFileSnapshot('./__golden__/warehouse-build-rebuild.sql');
     // redshift: one transaction; SYSDATE is the transaction's start, so every version of the run has one time (AWS docs, SYSDATE)
     expect(rebuild).toContain('UPDATE "public"."users_history"\nSET "dbt_valid_to" = s."dbt_valid_from"\nFROM "public"."users_history__sparkify_tmp" AS s');
     expect(rebuild).toContain('SYSDATE AS "dbt_updated_at"');
@@ -119,7 +119,7 @@ describe('sparkify compile --target redshift, offline', () => {
   });
 
   it('swaps a table in one short transaction and drops the old table after the commit', () => {
-    const c = compileRedshift(keep(sparkifyProject()));
+    const c = compileRedshift(keep(warehouseProject()));
     const node = planOf(c, 'all').nodes.find((n) => n.name === 'songs')!;
     const kinds = node.steps.map((s) => (s.kind === 'sql' ? s.sql.split(/\s/).slice(0, 2).join(' ') : s.kind));
     expect(kinds).toEqual(['DROP TABLE', 'CREATE TABLE', 'ANALYZE "public"."songs__sparkify_tmp"', 'transaction', 'DROP TABLE', 'count']);
@@ -132,7 +132,7 @@ describe('sparkify compile --target redshift, offline', () => {
   });
 
   it('builds songplays incrementally: MERGE of the new plays with the watermarks, or the whole table when a source it reads changed', () => {
-    const c = compileRedshift(keep(sparkifyProject()));
+    const c = compileRedshift(keep(warehouseProject()));
     const node = planOf(c, 'all').nodes.find((n) => n.name === 'songplays')!;
     const choose = node.steps[0] as Extract<Step, { kind: 'choose' }>;
     expect(node.steps.map((s) => s.kind)).toEqual(['choose']);
@@ -158,7 +158,7 @@ describe('sparkify compile --target redshift, offline', () => {
   });
 
   it('never sends TRUNCATE, whose implicit commit would defeat a rollback', () => {
-    for (const dir of [sparkifyProject(), variantsProject()]) {
+    for (const dir of [warehouseProject(), variantsProject()]) {
       keep(dir);
       for (const existing of ['none', 'all'] as const) expect(planText(compileRedshift(dir), existing)).not.toMatch(/\bTRUNCATE\b/i);
     }
@@ -174,7 +174,7 @@ describe('values from dwh.cfg and sources.yml that reach SQL', () => {
     ['[S3] REGION', "SONG_DATA='s3://udacity-dend/song_data'", `SONG_DATA='s3://udacity-dend/song_data'\nREGION=us-west-2${HOSTILE}`, 15],
     ['[CLUSTER] REGION', 'DB_PORT=5439', `DB_PORT=5439\nREGION=us-west-2${HOSTILE}`, 7],
   ])('a hostile %s is a config error at its line, and no SQL is written', (label, from, to, line) => {
-    const dir = keep(sparkifyProject(SEED_CFG.replace(from, to)));
+    const dir = keep(warehouseProject(SEED_CFG.replace(from, to)));
     const r = runCli(['compile', '--target', 'redshift', '--project-dir', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`dwh\\.cfg:${line}(:\\d+)?: Config error: \\[${label.split(' ')[0]!.slice(1, -1)}\\]`));
@@ -182,7 +182,7 @@ describe('values from dwh.cfg and sources.yml that reach SQL', () => {
   });
 
   it('a hostile location in sources.yml is a project error, never SQL', () => {
-    const dir = keep(sparkifyProject());
+    const dir = keep(warehouseProject());
     const yml = readFileSync(path.join(dir, 'sources.yml'), 'utf8');
     writeFileSync(path.join(dir, 'sources.yml'), yml.replace('location: "{{ target.s3.song_data }}"', `location: "s3://udacity-dend/song_data${HOSTILE}"`));
     const r = runCli(['compile', '--target', 'redshift', '--project-dir', dir]);
@@ -192,7 +192,7 @@ describe('values from dwh.cfg and sources.yml that reach SQL', () => {
   });
 
   it('a source in local files cannot be loaded by Redshift: the error says which and how to fix it', () => {
-    const dir = keep(sparkifyProject(SEED_CFG.replace("SONG_DATA='s3://udacity-dend/song_data'", 'SONG_DATA=data/song_data')));
+    const dir = keep(warehouseProject(SEED_CFG.replace("SONG_DATA='s3://udacity-dend/song_data'", 'SONG_DATA=data/song_data')));
     const r = runCli(['compile', '--target', 'redshift', '--project-dir', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(

@@ -6,7 +6,7 @@ import { DATE_PARTS } from '../../src/adapters/adapter.js';
 import { stepStatements } from '../../src/materializations/render-plan.js';
 import { removeDir } from '../helpers/project.js';
 import { connect } from '../postgres/pg.js';
-import { buildPlanOf, compileRedshift, planOf, sparkifyProject, variantsProject } from './redshift-project.js';
+import { buildPlanOf, compileRedshift, planOf, warehouseProject, variantsProject } from './redshift-project.js';
 
 /**
  * Redshift is not reachable from here, so every statement the Redshift dialect emits goes through
@@ -16,7 +16,7 @@ import { buildPlanOf, compileRedshift, planOf, sparkifyProject, variantsProject 
  * constructs that Redshift rejects.
  */
 
-const dirs = [sparkifyProject(), variantsProject()];
+const dirs = [warehouseProject(), variantsProject()];
 afterAll(() => dirs.forEach(removeDir));
 const compiled = dirs.map((d) => compileRedshift(d));
 const dialect = compiled[0]!.dialect as RedshiftDialect;

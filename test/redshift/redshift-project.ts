@@ -1,10 +1,8 @@
-import { cpSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { compile, resolveProjectTarget, type Compiled } from '../../src/api.js';
 import type { ExistingRelation } from '../../src/adapters/adapter.js';
 import { planRun, type Plan } from '../../src/materializations/plan-run.js';
 import { renderPlan } from '../../src/materializations/render-plan.js';
-import { REPO_ROOT, tempDir, writeProject } from '../helpers/project.js';
+import { copyFixtureProject, writeProject } from '../helpers/project.js';
 
 /** The seed project's dwh.cfg, filled in with made-up values (no cluster is reachable). */
 export const SEED_CFG = `[CLUSTER]
@@ -23,15 +21,9 @@ LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
 SONG_DATA='s3://udacity-dend/song_data'
 `;
 
-/** A copy of the repo's project with the seed config. */
-export function sparkifyProject(cfg = SEED_CFG): string {
-  const dir = tempDir('sparkify-redshift-');
-  cpSync(path.join(REPO_ROOT, 'models'), path.join(dir, 'models'), { recursive: true });
-  cpSync(path.join(REPO_ROOT, 'sources.yml'), path.join(dir, 'sources.yml'));
-  cpSync(path.join(REPO_ROOT, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
-  cpSync(path.join(REPO_ROOT, 'snapshots'), path.join(dir, 'snapshots'), { recursive: true });
-  writeFileSync(path.join(dir, 'dwh.cfg'), cfg);
-  return dir;
+/** A copy of the fixture warehouse (test/fixtures/warehouse) with the seed config. */
+export function warehouseProject(cfg = SEED_CFG): string {
+  return copyFixtureProject(cfg, 'sparkify-redshift-');
 }
 
 const column = (name: string, type: string) => `          - { name: ${name}, type: ${type} }`;

@@ -4,7 +4,7 @@ import { compile, resolveProjectTarget, runCompiled } from '../../src/api.js';
 import { openEngine } from '../../src/adapters/create-engine.js';
 import type { Engine } from '../../src/adapters/adapter.js';
 import type { RunResult } from '../../src/runner/execute-plan.js';
-import { HAS_SHARED_DATA, SHARED_DATA, SHARED_DATA_SKIP_REASON, copyRepoProject, removeDir, sharedDataCfg } from '../helpers/project.js';
+import { HAS_SHARED_DATA, SHARED_DATA, SHARED_DATA_SKIP_REASON, copyFixtureProject, removeDir, sharedDataCfg } from '../helpers/project.js';
 import { dropSchema, freshSchema, pgCfg } from '../postgres/pg.js';
 import { S3_TEST_ENV, runCliAsync, s3Cfg, startS3, useTestCredentials } from './s3-fixture.js';
 import type { TestS3Server } from './s3-server.js';
@@ -37,8 +37,8 @@ describe.skipIf(!HAS_SHARED_DATA)('the Sparkify warehouse built from s3:// on Du
     s3.put('udacity-dend', 'song_data.bak/A/x.json', '{"num_songs": "many"}\n');
     s3.put('udacity-dend', 'song_data/', '');
     dirs = {
-      s3: copyRepoProject(`${s3Cfg(s3.endpoint)}[DUCKDB]\nPATH = warehouse.duckdb\n${pgCfg(schemas.s3)}`),
-      local: copyRepoProject(sharedDataCfg(`[DUCKDB]\nPATH = warehouse.duckdb\n${pgCfg(schemas.local)}`)),
+      s3: copyFixtureProject(`${s3Cfg(s3.endpoint)}[DUCKDB]\nPATH = warehouse.duckdb\n${pgCfg(schemas.s3)}`),
+      local: copyFixtureProject(sharedDataCfg(`[DUCKDB]\nPATH = warehouse.duckdb\n${pgCfg(schemas.local)}`)),
     };
     for (const build of ['duckdb-s3', 'duckdb-local', 'postgres-s3', 'postgres-local'] as const) {
       const [type, from] = build.split('-') as ['duckdb' | 'postgres', 's3' | 'local'];

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { BIN, REPO_ROOT, type CliResult } from '../helpers/project.js';
+import { BIN, scratchDir, type CliResult } from '../helpers/project.js';
 import { TestS3Server } from './s3-server.js';
 
 /**
@@ -36,7 +36,7 @@ export function s3Cfg(endpoint: string, bucket = 'udacity-dend'): string {
  */
 export function runCliAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: scratchDir(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

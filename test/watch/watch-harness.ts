@@ -17,24 +17,25 @@ export interface LogEvent {
 }
 
 /**
- * The raw data for the throwaway projects: the repo's data/sample when it is there, else a small
- * generated data set in `scratch`.
+ * The raw data for the throwaway projects: a small generated data set in `scratch` (300 events over
+ * 5 days, 30 songs), made once per test file. Each watch test starts a session whose first run
+ * builds everything, so the data is kept small: the tests are about what is rebuilt, not the data
+ * (the full builds of the sample and published data are in test/sparkify/).
  */
 export async function sampleData(scratch: string): Promise<string> {
-  const sample = path.join(REPO, 'data', 'sample');
-  if (['log_data', 'song_data', 'log_json_path.json'].every((f) => existsSync(path.join(sample, f)))) return sample;
   const out = path.join(scratch, 'data');
-  if (!existsSync(path.join(out, 'log_json_path.json'))) await generateData({ outDir: out, events: 300, songs: 30, seed: 7, matchRate: 0.3 });
+  if (!existsSync(path.join(out, 'log_json_path.json'))) await generateData({ outDir: out, events: 300, songs: 30, seed: 7, matchRate: 0.3, days: 5 });
   return out;
 }
 
-/** A copy of the repo's models/ and sources.yml in a temp folder, with a dwh.cfg pointing at `data`. */
+/** The fixture warehouse (models/, sources.yml, sparkify.yml) that every watch test edits a copy of. */
+export const WATCHED_FIXTURE = path.join(REPO, 'test', 'fixtures', 'warehouse');
+
+/** A copy of the fixture warehouse's models/, sources.yml and sparkify.yml in a temp folder, with a dwh.cfg pointing at `data`. */
 export function makeProject(parent: string, data: string): string {
   mkdirSync(parent, { recursive: true });
   const dir = mkdtempSync(path.join(parent, 'project-'));
-  cpSync(path.join(REPO, 'models'), path.join(dir, 'models'), { recursive: true });
-  cpSync(path.join(REPO, 'sources.yml'), path.join(dir, 'sources.yml'));
-  cpSync(path.join(REPO, 'sparkify.yml'), path.join(dir, 'sparkify.yml'));
+  for (const p of ['models', 'sources.yml', 'sparkify.yml']) cpSync(path.join(WATCHED_FIXTURE, p), path.join(dir, p), { recursive: true });
   writeFileSync(
     path.join(dir, 'dwh.cfg'),
     `[S3]\nLOG_DATA='${path.join(data, 'log_data')}'\nLOG_JSONPATH='${path.join(data, 'log_json_path.json')}'\nSONG_DATA='${path.join(data, 'song_data')}'\n`,
@@ -56,6 +57,7 @@ export class WatchProcess {
 
   constructor(readonly dir: string, args: string[] = []) {
     this.child = spawn(process.execPath, [CLI, 'run', '--watch', '--log-format', 'json', '--project-dir', dir, ...args], {
+      cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {

@@ -75,7 +75,7 @@ describe('the watch session through the library API', () => {
       expect(first.nodes).toContain('source.sparkify.staging_events');
 
       // the session holds the target's run lock: a run elsewhere is refused, naming the holder
-      const other = spawnSync(process.execPath, [path.join(REPO, 'bin', 'sparkify.js'), 'run', '--project-dir', dir], { encoding: 'utf8' });
+      const other = spawnSync(process.execPath, [path.join(REPO, 'bin', 'sparkify.js'), 'run', '--project-dir', dir], { cwd: dir, encoding: 'utf8' });
       expect(other.status).toBe(1);
       expect(other.stdout + other.stderr).toMatch(/run --watch/);
 

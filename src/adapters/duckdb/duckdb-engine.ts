@@ -151,13 +151,7 @@ export class DuckDbEngine implements Engine {
 
   async listRelations(schemas: string[]): Promise<ExistingRelation[]> {
     if (schemas.length === 0) return [];
-    const list = schemas.map((s) => this.dialect.quoteLiteral(s)).join(', ');
-    const rows = await this.withConnection((c) =>
-      c.query(
-        `SELECT table_schema AS schema, table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type ` +
-          `FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema IN (${list}) ORDER BY 1, 2`,
-      ),
-    );
+    const rows = await this.withConnection((c) => c.query(this.dialect.listRelations(schemas)));
     return rows as unknown as ExistingRelation[];
   }
 

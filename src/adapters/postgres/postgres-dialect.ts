@@ -73,7 +73,7 @@ export class PostgresDialect extends BaseDialect {
   }
 
   /** Tables and views in the given schemas, as ExistingRelation rows. */
-  listRelations(schemas: string[]): string {
+  override listRelations(schemas: string[]): string {
     return (
       `SELECT n.nspname AS schema, c.relname AS name, CASE WHEN c.relkind = 'v' THEN 'view' ELSE 'table' END AS type\n` +
       `FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace\n` +

@@ -1,10 +1,6 @@
-import { BUILD_RESOURCE_TYPES, selectForRun, writeCompiled, type Compiled } from '../../api.js';
+import { BUILD_RESOURCE_TYPES, describeSelection, RESOURCE_TYPES, selectForRun, UsageError, VERSION, writeCompiled, type Compiled, type IndirectSelection } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, indirectOption, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
-import { VERSION } from '../version.js';
-import { UsageError } from '../../errors.js';
-import { RESOURCE_TYPES } from '../../graph/parse-selector.js';
-import type { IndirectSelection } from '../../graph/select-tests.js';
 import type { Reporter } from '../reporter.js';
 import { runCommand } from '../run-command.js';
 
@@ -18,19 +14,6 @@ export interface BuildArgs {
   waitForLock?: boolean | undefined;
 }
 
-/** Counts of the selected nodes by type, for the "Found ..." line. */
-export function describeSelection(c: Compiled, ids: string[]): string {
-  const count = (t: string) => ids.filter((id) => c.manifest.nodes[id]?.resourceType === t).length;
-  const parts = [
-    [count('seed'), 'seed'],
-    [count('model'), 'model'],
-    [count('snapshot'), 'snapshot'],
-    [count('test'), 'test'],
-    [count('source'), 'source'],
-  ] as const;
-  return parts.map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`).join(', ');
-}
-
 /**
  * sparkify build: sources, models, snapshots and tests of the selection in DAG order. A node's
  * tests run right after it; a failing test (severity error) skips the node's descendants.
@@ -41,7 +24,7 @@ export async function buildCommand(c: Compiled, reporter: Reporter, a: BuildArgs
     if (!(RESOURCE_TYPES as readonly string[]).includes(t)) throw new UsageError(`unknown resource type '${t}'`, { hint: `resource types: ${RESOURCE_TYPES.join(', ')}` });
   }
   const ids = selectForRun(c.manifest, { select: a.select, exclude: a.exclude, resourceTypes: types, indirectSelection: a.indirectSelection });
-  reporter.info(`Found ${describeSelection(c, ids)} to build on ${c.target.type} (target ${c.target.name})`);
+  reporter.info(`Found ${describeSelection(c.manifest, ids)} to build on ${c.target.type} (target ${c.target.name})`);
   if (ids.length === 0) {
     reporter.info('Nothing to build: the selection has no nodes of these types');
     return 0;

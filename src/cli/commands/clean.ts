@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cleanProject } from '../../project/clean-project.js';
+import { cleanProject } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import type { GlobalArgs } from '../options.js';
 

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { RUN_RESOURCE_TYPES, artifactsDir, compiledPathOf, writeCompiledInBackground, writeRunPlan } from '../../api.js';
-import { PLACEHOLDER_IAM_ROLE } from '../../config/load-config.js';
-import { selectNodes } from '../../graph/select-nodes.js';
+import { PLACEHOLDER_IAM_ROLE, RUN_RESOURCE_TYPES, artifactsDir, compiledPathOf, selectNodes, writeCompiledInBackground, writeRunPlan } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, selectOptions, splitSelectors, type SelectArgs } from '../options.js';
 

@@ -1,14 +1,8 @@
-import { compile, resolveProjectTarget } from '../../api.js';
-import { readSourceFilesStatus, type SourceFilesStatus } from '../../debug/source-files-status.js';
-import { displayPath, formatError } from '../../errors.js';
-import { describeNote, type ProjectNote } from '../../project/project-settings.js';
-import { describeTarget } from '../../config/load-config.js';
-import { checkConnection } from '../../debug/check-connection.js';
-import { MIN_SECRET_LENGTH } from '../../mask-secrets.js';
-import { loadProject } from '../../project/load-project.js';
+import { checkConnection, describeNote, displayPath, inspectProject, readSourceFilesStatus, resolveProjectTarget, VERSION, type SourceFilesStatus } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { projectOptions, targetOptions, type ProjectArgs } from '../options.js';
-import { VERSION } from '../version.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const debugCliCommand = defineCommand<ProjectArgs>({
   names: ['debug'],
@@ -19,38 +13,23 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
     const opts = projectOptions(a, env);
     const target = resolveProjectTarget(opts);
     reporter.setSecrets(target.secrets);
-    const project = loadProject(opts.projectDir);
+    const p = inspectProject(opts, target);
     const json = reporter.format === 'json';
-    const described = describeTarget(target);
-    if (json) reporter.json({ level: 'info', event: 'debug_target', version: VERSION, node: process.version, config: target.configFile ?? null, target: described, project: project.dir, models: project.models.length });
-    else {
+    const projectFile = p.projectFile ?? '(none: dbt defaults, project name sparkify)';
+    if (json) {
+      reporter.json({ level: 'info', event: 'debug_target', version: VERSION, node: process.version, config: p.configFile ?? null, target: p.described, project: p.projectDir, models: p.models });
+      reporter.json({ level: 'info', event: 'debug_project', projectFile, name: p.name, notes: p.notes, compileProblem: p.compileProblem ?? null });
+    } else {
       reporter.print(`sparkify ${VERSION}, node ${process.version}`);
-      reporter.print(`config: ${target.configFile ?? '(none: built-in defaults, sample data)'}`);
-      reporter.print(JSON.stringify(described, null, 2));
-      reporter.print(`project: ${project.dir} (${project.models.length} models)`);
+      reporter.print(`config: ${p.configFile ?? '(none: built-in defaults, sample data)'}`);
+      reporter.print(JSON.stringify(p.described, null, 2));
+      reporter.print(`project: ${p.projectDir} (${p.models} models)`);
+      reporter.print(`project file: ${projectFile}, name ${p.name}, model-paths ${p.modelPaths.join(', ')}, seed-paths ${p.seedPaths.join(', ')}`);
+      if (p.compileProblem) reporter.print(`the project does not compile (sparkify compile shows every error): ${p.compileProblem}`);
+      reporter.print(p.notes.length === 0 ? 'not used: nothing (sparkify uses every file and key of the project)' : `not used by sparkify (${p.notes.length}):`);
+      for (const n of p.notes) reporter.print(`  ${describeNote(n, displayPath)}`);
     }
-    // every file and key sparkify reads and does not use, the quiet ones (profile:) too
-    let notes: ProjectNote[];
-    let compileProblem: string | undefined;
-    let compiled: ReturnType<typeof compile> | undefined;
-    try {
-      compiled = compile(opts, target);
-      notes = compiled.manifest.notes ?? [];
-    } catch (err) {
-      notes = project.notes ?? [];
-      compileProblem = formatError(err).split('\n')[0];
-    }
-    const projectFile = project.settings.fileName ?? '(none: dbt defaults, project name sparkify)';
-    if (json) reporter.json({ level: 'info', event: 'debug_project', projectFile, name: project.settings.name, notes, compileProblem: compileProblem ?? null });
-    else {
-      reporter.print(`project file: ${projectFile}, name ${project.settings.name}, model-paths ${project.settings.modelPaths.join(', ')}, seed-paths ${project.settings.seedPaths.join(', ')}`);
-      if (compileProblem) reporter.print(`the project does not compile (sparkify compile shows every error): ${compileProblem}`);
-      reporter.print(notes.length === 0 ? 'not used: nothing (sparkify uses every file and key of the project)' : `not used by sparkify (${notes.length}):`);
-      for (const n of notes) reporter.print(`  ${describeNote(n, displayPath)}`);
-    }
-    for (const name of target.unmaskedSecrets ?? []) {
-      reporter.warn(`${name} is shorter than ${MIN_SECRET_LENGTH} characters, so sparkify cannot mask it in its output and in target/; use a longer one`);
-    }
+    for (const name of p.shortSecrets) reporter.warn(`${name} is shorter than ${p.minSecretLength} characters, so sparkify cannot mask it in its output and in target/; use a longer one`);
     let relations: number;
     try {
       relations = (await checkConnection(target)).relations;
@@ -59,23 +38,21 @@ export const debugCliCommand = defineCommand<ProjectArgs>({
       else reporter.print('connection: FAILED');
       throw err;
     }
-    const schema = `schema ${target.schema}: ${relations === 0 ? 'empty or not created yet (sparkify run creates it)' : `${relations} relation${relations === 1 ? '' : 's'}`}`;
     if (json) reporter.json({ level: 'info', event: 'debug_connection', ok: true, schema: target.schema, relations });
     else {
       reporter.print('connection: OK');
-      reporter.print(schema);
+      reporter.print(`schema ${target.schema}: ${relations === 0 ? 'empty or not created yet (sparkify run creates it)' : plural(relations, 'relation')}`);
     }
-    // incremental sources: files loaded (in the ledger) and pending (listed, not loaded yet)
+    // incremental sources: files loaded (in the ledger) and pending (listed, not loaded yet); a project that does not compile has none to show
     let status: SourceFilesStatus[] = [];
     try {
-      // a project that does not compile was reported above; it has no sources to show
-      if (compiled) status = await readSourceFilesStatus(target, compiled.manifest, Object.keys(compiled.manifest.nodes));
+      if (p.manifest) status = await readSourceFilesStatus(target, p.manifest, Object.keys(p.manifest.nodes));
     } catch (err) {
       reporter.warn(`cannot show the incremental sources' files: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
     for (const s of status) {
       if (json) reporter.json({ level: 'info', event: 'debug_source_files', ...s });
-      else reporter.print(`source ${s.source}: ${s.error ? `cannot list its files: ${s.error}` : `${s.loaded} file${s.loaded === 1 ? '' : 's'} loaded, ${s.pending} pending${s.changed ? `, ${s.changed} changed` : ''}${s.missing ? `, ${s.missing} missing` : ''}`}`);
+      else reporter.print(`source ${s.source}: ${s.error ? `cannot list its files: ${s.error}` : `${plural(s.loaded, 'file')} loaded, ${s.pending} pending${s.changed ? `, ${s.changed} changed` : ''}${s.missing ? `, ${s.missing} missing` : ''}`}`);
     }
     return 0;
   },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { installPackages } from '../../project/install-packages.js';
+import { installPackages } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import type { GlobalArgs } from '../options.js';
 

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { artifactsDir } from '../../api.js';
-import { projectSettings } from '../../project/load-project.js';
+import { artifactsDir, generateDocs, projectSettings, serveDocs, VERSION } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { projectOptions, targetOptions, wholeNumber, type ProjectArgs } from '../options.js';
-import { VERSION } from '../version.js';
 
 type DocsArgs = ProjectArgs & { action: 'generate' | 'serve'; port: number };
 
@@ -19,8 +17,6 @@ export const docsCliCommand = defineCommand<DocsArgs>({
     const { reporter } = ctx;
     if (a.action === 'generate') {
       const t0 = performance.now();
-      // loaded here, so that other commands do not load the SQL parser
-      const { generateDocs } = await import('../../docs/generate-docs.js');
       const r = await generateDocs({ ...projectOptions(a, ctx.env), version: VERSION });
       reporter.setSecrets(r.compiled.target.secrets);
       const cols = Object.values(r.lineage.nodes).flatMap((n) => n.columns);
@@ -37,7 +33,6 @@ export const docsCliCommand = defineCommand<DocsArgs>({
       ]);
       return 0;
     }
-    const { serveDocs } = await import('../../docs/serve-docs.js');
     const projectDir = path.resolve(a['project-dir']);
     const docsDir = path.join(projectDir, projectSettings(projectDir).targetPath, 'docs');
     const server = await serveDocs(docsDir, { port: a.port });

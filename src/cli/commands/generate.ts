@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { generateData } from '../../generate/generate-data.js';
-import { prepareOutDir } from '../../generate/prepare-out-dir.js';
+import { generateData, prepareOutDir } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { numberIn, wholeNumber, type GlobalArgs } from '../options.js';
 

@@ -1,10 +1,8 @@
 import path from 'node:path';
-import { BUILD_RESOURCE_TYPES, writeCompiled } from '../../api.js';
-import { UsageError } from '../../errors.js';
+import { BUILD_RESOURCE_TYPES, readLastRun, UsageError, writeCompiled } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, targetOptions, threadsOption, type ProjectArgs, type ThreadsArgs } from '../options.js';
 import { runCommand } from '../run-command.js';
-import { readLastRun } from '../../runner/last-run.js';
 
 type RetryArgs = ProjectArgs & ThreadsArgs & { 'full-refresh': boolean; 'wait-for-lock': boolean; select?: unknown; exclude?: unknown };
 

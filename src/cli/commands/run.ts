@@ -1,8 +1,7 @@
-import { writeCompiled } from '../../api.js';
+import { VERSION, writeCompiled } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, projectOptions, selectOptions, splitSelectors, threadsOption, type SelectArgs, type ThreadsArgs } from '../options.js';
 import { runCommand } from '../run-command.js';
-import { VERSION } from '../version.js';
 
 type RunArgs = SelectArgs & ThreadsArgs & { 'full-refresh': boolean; watch: boolean; 'wait-for-lock': boolean };
 

@@ -1,4 +1,4 @@
-import { selectForRun, writeCompiled, type Compiled } from '../../api.js';
+import { selectForRun, writeCompiled, type Compiled } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
 import type { Reporter } from '../reporter.js';

@@ -1,5 +1,4 @@
-import { selectForRun, writeCompiled, type Compiled } from '../../api.js';
-import type { IndirectSelection } from '../../graph/select-tests.js';
+import { selectForRun, writeCompiled, type Compiled, type IndirectSelection } from '../../index.js';
 import { defineCommand } from '../cli-command.js';
 import { compileFor, indirectOption, selectOptions, splitSelectors, threadsOption, waitForLockOption, type SelectArgs, type ThreadsArgs } from '../options.js';
 import type { Reporter } from '../reporter.js';

@@ -78,9 +78,7 @@ class InMemoryEngine implements Engine {
 
   async listRelations(schemas: string[]): Promise<ExistingRelation[]> {
     if (schemas.length === 0) return [];
-    const list = schemas.map((s) => this.dialect.quoteLiteral(s)).join(', ');
-    const sql = `SELECT table_schema AS schema, table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables WHERE table_schema IN (${list})`;
-    return (await this.withConnection((c) => c.query(sql))) as unknown as ExistingRelation[];
+    return (await this.withConnection((c) => c.query(this.dialect.listRelations(schemas)))) as unknown as ExistingRelation[];
   }
 
   load(c: Connection, step: LoadStep, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
