@@ -252,7 +252,7 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     // the engine reads every new file straight into the staging table, each row tagged with its file, in the one
     // transaction that records them all
     const loadSeq = seq + 1;
-    const hashed = Promise.all(sorted.map(async (f) => (f.hash === undefined && !isS3Uri(f.ref.uri) ? { ...f, hash: await contentHash(f.ref.uri) } : f)));
+    const hashed = hashAll(sorted);
     hashed.catch(() => undefined);
     const r = await ctx.engine
       .loadLedgerFiles(
@@ -291,6 +291,24 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   }
   ctx.onProgress?.({ files: changes.load.length, filesDone: total.files, rows: total.rows, bytes: total.bytes });
   return { rows: total.rows, files: total.files, records: total.records, warnings };
+}
+
+/** files hashed at once: enough to overlap the reads, few enough to keep the open files bounded (100k song files) */
+const HASHES_AT_ONCE = 4;
+
+/** The files with the content hash of each local one that has none yet. */
+async function hashAll<T extends { ref: FileRef; hash: string | undefined }>(files: T[]): Promise<T[]> {
+  const out = [...files];
+  let next = 0;
+  const worker = async () => {
+    while (next < out.length) {
+      const i = next++;
+      const f = out[i]!;
+      if (f.hash === undefined && !isS3Uri(f.ref.uri)) out[i] = { ...f, hash: await contentHash(f.ref.uri) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASHES_AT_ONCE, out.length) }, worker));
+  return out;
 }
 
 function known(ledger: LedgerRow[], file: string): LedgerRow | undefined {
