@@ -52,12 +52,14 @@ export function s3Section(dataDir) {
  * The instance settings sparkify's DuckDB engine opens its database with, read from the built
  * engine, so that the floor runs with the same ones.
  */
-function engineSettings(root) {
+async function engineSettings(root) {
   const src = readFileSync(path.join(root, 'dist', 'adapters', 'duckdb', 'duckdb-engine.js'), 'utf8');
   // the settings given always (a read-only open adds access_mode after them)
   const m = /DuckDBInstance\.create\(file, \{((?:\s*[a-z_]+:\s*'[^']*',?)*)/.exec(src);
-  if (!m) return [];
-  return [...m[1].matchAll(/([a-z_]+):\s*'([^']*)'/g)].map((x) => `${x[1]}=${x[2]}`);
+  const fixed = m ? [...m[1].matchAll(/([a-z_]+):\s*'([^']*)'/g)].map((x) => `${x[1]}=${x[2]}`) : [];
+  // and the memory_limit it opens a database with when dwh.cfg sets none
+  const { defaultMemoryLimit } = await import(path.join(root, 'dist', 'adapters', 'duckdb', 'index.js'));
+  return defaultMemoryLimit ? [...fixed, `memory_limit=${defaultMemoryLimit()}`] : fixed;
 }
 
 /** sparkify runs and floors alternate this many times each, and each keeps its median */
@@ -138,7 +140,7 @@ export async function benchDuckdb(ctx) {
   const db = (name) => path.join(dir, `${name}.duckdb`);
   const out = { events: o.events, songs: o.songs };
   ctx.data.duckdb = out;
-  const settings = engineSettings(ctx.root);
+  const settings = await engineSettings(ctx.root);
   out.engineSettings = settings;
   const floorWhat = `DuckDB's read_json, explicit column types, same settings${settings.length ? ` (${settings.join(', ')})` : ''}, file database`;
   const parts = o.duckdbParts;

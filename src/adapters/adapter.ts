@@ -269,7 +269,7 @@ export interface LedgerFilesLoad {
   /** statements run first in the transaction (a reload's deletes) */
   first: string[];
   /** the statements that record the files in the ledger, given what was loaded (rowsByFile: every file's rows) */
-  commit(result: FilesLoadResult): string[];
+  commit(result: FilesLoadResult): string[] | Promise<string[]>;
 }
 
 /** One row of sparkify_loaded_files. */

@@ -185,6 +185,13 @@ describe('resolveTarget: sparkify sections', () => {
     expect([settingsOf(t).path, t.schema]).toEqual([expected, 'dwh']);
   });
 
+  it('[DUCKDB] MEMORY_LIMIT is passed on as written; without it the engine works out the default where it opens the file', () => {
+    const at = (cfg: string) => settingsOf(resolveTarget({ projectDir: P, configPath: '/etc/sparkify/s.cfg', env: {}, readFile: () => cfg })) as { memoryLimit?: string };
+    expect(at('[DUCKDB]\nMEMORY_LIMIT = 1.5GiB\n').memoryLimit).toBe('1.5GiB');
+    expect(at('[DUCKDB]\nMEMORY_LIMIT=800MB\n').memoryLimit).toBe('800MB');
+    expect(at('[DUCKDB]\nPATH=x.duckdb\n').memoryLimit).toBeUndefined();
+  });
+
   it('[S3] local paths resolve against the config directory; missing keys fall back to the sample data', () => {
     const files: Record<string, string> = {
       '/etc/sparkify/s.cfg': '[S3]\nLOG_DATA = raw/logs\nSONG_DATA=/abs/songs\nREGION=eu-central-1\nENDPOINT=http://127.0.0.1:9000\nFORCE_PATH_STYLE=yes\n',
@@ -260,6 +267,7 @@ describe('resolveTarget: errors', () => {
     ['manifest prefix with a quote', `${SEED}MANIFEST_PREFIX=s3://sparkify-loads/x'y\n`, 15, /^\[S3\] MANIFEST_PREFIX is not a valid s3:\/\/ prefix/],
     ['manifest prefix without a bucket', `${SEED}MANIFEST_PREFIX=s3:///\n`, 15, /^\[S3\] MANIFEST_PREFIX is not a valid s3:\/\/ prefix/],
     ['unknown key in our section', '[DUCKDB]\nPAHT=x.duckdb', 2, /unknown key PAHT in \[DUCKDB\]/],
+    ['memory limit without a unit', '[DUCKDB]\nMEMORY_LIMIT=3000', 2, /^\[DUCKDB\] MEMORY_LIMIT is not a valid size \(a number and a unit: 3GB, 1.5GiB, 800MB\): "3000"$/],
   ])('%s', (_name, cfg, line, message) => {
     const errors = at(cfg);
     expect(errors).toHaveLength(1);
@@ -351,6 +359,7 @@ describe('resolveTarget: hostile values', () => {
     ['SPARKIFY', 'THREADS'],
     ['DUCKDB', 'PATH'],
     ['DUCKDB', 'SCHEMA'],
+    ['DUCKDB', 'MEMORY_LIMIT'],
     ['POSTGRES', 'HOST'],
     ['POSTGRES', 'PORT'],
     ['POSTGRES', 'DB_NAME'],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isS3Uri } from './s3-uri.js';
 import type { FileRef } from './source-files.js';
 
@@ -21,9 +22,22 @@ export async function fingerprintOf(f: FileRef): Promise<Fingerprint> {
   return { size: st.size, etag: undefined, mtime: st.mtime.toISOString() };
 }
 
-/** SHA-256 of a local file's content, hex; read as a stream. */
+/** bytes per read of a hashed file: a stream's 64 KB chunks cost twice the hashing itself */
+const HASH_READ_BYTES = 1 << 20;
+
+/** SHA-256 of a local file's content, hex; read a megabyte at a time. */
 export async function contentHash(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(HASH_READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return hash.digest('hex');
 }

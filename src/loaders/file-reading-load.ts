@@ -489,7 +489,7 @@ export async function fileReadingLedgerLoad(
       const counts = await c.query(dialect.rowsOfLoadByFile(into, load.loadSeq));
       const rowsByFile = new Map(counts.map((r) => [String(r.file), Number(r.n)]));
       const result: FilesLoadResult = { rows, files: files.length, records: l.records, rejected: limit.rejected, rowsByFile };
-      for (const s of load.commit(result)) await c.execute(s);
+      for (const s of await load.commit(result)) await c.execute(s);
       await c.execute(dialect.commit());
       for (const [path, n] of paths) opts.onBatch?.(path, n);
       return withWarnings(result, prepared.warnings);

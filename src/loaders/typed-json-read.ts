@@ -104,14 +104,20 @@ function skipBlanks(b: Buffer, i: number, to: number): number {
   return i;
 }
 
-/** The end of the string that starts at b[i] (a quote), or -1. */
+/**
+ * The end of the string that starts at b[i] (a quote), or -1: the first quote after it not escaped,
+ * that is, after an even run of backslashes. Found with indexOf (memchr), which the check's time
+ * is mostly spent in: a byte loop here cost a second of CPU per 440 MB of events.
+ */
 function stringEnd(b: Buffer, i: number, to: number): number {
-  for (i++; i < to; i++) {
-    const c = b[i]!;
-    if (c === QUOTE) return i + 1;
-    if (c === BACKSLASH) i++;
+  for (let from = i + 1; ; ) {
+    const q = b.indexOf(QUOTE, from);
+    if (q < 0 || q >= to) return -1;
+    let slashes = 0;
+    while (q - 1 - slashes > i && b[q - 1 - slashes] === BACKSLASH) slashes++;
+    if ((slashes & 1) === 0) return q + 1;
+    from = q + 1;
   }
-  return -1;
 }
 
 /**

@@ -121,7 +121,9 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     const index = d.indexStagingTable(s.into, s.source);
     if (index.length > 0) await c.transaction(index);
   }
-  const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error');
+  // an engine that loads every new file in one load hashes the new files while it reads them, not before
+  const oneLoad = d.loadStatements === undefined && ctx.engine.loadLedgerFiles !== undefined;
+  const changes = await compareWithLedger(listed, ledger, copy.onFileChange ?? 'error', { hashNew: !oneLoad });
   if (changes.changed.length > 0 && (copy.onFileChange ?? 'error') === 'error') {
     throw new LoadError(
       `${changes.changed.length} file${changes.changed.length === 1 ? '' : 's'} changed since ${changes.changed.length === 1 ? 'it was' : 'they were'} loaded: ${listOf(changes.changed)}`,
@@ -255,10 +257,12 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     seq = loadSeq;
     await recordLoad(r);
     counted(sorted, r);
-  } else if (!serverLoads && ctx.engine.loadLedgerFiles && sorted.length > 0) {
+  } else if (oneLoad && ctx.engine.loadLedgerFiles && sorted.length > 0) {
     // the engine reads every new file straight into the staging table, each row tagged with its file, in the one
     // transaction that records them all
     const loadSeq = seq + 1;
+    const hashed = hashAll(sorted);
+    hashed.catch(() => undefined);
     const r = await ctx.engine
       .loadLedgerFiles(
         c,
@@ -266,7 +270,7 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
           step: { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.into, files: sorted.map((f) => f.ref) },
           loadSeq,
           first: reloadStatements(),
-          commit: (res) => [...d.afterStagingAppend(s.into), ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(sorted, res, loadSeq, true))],
+          commit: async (res) => [...d.afterStagingAppend(s.into), ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(await hashed, res, loadSeq, true))],
         },
         ctx.onProgress ? progress : undefined,
       )
@@ -317,6 +321,24 @@ export function analyzeDue(o: { before: number; added: number; files: number; fr
   if (o.fresh || o.before <= 0) return true;
   const step = (bytes: number) => Math.floor(Math.log(Math.max(bytes, 1)) / Math.log(ANALYZE_GROWTH));
   return step(o.before + o.added) > step(o.before);
+}
+
+/** files hashed at once: enough to overlap the reads, few enough to keep the open files bounded (100k song files) */
+const HASHES_AT_ONCE = 4;
+
+/** The files with the content hash of each local one that has none yet. */
+async function hashAll<T extends { ref: FileRef; hash: string | undefined }>(files: T[]): Promise<T[]> {
+  const out = [...files];
+  let next = 0;
+  const worker = async () => {
+    while (next < out.length) {
+      const i = next++;
+      const f = out[i]!;
+      if (f.hash === undefined && !isS3Uri(f.ref.uri)) out[i] = { ...f, hash: await contentHash(f.ref.uri) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASHES_AT_ONCE, out.length) }, worker));
+  return out;
 }
 
 function known(ledger: LedgerRow[], file: string): LedgerRow | undefined {

@@ -102,7 +102,7 @@ export class DuckDbEngine implements Engine {
     private readonly files: SourceFiles,
   ) {}
 
-  static async open(file: string, schema: string, s3?: S3Settings, opts: { readOnly?: boolean | undefined } = {}): Promise<DuckDbEngine> {
+  static async open(file: string, schema: string, s3?: S3Settings, opts: { readOnly?: boolean | undefined; memoryLimit?: string | undefined } = {}): Promise<DuckDbEngine> {
     // read-only and not built yet: an empty database in memory, so that nothing is created
     const readOnly = opts.readOnly === true && file !== ':memory:';
     if (readOnly && !existsSync(file)) file = ':memory:';
@@ -111,7 +111,13 @@ export class DuckDbEngine implements Engine {
     try {
       // duckdb: with preserve_insertion_order on, loads of many JSON files buffer rows to keep file order: about half
       // the speed and far more memory (DuckDB performance guide; bench/RESULTS.md). Nothing here relies on row order.
-      instance = await DuckDBInstance.create(file, { preserve_insertion_order: 'false', ...(readOnly && file !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) });
+      // duckdb: memory_limit bounds the buffer pool, which spills to temp_directory beyond it; DuckDB's default,
+      // 80% of RAM, let a 10M-event build grow past 4 GB (src/adapters/duckdb/index.ts, defaultMemoryLimit())
+      const memory = {
+        ...(opts.memoryLimit !== undefined ? { memory_limit: opts.memoryLimit } : {}),
+        ...(file !== ':memory:' && !readOnly ? { temp_directory: `${file}.tmp` } : {}),
+      };
+      instance = await DuckDBInstance.create(file, { preserve_insertion_order: 'false', ...memory, ...(readOnly && file !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (/lock/i.test(msg)) {
