@@ -1,14 +1,9 @@
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/adapters/adapter.js';
-import { openEngine } from '../../src/adapters/create-engine.js';
-import { compile, resolveProjectTarget, runCompiled } from '../../src/api.js';
-import { generateData } from '../../src/generate/generate-data.js';
-import type { RunResult } from '../../src/runner/execute-plan.js';
-import { HAS_SHARED_DATA, SHARED_DATA, SHARED_DATA_SKIP_REASON, copyFixtureProject, removeDir, tempDir } from '../helpers/project.js';
+import { ENGINES, Warehouse, cleanUpWarehouses, expectEqualToFullBuild, generatedWithLateEvents, ok, project, published, publishedDays } from '../helpers/incremental-warehouse.js';
+import { HAS_SHARED_DATA, SHARED_DATA_SKIP_REASON } from '../helpers/project.js';
 import { PUBLISHED_COUNTS } from '../helpers/published-data.js';
-import { dropSchema, freshSchema, pgCfg } from './pg.js';
 
 /**
  * The Sparkify project loads its sources incrementally (copy: {mode: incremental}) and builds
@@ -16,94 +11,9 @@ import { dropSchema, freshSchema, pgCfg } from './pg.js';
  * replaced, every table must equal a full build of the same files, row for row, on both engines.
  */
 
-type EngineName = 'duckdb' | 'postgres';
-const ENGINES: EngineName[] = ['duckdb', 'postgres'];
-const TABLES = ['staging_events', 'staging_songs', 'songplays', 'users', 'songs', 'artists', 'time'];
-const schemas: string[] = [];
-const dirs: string[] = [];
-
 if (!HAS_SHARED_DATA) console.warn(`skipping the incremental loads of the published data: ${SHARED_DATA_SKIP_REASON}`);
 
-/** One target of a project folder whose logs/ folder the test fills day by day. */
-class Warehouse {
-  private constructor(
-    readonly dir: string,
-    readonly cfg: string,
-    readonly schema: string,
-    readonly engine: Engine,
-  ) {}
-
-  static async open(dir: string, type: EngineName, name: string, data: { jsonPaths: string; songs: string }): Promise<Warehouse> {
-    const schema = freshSchema(`inc_${name}`);
-    schemas.push(schema);
-    const cfg = path.join(dir, `${name}.cfg`);
-    writeFileSync(cfg, `[SPARKIFY]\nTARGET = ${type}\n[S3]\nLOG_DATA = logs\nLOG_JSONPATH = ${data.jsonPaths}\nSONG_DATA = ${data.songs}\n[DUCKDB]\nPATH = ${name}.duckdb\nSCHEMA = ${schema}\n${pgCfg(schema)}`);
-    const target = resolveProjectTarget({ projectDir: dir, configPath: cfg, env: {} });
-    return new Warehouse(dir, cfg, schema, await openEngine(target, 4));
-  }
-
-  async run(opts: { fullRefresh?: boolean } = {}): Promise<RunResult> {
-    const po = { projectDir: this.dir, configPath: this.cfg, env: {} };
-    const { result } = await runCompiled(compile(po, resolveProjectTarget(po)), this.engine, { fullRefresh: opts.fullRefresh });
-    return result;
-  }
-
-  async query(sql: string): Promise<Record<string, unknown>[]> {
-    return this.engine.withConnection((c) => c.query(sql));
-  }
-
-  /** every row, sorted; staging rows without the load sequence, which depends on how the files were batched */
-  async contents(table: string): Promise<string[]> {
-    const rows = await this.query(`select * from "${this.schema}"."${table}"`);
-    return rows.map((r) => JSON.stringify(Object.entries(r).filter(([k]) => k !== '_load_seq'))).sort();
-  }
-
-  async ledger(): Promise<{ source: string; file: string; rows_loaded: number; load_seq: number }[]> {
-    const rows = await this.query(`select source, file, rows_loaded, load_seq from "${this.schema}".sparkify_loaded_files order by source, file`);
-    return rows.map((r) => ({ source: String(r.source), file: path.basename(String(r.file)), rows_loaded: Number(r.rows_loaded), load_seq: Number(r.load_seq) }));
-  }
-
-  async close(): Promise<void> {
-    await this.engine.close();
-  }
-}
-
-const ok = (r: RunResult) => expect(r.results.filter((x) => x.status !== 'success').map((x) => [x.name, x.error?.message ?? x.message])).toEqual([]);
-
-/** A project folder with an empty logs/ folder; `add` copies day files into it. */
-function project(): { dir: string; logs: string; add: (files: string[]) => void } {
-  const dir = copyFixtureProject('');
-  dirs.push(dir);
-  const logs = path.join(dir, 'logs');
-  mkdirSync(logs);
-  return { dir, logs, add: (files) => files.forEach((f) => copyFileSync(f, path.join(logs, path.basename(f)))) };
-}
-
-/** Compares every table with a full build of the same files, built from nothing in another database. */
-async function expectEqualToFullBuild(w: Warehouse, type: EngineName, data: { jsonPaths: string; songs: string }): Promise<void> {
-  const full = await Warehouse.open(w.dir, type, `full${schemas.length}`, data);
-  try {
-    ok(await full.run());
-    for (const t of TABLES) {
-      const [a, b] = [await w.contents(t), await full.contents(t)];
-      expect(a.length, `${t} rows`).toBe(b.length);
-      expect(a, t).toEqual(b);
-    }
-  } finally {
-    await full.close();
-  }
-}
-
-const publishedDays = () => {
-  const folder = path.join(SHARED_DATA, 'log_data', '2018', '11');
-  return readdirSync(folder).sort().map((f) => path.join(folder, f));
-};
-const published = { jsonPaths: path.join(SHARED_DATA, 'log_json_path.json'), songs: path.join(SHARED_DATA, 'song_data') };
-
-afterAll(async () => {
-  for (const s of schemas) await dropSchema(s);
-  for (const d of dirs) removeDir(d);
-});
+afterAll(cleanUpWarehouses);
 
 describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('incremental loads of the published data on %s', (type) => {
   it('days 1-15, then days 16-30: each file is loaded once, and every table equals a full build', async () => {
@@ -263,19 +173,6 @@ describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('incremental loads of the publis
  * Twelve days of 3,000 events: enough for late events across many runs, small enough that a
  * run a day stays light on a loaded machine.
  */
-async function generatedWithLateEvents(): Promise<{ days: string[]; data: { jsonPaths: string; songs: string } }> {
-  const out = tempDir('sparkify-late-');
-  dirs.push(out);
-  await generateData({ outDir: out, events: 3_000, songs: 40, seed: 15, days: 12, matchRate: 0.5 });
-  const folder = path.join(out, 'log_data', '2018', '11');
-  const days = readdirSync(folder).sort().map((f) => path.join(folder, f));
-  const texts = days.map((d) => readFileSync(d, 'utf8').split('\n').filter(Boolean));
-  const moved = texts.map(() => [] as string[]);
-  const kept = texts.map((lines, i) => lines.filter((l, j) => (i + 2 < days.length && j % 15 === 7 ? (moved[i + 2]!.push(l), false) : true)));
-  days.forEach((d, i) => writeFileSync(d, [...kept[i]!, ...moved[i]!].join('\n') + '\n'));
-  return { days, data: { jsonPaths: path.join(out, 'log_json_path.json'), songs: path.join(out, 'song_data') } };
-}
-
 describe.each(ENGINES)('incremental loads of generated data with late events on %s', (type) => {
   let gen: Awaited<ReturnType<typeof generatedWithLateEvents>>;
   beforeAll(async () => {
