@@ -44,6 +44,12 @@ export interface LedgerLoadStep {
   ledgerSchema: string;
   /** --full-refresh: the staging table and the source's ledger entries are rebuilt from every file */
   fullRefresh: boolean;
+  /**
+   * statements that refresh the staging table's statistics (ANALYZE), run after the loads when the source's loaded bytes
+   * have grown by another tenth (runner/load-new-files.ts, analyzeDue), as PostgreSQL's autovacuum analyzes a table
+   * once a tenth of it changed; none where the engine keeps its own
+   */
+  analyze?: string[] | undefined;
 }
 
 /**
@@ -172,6 +178,15 @@ export interface Dialect {
   invalidateWatermarks(schema: string, source: string): string;
   /** a staging table of an incremental source: its columns, the file each row came from and the load that added it */
   createStagingTable(r: Relation, columns: { name: string; type: string }[]): string;
+  /**
+   * Statements that index a staging table by its `_load_seq` and the source's loaded_at_field (idempotent: run on a new
+   * table and before each incremental load of an existing one), so that newly_loaded() and a model's "since" condition
+   * read the new or recent rows, not the whole table; none where the engine keeps such a summary itself (DuckDB's and
+   * Redshift's zone maps).
+   */
+  indexStagingTable(r: Relation, source: SourceTable): string[];
+  /** statements run after rows are appended to a staging table, in the transaction of the append (the index brought up to date) */
+  afterStagingAppend(r: Relation): string[];
   /** appends the rows of tmp to an incremental source's staging table, tagged with their file (NULL for a manifest batch) and load */
   appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string;
   /** deletes the rows one load added to a staging table (on_file_change: reload) */

@@ -262,6 +262,14 @@ export abstract class BaseDialect implements Dialect {
     return this.createTable(r, [...columns, { name: SOURCE_FILE_COLUMN, type: 'varchar(1024)' }, { name: LOAD_SEQ_COLUMN, type: 'bigint' }]);
   }
 
+  indexStagingTable(_r: Relation, _source: SourceTable): string[] {
+    return [];
+  }
+
+  afterStagingAppend(_r: Relation): string[] {
+    return [];
+  }
+
   appendLoadedRows(into: Relation, tmp: Relation, columns: string[], file: string | undefined, loadSeq: number): string {
     const cols = columns.map((c) => this.quoteIdent(c));
     const fileValue = file === undefined ? `CAST(NULL AS ${this.columnType('varchar(1024)')})` : this.quoteLiteral(file);

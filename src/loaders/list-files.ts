@@ -44,13 +44,19 @@ function kindOf(st: Stats | undefined): string {
 // recursive readdir, which awaits every folder (bench/RESULTS.md). A symbolic link to a file is
 // read as the file; anything else that is not a regular file (a named pipe, a socket, a device,
 // a link to a folder) is skipped with a warning: reading a pipe could wait forever.
+// The walk gives the event loop a turn every YIELD_FOLDERS folders, so that a load running beside it (a day of logs
+// while the song catalogue is listed) keeps streaming instead of waiting the whole listing out.
 async function walk(dir: string, onSkip: (file: string, why: string) => void): Promise<string[]> {
   const files: string[] = [];
-  const visit = (d: string): void => {
+  const stack = [dir];
+  let folders = 0;
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    const sub: string[] = [];
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue;
       const full = path.join(d, e.name);
-      if (e.isDirectory()) visit(full);
+      if (e.isDirectory()) sub.push(full);
       else if (e.isFile()) files.push(full);
       else {
         const st = e.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : undefined;
@@ -58,10 +64,17 @@ async function walk(dir: string, onSkip: (file: string, why: string) => void): P
         else onSkip(full, e.isSymbolicLink() ? kindOf(st) : kindOf(lstatSync(full)));
       }
     }
-  };
-  visit(dir);
+    // (the order of the walk does not matter: the caller sorts the files)
+    stack.push(...sub);
+    if (++folders % YIELD_FOLDERS === 0) await yieldTurn();
+  }
   return files;
 }
+
+const YIELD_FOLDERS = 256;
+
+/** Lets the event loop run what is waiting (I/O callbacks first) before the caller goes on. */
+export const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Lists the local files of a source location, sorted by path: a file, every file under a

@@ -28,10 +28,11 @@ export const copy: Materialization<SourceNode> = {
         tmp,
         ledgerSchema: ctx.manifest.target.schema,
         fullRefresh: ctx.fullRefresh,
+        ...(d.analyze ? { analyze: [d.analyze(rel)] } : {}),
       };
       // the load of one file, planned now so that a source the engine cannot load is an error before anything runs
       d.loadStatements?.({ kind: 'load', source: exampleFileSource(step), into: tmp });
-      return { ...basePlan(node, d), materialization: 'copy', steps: [step, ...analyze(rel, d), { kind: 'count', sql: d.countRows(rel) }] };
+      return { ...basePlan(node, d), materialization: 'copy', steps: [step, { kind: 'count', sql: d.countRows(rel) }] };
     }
     return {
       ...basePlan(node, d),
@@ -75,12 +76,13 @@ export function ledgerLoadStatements(s: LedgerLoadStep, d: Dialect): { first: st
     loadedAt: '1970-01-01T00:00:00.000Z',
   };
   return {
-    first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
+    first: [d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into, s.source), ...d.forgetLoadedFiles(s.ledgerSchema, source)],
     perFile: [
       ...(manifest !== undefined ? [d.dropRelation(s.tmp, 'table'), d.createTable(s.tmp, s.source.columns)] : []),
       ...load,
       ...(manifest !== undefined && d.loadCommitsQuery ? [d.loadCommitsQuery('last')] : []),
       d.appendLoadedRows(s.into, s.tmp, columns, file, 1),
+      ...d.afterStagingAppend(s.into),
       ...d.recordLoadedFiles(
         s.ledgerSchema,
         manifest === undefined

@@ -39,6 +39,9 @@ function renderStep(s: Step, d: Dialect): string {
           ? `-- then each new file is loaded into ${s.tmp.schema}.${s.tmp.name} and appended in the transaction that records it`
           : `-- then the new files, listed in the manifest ${manifest} (written before the transaction; one per run and source), are loaded by one COPY and appended in the transaction that records them; a file of the manifest that the committed files do not list fails the load and rolls it back`,
         `BEGIN;\n${perFile.map((x) => `${x};`).join('\n')}\nCOMMIT;`,
+        ...(s.analyze?.length
+          ? [`-- after the loads, when the staging table is new, a file was reloaded or the source's loaded bytes grew past another tenth:`, ...s.analyze.map((x) => `${x};`)]
+          : []),
       ].join('\n');
     }
     case 'seed-load':
@@ -74,7 +77,7 @@ export function stepStatements(s: Step, d: Dialect): string[] {
       return d.loadStatements?.(s) ?? [];
     case 'ledger-load': {
       const { first, perFile } = ledgerLoadStatements(s, d);
-      return [...first, ...perFile];
+      return [...first, ...perFile, ...(s.analyze ?? [])];
     }
     case 'seed-load':
       return [d.seedLoad(s.into, [{ name: 'each_column', type: 'text', declared: false }], s.seed).sql];

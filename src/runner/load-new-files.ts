@@ -3,6 +3,7 @@ import { quotePath } from '../display-path.js';
 import type { Connection, Engine, FilesLoadResult, LedgerLoadStep, LoadedFile, LoadProgress, LoadResult } from '../adapters/adapter.js';
 import { contentHash, fingerprintOf, type Fingerprint } from '../loaders/file-fingerprint.js';
 import { isS3Uri } from '../loaders/s3-uri.js';
+import { yieldTurn } from '../loaders/list-files.js';
 import type { FileRef, SourceFiles } from '../loaders/source-files.js';
 import type { RejectedLine } from '../loaders/load-errors.js';
 import { ledgerSourceName } from '../materializations/copy.js';
@@ -62,7 +63,10 @@ export async function compareWithLedger(
   const known = new Map(ledger.map((r) => [r.file, r]));
   const out: FileChanges = { load: [], changed: [], removed: [], unchanged: 0 };
   const listedUris = new Set(listed.map((f) => f.uri));
+  let n = 0;
   for (const ref of listed) {
+    // fingerprintOf() stats synchronously: a load running beside a listing of 100,000 files gets a turn now and then
+    if (++n % 1000 === 0) await yieldTurn();
     const fp = await fingerprintOf(ref);
     const local = !isS3Uri(ref.uri);
     const row = known.get(ref.uri);
@@ -110,8 +114,12 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   const exists = (await ctx.engine.listRelations([s.into.schema])).some((r) => r.name === s.into.name);
   if (s.fullRefresh || !exists || ledger.length === 0) {
     // a first load, a full refresh, or a staging table the ledger knows nothing of (loaded in mode full before)
-    await c.transaction([d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.forgetLoadedFiles(s.ledgerSchema, source)]);
+    await c.transaction([d.dropRelation(s.into, 'table'), d.createStagingTable(s.into, s.source.columns), ...d.indexStagingTable(s.into, s.source), ...d.forgetLoadedFiles(s.ledgerSchema, source)]);
     ledger = [];
+  } else {
+    // a staging table made before its engine indexed them gets its index now (a no-op when it has it)
+    const index = d.indexStagingTable(s.into, s.source);
+    if (index.length > 0) await c.transaction(index);
   }
   // an engine that loads every new file in one load hashes the new files while it reads them, not before
   const oneLoad = d.loadStatements === undefined && ctx.engine.loadLedgerFiles !== undefined;
@@ -212,6 +220,7 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     const out = [
       ...(first ? reloadStatements() : []),
       d.appendLoadedRows(s.into, s.tmp, columns, single, loadSeq),
+      ...d.afterStagingAppend(s.into),
       ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(batch, r, loadSeq, false)),
       d.dropRelation(s.tmp, 'table'),
     ];
@@ -261,7 +270,7 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
           step: { kind: 'load', source: { ...s.source, copy: { ...copy, manifest: false } }, into: s.into, files: sorted.map((f) => f.ref) },
           loadSeq,
           first: reloadStatements(),
-          commit: async (res) => d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(await hashed, res, loadSeq, true)),
+          commit: async (res) => [...d.afterStagingAppend(s.into), ...d.recordLoadedFiles(s.ledgerSchema, ledgerEntries(await hashed, res, loadSeq, true))],
         },
         ctx.onProgress ? progress : undefined,
       )
@@ -290,6 +299,10 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
     }
   }
   ctx.onProgress?.({ files: changes.load.length, filesDone: total.files, rows: total.rows, bytes: total.bytes });
+  const keptBytes = ledger.filter((r) => !reloads.has(num(r.load_seq) ?? -1)).reduce((n, r) => n + (num(r.size) ?? 0), 0);
+  if (s.analyze?.length && analyzeDue({ before: keptBytes, added: total.bytes, files: total.files, fresh: ledger.length === 0 || reloads.size > 0 || fileReloads.size > 0 })) {
+    for (const sql of s.analyze) await c.execute(sql);
+  }
   return { rows: total.rows, files: total.files, records: total.records, warnings };
 }
 
@@ -309,6 +322,23 @@ async function hashAll<T extends { ref: FileRef; hash: string | undefined }>(fil
   };
   await Promise.all(Array.from({ length: Math.min(HASHES_AT_ONCE, out.length) }, worker));
   return out;
+}
+
+/** The growth, as a ratio of loaded bytes, between two refreshes of a staging table's statistics. */
+const ANALYZE_GROWTH = 1.1;
+
+/**
+ * Whether a load's staging table needs its statistics refreshed (ANALYZE): when it is new (a first load, a full refresh)
+ * or lost rows (a reloaded file), and otherwise each time the source's loaded bytes pass the next power of 1.1, that is,
+ * after about a tenth more data, as PostgreSQL's autovacuum analyzes a table once a tenth of its rows changed. A day of
+ * logs added to thirty is 3%: its run reads no sample of three million rows, and every third or fourth day's run does.
+ * The rule needs no state: the ledger's sizes tell where the table stands.
+ */
+export function analyzeDue(o: { before: number; added: number; files: number; fresh: boolean }): boolean {
+  if (o.files === 0) return false;
+  if (o.fresh || o.before <= 0) return true;
+  const step = (bytes: number) => Math.floor(Math.log(Math.max(bytes, 1)) / Math.log(ANALYZE_GROWTH));
+  return step(o.before + o.added) > step(o.before);
 }
 
 function known(ledger: LedgerRow[], file: string): LedgerRow | undefined {

@@ -126,6 +126,14 @@ describe.skipIf(!HAS_SHARED_DATA).each(ENGINES)('incremental loads of the publis
       expect(plays.rows).toBe(6820);
       expect(plays.inserted).toBe(6820 - first.results.find((r) => r.name === 'songplays')!.rows!);
       for (const [table, n] of PUBLISHED_COUNTS) expect(second.results.find((r) => r.name === table)?.rows, table).toBe(n);
+      if (type === 'postgres') {
+        // each staging table has its BRIN index on _load_seq, and every append left it summarized: nothing is left to do
+        const indexes = await w.query(`select indexname, indexdef from pg_indexes where schemaname = '${w.schema}' order by 1`);
+        expect(indexes.map((i) => i.indexname)).toEqual(['staging_events_load_seq_brin', 'staging_songs_load_seq_brin']);
+        expect(indexes.map((i) => /USING brin \((.*)\)/.exec(String(i.indexdef))?.[1])).toEqual(['_load_seq, ts', '_load_seq']);
+        const pending = await w.query(`select pg_catalog.brin_summarize_new_values('"${w.schema}"."staging_events_load_seq_brin"'::regclass) as n`);
+        expect(Number(pending[0]!.n)).toBe(0);
+      }
       // a third run finds nothing new and changes nothing
       const third = await w.run();
       ok(third);

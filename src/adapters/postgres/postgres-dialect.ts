@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DatabaseError } from '../../errors.js';
 import type { ColumnSpec, Relation, SourceTable } from '../../types.js';
 import type { DatePart, Step } from '../adapter.js';
-import { BaseDialect } from '../base-dialect.js';
+import { BaseDialect, LOAD_SEQ_COLUMN } from '../base-dialect.js';
 import { isTextType, parseColumnType } from '../column-types.js';
 
 const RUN_LOCK_TAG = 'sparkify run lock';
@@ -43,6 +43,35 @@ export class PostgresDialect extends BaseDialect {
   override createTable(r: Relation, columns: { name: string; type: string }[]): string {
     const cols = columns.map((c) => `  ${this.quoteIdent(c.name)} ${this.columnType(c.type)}${this.collate(c.type)}`).join(',\n');
     return `CREATE TABLE ${this.relation(r)} (\n${cols}\n)`;
+  }
+
+  // postgres: rows are appended to a staging table in load order, so a BRIN index on _load_seq (a summary of each range
+  // of 128 heap pages, a few pages in all) lets newly_loaded()'s `_load_seq > watermark` read only the ranges holding
+  // the new loads (a bitmap heap scan), where a day of 100,000 events among 3 million was a scan of the whole table in
+  // each incremental model. The source's loaded_at_field (staging_events.ts), which follows the load order but for
+  // late rows, is summarized by the same index, for conditions such as users' `ts >= <since>`. It costs next to
+  // nothing to keep; a btree would index every row.
+  override indexStagingTable(r: Relation, source: SourceTable): string[] {
+    const columns = [LOAD_SEQ_COLUMN, ...(source.loadedAtField && source.columns.some((c) => c.name === source.loadedAtField) ? [source.loadedAtField] : [])];
+    return [`CREATE INDEX IF NOT EXISTS ${this.quoteIdent(this.loadSeqIndexName(r))} ON ${this.relation(r)} USING brin (${columns.map((c) => this.quoteIdent(c)).join(', ')})`];
+  }
+
+  // postgres: BRIN summarizes a range when VACUUM or brin_summarize_new_values() reaches it; an unsummarized range
+  // matches every condition. The ranges an append filled are summarized in its transaction, so the index never lags
+  // behind autovacuum (a range summarized while partly filled is widened by later inserts, so it stays exact).
+  override afterStagingAppend(r: Relation): string[] {
+    const index = this.relation({ schema: r.schema, name: this.loadSeqIndexName(r) });
+    return [`SELECT pg_catalog.brin_summarize_new_values(${this.quoteLiteral(index)}::regclass)`];
+  }
+
+  /** the staging table's name + _load_seq_brin; cut, with a hash of the name, where it would pass the identifier limit */
+  protected loadSeqIndexName(r: Relation): string {
+    const suffix = '_load_seq_brin';
+    const max = this.maxIdentifierBytes ?? Infinity;
+    if (Buffer.byteLength(r.name, 'utf8') + suffix.length <= max) return r.name + suffix;
+    const tail = `${suffix}_${createHash('sha256').update(r.name, 'utf8').digest('hex').slice(0, 8)}`;
+    // names are ASCII (SAFE_IDENTIFIER), so a byte is a character
+    return r.name.slice(0, Math.max(0, max - tail.length)) + tail;
   }
 
   // postgres: a new table has no statistics until autovacuum gets to it; without them the planner

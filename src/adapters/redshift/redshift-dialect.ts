@@ -45,6 +45,16 @@ export class RedshiftDialect extends PostgresDialect {
   override readonly label = 'Redshift';
   // redshift: standard and delimited identifiers are 1 to 127 bytes long (AWS docs, Names and identifiers)
   override readonly maxIdentifierBytes = 127;
+
+  // redshift: no indexes; each block's zone map (min and max of every column) already lets `_load_seq > watermark` skip
+  // the blocks of earlier loads
+  override indexStagingTable(_r: Relation, _source: SourceTable): string[] {
+    return [];
+  }
+
+  override afterStagingAppend(_r: Relation): string[] {
+    return [];
+  }
   // redshift: no advisory locks, and tables get no array types to collide
   override serializeNaming = undefined;
   readonly foldsIdentifierCase = true;

@@ -91,7 +91,23 @@ DROP TABLE IF EXISTS "main"."users__sparkify_old";
 SELECT COUNT(*) AS n FROM "main"."users";
 DROP TABLE IF EXISTS "main"."users__sparkify_tmp";
 CREATE TABLE "main"."users__sparkify_tmp" AS
-with ranked as (
+-- the users of the events loaded since the last run, each with the time of their latest new event
+with touched as (
+    select trim(userid) as uid, max(ts) as latest_new_ts
+    from "main"."staging_events"
+    where nullif(trim(userid), '') is not null
+    and "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "main"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
+    group by trim(userid)
+),
+
+-- no touched user's latest event is older than the earliest of their latest new events, so the events before it
+-- cannot win and are not ranked (when one of them has no new event with a ts, every event is ranked)
+since as (
+    select case when count(latest_new_ts) = count(*) then min(latest_new_ts) else cast(-9223372036854775807 as bigint) - 1 end as ts
+    from touched
+),
+
+ranked as (
     select
         cast(trim(userid) as integer) as user_id,
         firstname,
@@ -105,10 +121,9 @@ with ranked as (
     from "main"."staging_events"
     where nullif(trim(userid), '') is not null
     
-    and trim(userid) in (
-        select trim(userid) from "main"."staging_events"
-        where "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "main"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
-    )
+    and trim(userid) in (select uid from touched)
+    -- events without ts are ranked too, wherever the engine sorts NULL
+    and (ts >= (select ts from since) or ts is null)
     
 )
 

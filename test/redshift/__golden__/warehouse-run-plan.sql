@@ -74,6 +74,7 @@ INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", 
   ('sparkify.staging_events', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
 COMMIT;
+-- after the loads, when the staging table is new, a file was reloaded or the source's loaded bytes grew past another tenth:
 ANALYZE "public"."staging_events";
 SELECT COUNT(*) AS n FROM "public"."staging_events";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
@@ -205,6 +206,7 @@ INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", 
   ('sparkify.staging_songs', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;
 COMMIT;
+-- after the loads, when the staging table is new, a file was reloaded or the source's loaded bytes grew past another tenth:
 ANALYZE "public"."staging_songs";
 SELECT COUNT(*) AS n FROM "public"."staging_songs";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;

@@ -95,6 +95,7 @@ INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", 
   ('sparkify.staging_events', '<second new file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
 COMMIT;
+-- after the loads, when the staging table is new, a file was reloaded or the source's loaded bytes grew past another tenth:
 ANALYZE "public"."staging_events";
 SELECT COUNT(*) AS n FROM "public"."staging_events";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_events__sparkify_tmp" CASCADE;
@@ -147,7 +148,23 @@ CREATE TABLE "public"."users__sparkify_tmp"
 DISTSTYLE ALL
 SORTKEY ("user_id")
 AS
-with ranked as (
+-- the users of the events loaded since the last run, each with the time of their latest new event
+with touched as (
+    select trim(userid) as uid, max(ts) as latest_new_ts
+    from "public"."staging_events"
+    where nullif(trim(userid), '') is not null
+    and "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "public"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
+    group by trim(userid)
+),
+
+-- no touched user's latest event is older than the earliest of their latest new events, so the events before it
+-- cannot win and are not ranked (when one of them has no new event with a ts, every event is ranked)
+since as (
+    select case when count(latest_new_ts) = count(*) then min(latest_new_ts) else cast(-9223372036854775807 as bigint) - 1 end as ts
+    from touched
+),
+
+ranked as (
     select
         cast(trim(userid) as integer) as user_id,
         firstname,
@@ -161,10 +178,9 @@ with ranked as (
     from "public"."staging_events"
     where nullif(trim(userid), '') is not null
     
-    and trim(userid) in (
-        select trim(userid) from "public"."staging_events"
-        where "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "public"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
-    )
+    and trim(userid) in (select uid from touched)
+    -- events without ts are ranked too, wherever the engine sorts NULL
+    and (ts >= (select ts from since) or ts is null)
     
 )
 
@@ -242,6 +258,7 @@ INSERT INTO "public"."sparkify_loaded_files" ("source", "file", "size", "etag", 
   ('sparkify.staging_songs', '<second new file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
 DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;
 COMMIT;
+-- after the loads, when the staging table is new, a file was reloaded or the source's loaded bytes grew past another tenth:
 ANALYZE "public"."staging_songs";
 SELECT COUNT(*) AS n FROM "public"."staging_songs";
 -- if it fails: DROP TABLE IF EXISTS "public"."staging_songs__sparkify_tmp" CASCADE;

@@ -43,10 +43,12 @@ CREATE TABLE "sparkify"."staging_events" (
   "_source_file" varchar(1024) COLLATE "C",
   "_load_seq" bigint
 );
+CREATE INDEX IF NOT EXISTS "staging_events_load_seq_brin" ON "sparkify"."staging_events" USING brin ("_load_seq", "ts");
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events';
 DELETE FROM "sparkify"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_events';
 INSERT INTO "sparkify"."staging_events" ("artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", "_source_file", "_load_seq")
 SELECT "artist", "auth", "firstname", "gender", "iteminsession", "lastname", "length", "level", "location", "method", "page", "registration", "sessionid", "song", "status", "ts", "useragent", "userid", '<file>', 1 FROM "sparkify"."staging_events__sparkify_tmp";
+SELECT pg_catalog.brin_summarize_new_values('"sparkify"."staging_events_load_seq_brin"'::regclass);
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_events' AND "file" IN ('<file>');
 INSERT INTO "sparkify"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
   ('sparkify.staging_events', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
@@ -91,7 +93,23 @@ DROP TABLE IF EXISTS "sparkify"."users__sparkify_old" CASCADE;
 SELECT COUNT(*) AS n FROM "sparkify"."users";
 DROP TABLE IF EXISTS "sparkify"."users__sparkify_tmp" CASCADE;
 CREATE TABLE "sparkify"."users__sparkify_tmp" AS
-with ranked as (
+-- the users of the events loaded since the last run, each with the time of their latest new event
+with touched as (
+    select trim(userid) as uid, max(ts) as latest_new_ts
+    from "sparkify"."staging_events"
+    where nullif(trim(userid), '') is not null
+    and "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "sparkify"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
+    group by trim(userid)
+),
+
+-- no touched user's latest event is older than the earliest of their latest new events, so the events before it
+-- cannot win and are not ranked (when one of them has no new event with a ts, every event is ranked)
+since as (
+    select case when count(latest_new_ts) = count(*) then min(latest_new_ts) else cast(-9223372036854775807 as bigint) - 1 end as ts
+    from touched
+),
+
+ranked as (
     select
         cast(trim(userid) as integer) as user_id,
         firstname,
@@ -105,10 +123,9 @@ with ranked as (
     from "sparkify"."staging_events"
     where nullif(trim(userid), '') is not null
     
-    and trim(userid) in (
-        select trim(userid) from "sparkify"."staging_events"
-        where "_load_seq" > COALESCE((SELECT MAX(w."load_seq") FROM "sparkify"."sparkify_incremental_state" AS w WHERE w."model" = 'users' AND w."source" = 'sparkify.staging_events'), 0)
-    )
+    and trim(userid) in (select uid from touched)
+    -- events without ts are ranked too, wherever the engine sorts NULL
+    and (ts >= (select ts from since) or ts is null)
     
 )
 
@@ -144,10 +161,12 @@ CREATE TABLE "sparkify"."staging_songs" (
   "_source_file" varchar(1024) COLLATE "C",
   "_load_seq" bigint
 );
+CREATE INDEX IF NOT EXISTS "staging_songs_load_seq_brin" ON "sparkify"."staging_songs" USING brin ("_load_seq");
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs';
 DELETE FROM "sparkify"."sparkify_incremental_state" WHERE "source" = 'sparkify.staging_songs';
 INSERT INTO "sparkify"."staging_songs" ("num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", "_source_file", "_load_seq")
 SELECT "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location", "artist_name", "song_id", "title", "duration", "year", '<file>', 1 FROM "sparkify"."staging_songs__sparkify_tmp";
+SELECT pg_catalog.brin_summarize_new_values('"sparkify"."staging_songs_load_seq_brin"'::regclass);
 DELETE FROM "sparkify"."sparkify_loaded_files" WHERE "source" = 'sparkify.staging_songs' AND "file" IN ('<file>');
 INSERT INTO "sparkify"."sparkify_loaded_files" ("source", "file", "size", "etag", "mtime", "content_hash", "rows_loaded", "rows_rejected", "load_seq", "run_id", "loaded_at") VALUES
   ('sparkify.staging_songs', '<file>', 0, NULL, NULL, NULL, 0, 0, 1, '<run id>', CAST('1970-01-01 00:00:00.000' AS TIMESTAMP));
