@@ -31,6 +31,7 @@ describe('planning a typed read', () => {
       keys: ['id', 'x', 'name', 'r'],
       reads: ['number', 'number', 'text', 'text'],
       needs: ['integer', 'number', 'text', 'number'],
+      underflow: true,
     });
   });
 });
@@ -63,6 +64,9 @@ describe('the check of a typed read', () => {
     ['two objects on a line', '{"id": 1} {"id": 2}\n', false],
     ['a record over lines', '{"id": 1,\n"x": 2}\n', false],
     ['a UTF-8 BOM', '\uFEFF{"id": 1}\n', false],
+    ['an empty object', '{}\n{ }\n', true],
+    ['an exponent that may underflow inside a text value (the strict path reads the record itself)', '{"name": [1e-400]}\n', false],
+    ['a trailing comma (DuckDB takes it, JSON does not)', '{"id": 1,}\n', false],
     ['numbers and other values in a text column', '{"name": 1}\n{"name": -12.50}\n{"name": 123456789012345}\n{"name": null}\n{"name": true}\n{"name": [1e400]}\n', true],
     ['an exponent in a text column (the strict path spells 1.0e+20 as 100000000000000000000.0)', '{"name": 1.0e+20}\n', false],
     ['16 digits in a text column', '{"name": 1234567890123.456}\n', false],

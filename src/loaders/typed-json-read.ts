@@ -20,6 +20,8 @@ export interface TypedJsonRead {
   reads: ('number' | 'text')[];
   /** per column: what fitsTypedRead() requires of the value under its key */
   needs: TokenNeed[];
+  /** the source has a double or real column: a line that may hold an underflowing number anywhere is left to the strict path, as its record check does */
+  underflow?: boolean;
 }
 
 /**
@@ -62,7 +64,8 @@ export function planTypedJsonRead(columns: ColumnSpec[], mapping: JsonMapping, p
       needs.push(base === 'real' ? 'number' : 'text');
     }
   }
-  return { keys, reads, needs };
+  const underflow = columns.some((c) => ['double precision', 'real'].includes(parseColumnType(c.type)?.base ?? ''));
+  return underflow ? { keys, reads, needs, underflow } : { keys, reads, needs };
 }
 
 const LF = 0x0a;
@@ -195,9 +198,10 @@ function lineFits(b: Buffer, from: number, to: number, keys: KeyNeeds): boolean 
   if (i === to) return true;
   if (to - from > MAX_RECORD_BYTES || b[i] !== 0x7b) return false;
   i++;
-  for (;;) {
+  for (let first = true; ; first = false) {
     i = skipBlanks(b, i, to);
-    if (b[i] === 0x7d) break;
+    // '}' only for an empty object: after a comma a key must follow (DuckDB takes a trailing comma, JSON does not)
+    if (b[i] === 0x7d && first) break;
     if (b[i] !== QUOTE) return false;
     const keyStart = i + 1;
     i = keyStart;
@@ -222,7 +226,30 @@ function lineFits(b: Buffer, from: number, to: number, keys: KeyNeeds): boolean 
 const BUFFER_BYTES = 2 * MAX_RECORD_BYTES + 2;
 
 /** Whether every line of a local, uncompressed file, up to `size` bytes, fits the typed read. */
-async function fileFits(file: string, size: number | undefined, keys: KeyNeeds, signal: AbortSignal | undefined): Promise<boolean> {
+const ZEROS_300 = Buffer.from('.' + '0'.repeat(300));
+
+/**
+ * Whether whole lines b[0, to) may hold a number below the smallest double, anywhere (in a nested
+ * value or a string too): the strict path's record check (an exponent of -300 or less, or 300 zeros
+ * after a point) sends such a record to sparkify's reader, so the typed read must not take it.
+ */
+function mayUnderflow(b: Buffer, to: number): boolean {
+  for (const e of [0x65, 0x45]) {
+    for (let at = b.indexOf(e, 0); at >= 0 && at < to; at = b.indexOf(e, at + 1)) {
+      if (b[at + 1] !== 0x2d) continue;
+      let i = at + 2;
+      while (i < to && b[i] === 0x30) i++;
+      let digits = 0;
+      const first = b[i];
+      while (i < to && isDigit(b[i])) (i++, digits++);
+      if (digits >= 4 || (digits === 3 && first! >= 0x33)) return true;
+    }
+  }
+  const z = b.indexOf(ZEROS_300, 0);
+  return z >= 0 && z + ZEROS_300.length <= to;
+}
+
+async function fileFits(file: string, size: number | undefined, keys: KeyNeeds, signal: AbortSignal | undefined, underflow = false): Promise<boolean> {
   const fh = await open(file, 'r');
   try {
     const end = size ?? (await fh.stat()).size;
@@ -242,6 +269,7 @@ async function fileFits(file: string, size: number | undefined, keys: KeyNeeds, 
       // no line end in a full buffer: a line longer than any record
       if (upTo === 0) return false;
       if (!isUtf8(buf.subarray(0, upTo))) return false;
+      if (underflow && mayUnderflow(buf, upTo)) return false;
       for (let from = 0; from < upTo;) {
         let nl = buf.indexOf(LF, from);
         if (nl < 0 || nl >= upTo) nl = upTo;
@@ -271,6 +299,6 @@ export async function fitsTypedRead(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const keys = new KeyNeeds(plan);
-  for (const f of files) if (!(await fileFits(f, sizes.get(f), keys, signal))) return false;
+  for (const f of files) if (!(await fileFits(f, sizes.get(f), keys, signal, plan.underflow === true))) return false;
   return true;
 }

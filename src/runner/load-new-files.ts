@@ -300,27 +300,10 @@ export async function loadNewFiles(c: Connection, s: LedgerLoadStep, ctx: Ledger
   }
   ctx.onProgress?.({ files: changes.load.length, filesDone: total.files, rows: total.rows, bytes: total.bytes });
   const keptBytes = ledger.filter((r) => !reloads.has(num(r.load_seq) ?? -1)).reduce((n, r) => n + (num(r.size) ?? 0), 0);
-  if (s.analyze?.length && analyzeDue({ before: keptBytes, added: total.bytes, files: total.files, fresh: ledger.length === 0 || reloads.size > 0 })) {
+  if (s.analyze?.length && analyzeDue({ before: keptBytes, added: total.bytes, files: total.files, fresh: ledger.length === 0 || reloads.size > 0 || fileReloads.size > 0 })) {
     for (const sql of s.analyze) await c.execute(sql);
   }
   return { rows: total.rows, files: total.files, records: total.records, warnings };
-}
-
-/** The growth, as a ratio of loaded bytes, between two refreshes of a staging table's statistics. */
-const ANALYZE_GROWTH = 1.1;
-
-/**
- * Whether a load's staging table needs its statistics refreshed (ANALYZE): when it is new (a first load, a full refresh)
- * or lost rows (a reloaded file), and otherwise each time the source's loaded bytes pass the next power of 1.1, that is,
- * after about a tenth more data, as PostgreSQL's autovacuum analyzes a table once a tenth of its rows changed. A day of
- * logs added to thirty is 3%: its run reads no sample of three million rows, and every third or fourth day's run does.
- * The rule needs no state: the ledger's sizes tell where the table stands.
- */
-export function analyzeDue(o: { before: number; added: number; files: number; fresh: boolean }): boolean {
-  if (o.files === 0) return false;
-  if (o.fresh || o.before <= 0) return true;
-  const step = (bytes: number) => Math.floor(Math.log(Math.max(bytes, 1)) / Math.log(ANALYZE_GROWTH));
-  return step(o.before + o.added) > step(o.before);
 }
 
 /** files hashed at once: enough to overlap the reads, few enough to keep the open files bounded (100k song files) */
@@ -339,6 +322,23 @@ async function hashAll<T extends { ref: FileRef; hash: string | undefined }>(fil
   };
   await Promise.all(Array.from({ length: Math.min(HASHES_AT_ONCE, out.length) }, worker));
   return out;
+}
+
+/** The growth, as a ratio of loaded bytes, between two refreshes of a staging table's statistics. */
+const ANALYZE_GROWTH = 1.1;
+
+/**
+ * Whether a load's staging table needs its statistics refreshed (ANALYZE): when it is new (a first load, a full refresh)
+ * or lost rows (a reloaded file), and otherwise each time the source's loaded bytes pass the next power of 1.1, that is,
+ * after about a tenth more data, as PostgreSQL's autovacuum analyzes a table once a tenth of its rows changed. A day of
+ * logs added to thirty is 3%: its run reads no sample of three million rows, and every third or fourth day's run does.
+ * The rule needs no state: the ledger's sizes tell where the table stands.
+ */
+export function analyzeDue(o: { before: number; added: number; files: number; fresh: boolean }): boolean {
+  if (o.files === 0) return false;
+  if (o.fresh || o.before <= 0) return true;
+  const step = (bytes: number) => Math.floor(Math.log(Math.max(bytes, 1)) / Math.log(ANALYZE_GROWTH));
+  return step(o.before + o.added) > step(o.before);
 }
 
 function known(ledger: LedgerRow[], file: string): LedgerRow | undefined {
