@@ -383,17 +383,15 @@ export interface RetryResult {
  * `sparkify retry`: runs again what the last run (target/run_results.json) left undone: its failed,
  * skipped and (a run that crashed) unfinished nodes, plus the nodes it built whose relations are
  * missing now. Every resource type is retried, tests gating their children, as `build` runs them.
- * `onStart` hears of the nodes before they run (a CLI says what it retries).
  */
 export async function retry(
-  opts: ProjectOptions & Omit<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'resultsArgs'> & { onInfo?: ((message: string) => void) | undefined; onStart?: ((c: Compiled, plan: { known: string[]; gone: string[]; last: LastRun }) => void) | undefined },
+  opts: ProjectOptions & Omit<RunOptions, 'select' | 'exclude' | 'nodes' | 'resourceTypes' | 'resultsArgs'> & { onInfo?: ((message: string) => void) | undefined },
 ): Promise<RetryResult> {
   const last = readLastRun(path.resolve(opts.projectDir));
   const compiled = await compileWithDatabase({ ...opts, targetName: opts.targetName ?? last.target });
   writeCompiled(compiled);
   const known = last.retry.filter((id) => compiled.manifest.nodes[id] !== undefined);
   const gone = last.retry.filter((id) => compiled.manifest.nodes[id] === undefined);
-  opts.onStart?.(compiled, { known, gone, last });
   const { result, nodes } = await runLocked(compiled, {
     ...opts,
     command: 'retry',
